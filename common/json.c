@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "common/json.h"
+
+void json_init(struct json *j, bool pretty)
+{
+	*j = (struct json){ .pretty = pretty };
+	j->first[0] = true;
+}
+
+void json_release(struct json *j)
+{
+	strbuf_release(&j->sb);
+}
+
+static void indent(struct json *j)
+{
+	if (!j->pretty)
+		return;
+	strbuf_putc(&j->sb, '\n');
+	for (unsigned i = 0; i < j->depth; i++)
+		strbuf_puts(&j->sb, "  ");
+}
+
+/* Separator before a value or key at the current level. */
+static void sep(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		strbuf_putc(&j->sb, ',');
+	j->first[j->depth] = false;
+	if (j->depth > 0)
+		indent(j);
+}
+
+static void open(struct json *j, char c)
+{
+	sep(j);
+	strbuf_putc(&j->sb, c);
+	if (j->depth + 1 < JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_(struct json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	if (j->depth > 0)
+		j->depth--;
+	if (!empty)
+		indent(j);
+	strbuf_putc(&j->sb, c);
+}
+
+void json_obj_begin(struct json *j)
+{
+	open(j, '{');
+}
+
+void json_obj_end(struct json *j)
+{
+	close_(j, '}');
+}
+
+void json_arr_begin(struct json *j)
+{
+	open(j, '[');
+}
+
+void json_arr_end(struct json *j)
+{
+	close_(j, ']');
+}
+
+void json_quote(struct strbuf *sb, const char *s)
+{
+	strbuf_putc(sb, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char) *s;
+
+		switch (c) {
+		case '"':
+			strbuf_puts(sb, "\\\"");
+			break;
+		case '\\':
+			strbuf_puts(sb, "\\\\");
+			break;
+		case '\n':
+			strbuf_puts(sb, "\\n");
+			break;
+		case '\t':
+			strbuf_puts(sb, "\\t");
+			break;
+		case '\r':
+			strbuf_puts(sb, "\\r");
+			break;
+		default:
+			if (c < 0x20)
+				strbuf_addf(sb, "\\u%04x", c);
+			else
+				strbuf_putc(sb, (char) c);
+		}
+	}
+	strbuf_putc(sb, '"');
+}
+
+void json_key(struct json *j, const char *key)
+{
+	sep(j);
+	json_quote(&j->sb, key);
+	strbuf_puts(&j->sb, j->pretty ? ": " : ":");
+	j->after_key = true;
+}
+
+void json_str(struct json *j, const char *s)
+{
+	sep(j);
+	if (s)
+		json_quote(&j->sb, s);
+	else
+		strbuf_puts(&j->sb, "null");
+}
+
+void json_int(struct json *j, int64_t v)
+{
+	sep(j);
+	strbuf_addf(&j->sb, "%" PRId64, v);
+}
+
+void json_uint(struct json *j, uint64_t v)
+{
+	sep(j);
+	strbuf_addf(&j->sb, "%" PRIu64, v);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	sep(j);
+	strbuf_puts(&j->sb, v ? "true" : "false");
+}
+
+void json_null(struct json *j)
+{
+	sep(j);
+	strbuf_puts(&j->sb, "null");
+}
+
+char *json_finish(struct json *j)
+{
+	strbuf_putc(&j->sb, '\n');
+	return strbuf_detach(&j->sb);
+}

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+void closep(int *fd)
+{
+	if (*fd >= 0)
+		(void) close(*fd);
+}
+
+void fclosep(FILE **f)
+{
+	if (*f)
+		(void) fclose(*f);
+}
+
+char **strv_free(char **v)
+{
+	if (!v)
+		return NULL;
+	for (char **i = v; *i; i++)
+		free(*i);
+	free(v);
+	return NULL;
+}
+
+size_t strv_length(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int strv_push_take(char ***v, char *s)
+{
+	size_t n = strv_length(*v);
+	char **nv;
+
+	if (!s)
+		return -ENOMEM;
+	nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	nv[n] = s;
+	nv[n + 1] = NULL;
+	*v = nv;
+	return 0;
+}
+
+int strv_push(char ***v, const char *s)
+{
+	return strv_push_take(v, strdup(s));
+}
+
+bool strv_contains(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (streq(*v, s))
+			return true;
+	return false;
+}
+
+char **strv_copy(char *const *v)
+{
+	_cleanup_(strv_freep) char **n = calloc(1, sizeof(char *));
+
+	if (!n)
+		return NULL;
+	for (; v && *v; v++)
+		if (strv_push(&n, *v) < 0)
+			return NULL;
+	return TAKE_PTR(n);
+}
+
+int parse_u64(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char) *s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *ret)
+{
+	static const char units[] = "KMGTPE";
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char) *s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end) {
+		const char *u = strchr(units, toupper((unsigned char) *end));
+
+		if (!u)
+			return -EINVAL;
+		shift = 10 * (unsigned) (u - units + 1);
+		end++;
+		if (streq(end, "iB") || streq(end, "B"))
+			end = "";
+		if (*end)
+			return -EINVAL;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*ret = (uint64_t) v << shift;
+	return 0;
+}
+
+char *format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	int i = -1;
+
+	while (bytes && bytes % 1024 == 0 && i < 5) {
+		bytes /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%llu", (unsigned long long) bytes);
+	else
+		snprintf(buf, len, "%llu%c", (unsigned long long) bytes, units[i]);
+	return buf;
+}
+
+int parse_ipv4(const char *s, uint32_t *ret)
+{
+	uint32_t a = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+
+		while (isdigit((unsigned char) *s)) {
+			if (digits && v == 0)
+				return -EINVAL; /* no leading zeros: "010" is octal to inet_aton */
+			v = v * 10 + (unsigned) (*s++ - '0');
+			if (++digits > 3 || v > 255)
+				return -EINVAL;
+		}
+		if (!digits)
+			return -EINVAL;
+		a = (a << 8) | v;
+		if (i < 3 && *s++ != '.')
+			return -EINVAL;
+	}
+	if (*s)
+		return -EINVAL;
+	*ret = a;
+	return 0;
+}
+
+int parse_ipv4_cidr(const char *s, uint32_t *ret_addr, unsigned *ret_prefix)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	uint64_t len;
+	uint32_t a;
+	size_t n;
+
+	if (!slash)
+		return -EINVAL;
+	n = (size_t) (slash - s);
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (parse_ipv4(buf, &a) < 0 || parse_u64(slash + 1, &len) < 0 || len > 32)
+		return -EINVAL;
+	*ret_addr = a;
+	*ret_prefix = (unsigned) len;
+	return 0;
+}
+
+char *format_ipv4(uint32_t a, char buf[static 16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return buf;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char) tolower((unsigned char) c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int parse_mac_prefix(const char *s, uint8_t ret[6])
+{
+	uint8_t m[6];
+	int n = 0;
+
+	for (;;) {
+		int hi, lo;
+
+		if (n == 6)
+			return -EINVAL;
+		hi = hexval(s[0]);
+		lo = hi < 0 ? -1 : hexval(s[1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		m[n++] = (uint8_t) (hi << 4 | lo);
+		s += 2;
+		if (!*s)
+			break;
+		if (*s++ != ':')
+			return -EINVAL;
+	}
+	memcpy(ret, m, (size_t) n);
+	return n;
+}
+
+int parse_mac(const char *s, uint8_t ret[6])
+{
+	uint8_t m[6];
+
+	if (parse_mac_prefix(s, m) != 6)
+		return -EINVAL;
+	memcpy(ret, m, 6);
+	return 0;
+}
+
+char *format_mac(const uint8_t m[6], char buf[static 18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+unsigned str_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	_cleanup_(freep) unsigned *d = NULL;
+
+	if (la > 64 || lb > 64)
+		return UINT_MAX / 2;
+	d = calloc((la + 1) * (lb + 1), sizeof(unsigned));
+	if (!d)
+		return UINT_MAX / 2;
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = (unsigned) i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = (unsigned) j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] != b[j - 1];
+			unsigned v = D(i - 1, j) + 1;
+
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (D(i - 1, j - 1) + cost < v)
+				v = D(i - 1, j - 1) + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	return D(la, lb);
+#undef D
+}
+
+const char *str_closest(const char *s, const char *const *candidates)
+{
+	const char *best = NULL;
+	unsigned best_d = UINT_MAX;
+	size_t len = strlen(s);
+
+	for (; candidates && *candidates; candidates++) {
+		unsigned d = str_distance(s, *candidates);
+
+		if (d < best_d) {
+			best_d = d;
+			best = *candidates;
+		}
+	}
+	/* one edit for short words, up to a third of the word for longer ones */
+	if (best && best_d <= (len <= 4 ? 1 : (unsigned) (len + 2) / 3))
+		return best;
+	return NULL;
+}
+
+bool hostname_label_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || isdigit((unsigned char) s[i]) || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	_cleanup_(freep) char *dir = strdup(path);
+	_cleanup_(closep) int fd = -1;
+	char *slash;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else
+		strcpy(dir, ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+		      bool overwrite)
+{
+	_cleanup_(freep) char *tmp = NULL;
+	_cleanup_(closep) int fd = -1;
+	const char *p = data;
+	int r;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) < 0)
+		goto fail_errno;
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail_errno;
+		}
+		p += k;
+		len -= (size_t) k;
+	}
+	if (fsync(fd) < 0)
+		goto fail_errno;
+	if (overwrite) {
+		if (rename(tmp, path) < 0)
+			goto fail_errno;
+	} else {
+		/* link() fails with EEXIST instead of replacing: no race with another writer */
+		if (link(tmp, path) < 0)
+			goto fail_errno;
+		(void) unlink(tmp);
+	}
+	return fsync_dir_of(path);
+
+fail_errno:
+	r = -errno;
+	(void) unlink(tmp);
+	return r;
+}
+
+int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	_cleanup_(freep) char *buf = NULL;
+	size_t n = 0, alloc = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t k;
+
+		if (alloc - n < 4096) {
+			char *nb = realloc(buf, alloc ? alloc * 2 : 8192);
+
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			alloc = alloc ? alloc * 2 : 8192;
+		}
+		k = fread(buf + n, 1, alloc - n - 1, f);
+		n += k;
+		if (k == 0) {
+			if (ferror(f))
+				return -EIO;
+			break;
+		}
+	}
+	buf[n] = 0;
+	if (ret_len)
+		*ret_len = n;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}

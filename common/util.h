@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Small helpers with no domain knowledge: string vectors, number/size/address parsing,
+ * atomic file writes and the "did you mean" distance.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/macro.h"
+
+/* NULL-terminated string vectors. strv_free() accepts NULL and returns NULL. */
+char **strv_free(char **v);
+size_t strv_length(char *const *v);
+int strv_push(char ***v, const char *s); /* copies s */
+int strv_push_take(char ***v, char *s);  /* takes s */
+bool strv_contains(char *const *v, const char *s);
+char **strv_copy(char *const *v);
+static inline void strv_freep(char ***v)
+{
+	strv_free(*v);
+}
+
+/*
+ * Parse a size with an optional binary suffix: "20G", "512M", "2GiB", "1048576" (bytes).
+ * Suffixes K, M, G, T (powers of 1024), with optional "iB" or "B".
+ * Returns: 0 on success, -EINVAL on syntax error, -ERANGE on overflow.
+ */
+int parse_size(const char *s, uint64_t *ret);
+
+/* Format a size as the shortest exact "20G"/"512M"/"123K"/"100" string. Returns buf. */
+char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/* Decimal unsigned, whole string, no sign. Returns: 0, -EINVAL, -ERANGE. */
+int parse_u64(const char *s, uint64_t *ret);
+
+/* Dotted-quad IPv4 into host byte order. Returns: 0 on success, -EINVAL. */
+int parse_ipv4(const char *s, uint32_t *ret);
+/* "a.b.c.d/len" into host-order network address and prefix length. */
+int parse_ipv4_cidr(const char *s, uint32_t *ret_addr, unsigned *ret_prefix);
+char *format_ipv4(uint32_t addr, char buf[static 16]);
+
+/* "00:16:3e:05:30:71" (case-insensitive). Returns: 0 on success, -EINVAL. */
+int parse_mac(const char *s, uint8_t ret[6]);
+/* Leading part of a MAC, 1..6 bytes ("00:16:3e"). Returns: number of bytes, or -EINVAL. */
+int parse_mac_prefix(const char *s, uint8_t ret[6]);
+char *format_mac(const uint8_t mac[6], char buf[static 18]);
+
+/* Damerau-Levenshtein (optimal string alignment) distance, for "did you mean". */
+unsigned str_distance(const char *a, const char *b);
+/*
+ * The candidate closest to s if it is close enough to be a plausible typo, else NULL.
+ * candidates is NULL-terminated.
+ */
+const char *str_closest(const char *s, const char *const *candidates);
+
+/*
+ * RFC 1123 host name label: 1..63 of [a-z0-9-], not starting or ending with '-'.
+ * Upper case is refused: guest names become file names and GPT names, one spelling only.
+ */
+bool hostname_label_valid(const char *s);
+
+/*
+ * Write data to path atomically: a temporary file in the same directory, fsync, rename,
+ * fsync of the directory. With overwrite false an existing path is -EEXIST and nothing is
+ * written. mode is the new file's permission bits.
+ * Returns: 0 on success, < 0 (-errno) on error; on error path is untouched.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+		      bool overwrite);
+
+/* Read a whole file into a NUL-terminated buffer. Returns: 0 or -errno. */
+int read_file(const char *path, char **ret, size_t *ret_len);

@@ -1,0 +1,3 @@
+/* Included inside prov_cmds[] in main.c: one line per command, in help order. */
+/* clang-format off */
+/* clang-format on */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The command table and what every command gets. One file per command:
+ * provision/cmd-<name>.c exports int cmd_<name>(struct prov_ctx *ctx, int argc, char **argv)
+ * and holds no domain logic. Options are declared in the table (so `help CMD` is generated
+ * from it) and parsed by the dispatcher; a command reads them with opt_get()/opt_flag().
+ */
+
+#include <stdbool.h>
+
+#include "common/diag.h"
+#include "common/macro.h"
+
+struct site;
+
+enum prov_exit {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONFLICT = 3, /* conflict or busy: scripts may retry later */
+};
+
+enum cmd_flags {
+	CMD_DRYRUN = 1 << 0, /* accepts -n/--dry-run */
+	CMD_SITE = 1 << 1,   /* loads site.yaml before running */
+};
+
+struct cmd_option {
+	const char *name;  /* long name, without "--" */
+	char short_name;   /* 0: none */
+	const char *arg;   /* metavar; NULL: a flag without argument */
+	const char *help;
+};
+
+struct prov_ctx;
+
+struct cmd {
+	const char *name; /* "render", or two words for a group: "lun list" */
+	int (*fn)(struct prov_ctx *ctx, int argc, char **argv);
+	int min_args, max_args; /* positional arguments; max -1: any number */
+	unsigned flags;
+	const char *args; /* usage text for the positional arguments */
+	const char *help;
+	const struct cmd_option *options; /* terminated by { NULL } */
+};
+
+struct opt_value {
+	const char *name;
+	const char *value; /* NULL for a flag */
+};
+
+struct prov_ctx {
+	const char *prog;
+	const char *site_path;
+	bool json, dry_run;
+	int verbose;
+	const struct cmd *cmd;
+	struct opt_value *opts; /* in command-line order; repeated options appear repeatedly */
+	size_t n_opts;
+	struct site *site; /* loaded for CMD_SITE commands */
+	struct diag diag;   /* printed by the dispatcher when the command returns */
+};
+
+/* Last value given for --name, or NULL. */
+const char *opt_get(const struct prov_ctx *ctx, const char *name);
+/* Whether --name was given. */
+bool opt_flag(const struct prov_ctx *ctx, const char *name);
+
+/* Print "provision: error: ..." plus the usage line and return EXIT_USAGE. */
+int usage_error(struct prov_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+
+/* Print and clear ctx->diag, then return status (convenience for the end of a command). */
+int prov_finish(struct prov_ctx *ctx, int status);
+
+/* The command table lives in main.c; exported for `help` and tests. */
+extern const struct cmd prov_cmds[];

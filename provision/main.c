@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * provision: turn a request into an installed, running Xen guest.
+ *
+ * The dispatcher: global options, the command table, option parsing for every command,
+ * argument counts, help generated from the table, "did you mean" for typos.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "cmds.h"
+#include "prov.h"
+
+static int cmd_help(struct prov_ctx *ctx, int argc, char **argv);
+
+static const struct cmd_option no_options[] = { { NULL } };
+
+/* clang-format off */
+const struct cmd prov_cmds[] = {
+	/* name            fn         min max flags  args       help */
+	{ "help",          cmd_help,  0,  2,  0,     "[COMMAND]", "show help for provision or one command", no_options },
+#include "cmd-table.h"
+	{ NULL },
+};
+/* clang-format on */
+
+static const struct cmd_option global_options[] = {
+	{ "site", 0, "FILE", "site file (default $PROVISION_SITE, else " PROV_DEFAULT_SITE ")" },
+	{ "json", 0, NULL, "machine-readable output" },
+	{ "dry-run", 'n', NULL, "print what would be done, change nothing (where supported)" },
+	{ "verbose", 'v', NULL, "more output" },
+	{ "help", 'h', NULL, "show help" },
+	{ "version", 0, NULL, "show the version" },
+	{ NULL },
+};
+
+const char *opt_get(const struct prov_ctx *ctx, const char *name)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < ctx->n_opts; i++)
+		if (streq(ctx->opts[i].name, name))
+			v = ctx->opts[i].value;
+	return v;
+}
+
+bool opt_flag(const struct prov_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->n_opts; i++)
+		if (streq(ctx->opts[i].name, name))
+			return true;
+	return false;
+}
+
+int prov_finish(struct prov_ctx *ctx, int status)
+{
+	diag_print(&ctx->diag, stderr, ctx->prog);
+	diag_clear(&ctx->diag);
+	return status;
+}
+
+static void print_options(FILE *f, const struct cmd_option *o)
+{
+	for (; o && o->name; o++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", o->short_name ? "-" : "",
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s\n", o->short_name ? left : left + 2, o->help);
+	}
+}
+
+static void print_cmd_help(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "usage: provision %s%s%s%s%s\n\n%s\n", c->name,
+		c->options && c->options[0].name ? " [OPTIONS]" : "",
+		c->flags & CMD_DRYRUN ? " [-n]" : "", c->args && *c->args ? " " : "",
+		c->args ? c->args : "", c->help);
+	if (c->options && c->options[0].name) {
+		fputs("\noptions:\n", f);
+		print_options(f, c->options);
+	}
+	fputs("\nglobal options:\n", f);
+	print_options(f, global_options);
+}
+
+static void print_main_help(FILE *f)
+{
+	fputs("usage: provision [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+	      "Turn a request into an installed, running Xen guest.\n\ncommands:\n",
+	      f);
+	for (const struct cmd *c = prov_cmds; c->name; c++)
+		fprintf(f, "  %-18s %s\n", c->name, c->help);
+	fputs("\nglobal options:\n", f);
+	print_options(f, global_options);
+	fputs("\nexit status: 0 ok, 1 failure, 2 usage error, 3 conflict or busy\n"
+	      "'provision help COMMAND' shows a command's options.\n",
+	      f);
+}
+
+int usage_error(struct prov_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", ctx->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (ctx->cmd)
+		fprintf(stderr, "Try 'provision help %s'.\n", ctx->cmd->name);
+	else
+		fputs("Try 'provision --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* Commands matching argv: two words first ("lun list"), then one. */
+static const struct cmd *cmd_find(int argc, char **argv, int *ret_words)
+{
+	if (argc >= 2) {
+		char two[128];
+
+		snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+		for (const struct cmd *c = prov_cmds; c->name; c++)
+			if (streq(c->name, two)) {
+				*ret_words = 2;
+				return c;
+			}
+	}
+	for (const struct cmd *c = prov_cmds; c->name; c++)
+		if (streq(c->name, argv[0])) {
+			*ret_words = 1;
+			return c;
+		}
+	return NULL;
+}
+
+static bool is_group(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const struct cmd *c = prov_cmds; c->name; c++)
+		if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ')
+			return true;
+	return false;
+}
+
+static int unknown_command(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(freep) const char **names = NULL;
+	struct strbuf want = STRBUF_INIT;
+	const char *best;
+	size_t n = 0;
+	int r;
+
+	for (const struct cmd *c = prov_cmds; c->name; c++)
+		n++;
+	names = calloc(n + 1, sizeof(char *));
+	if (!names)
+		return EXIT_FAIL;
+	n = 0;
+	if (is_group(argv[0])) {
+		/* "lun lst": suggest among the group's subcommands */
+		size_t len = strlen(argv[0]);
+
+		for (const struct cmd *c = prov_cmds; c->name; c++)
+			if (strncmp(c->name, argv[0], len) == 0 && c->name[len] == ' ')
+				names[n++] = c->name;
+		if (argc < 2) {
+			strbuf_addf(&want, "'%s' needs a subcommand:", argv[0]);
+			for (size_t i = 0; i < n; i++)
+				strbuf_addf(&want, " %s", names[i] + len + 1);
+			r = usage_error(ctx, "%s", strbuf_str(&want));
+			strbuf_release(&want);
+			return r;
+		}
+		strbuf_addf(&want, "%s %s", argv[0], argv[1]);
+	} else {
+		for (const struct cmd *c = prov_cmds; c->name; c++)
+			names[n++] = c->name;
+		strbuf_puts(&want, argv[0]);
+	}
+	best = str_closest(strbuf_str(&want), names);
+	if (best)
+		r = usage_error(ctx, "unknown command '%s', did you mean '%s'?", strbuf_str(&want),
+				best);
+	else
+		r = usage_error(ctx, "unknown command '%s'", strbuf_str(&want));
+	strbuf_release(&want);
+	return r;
+}
+
+/*
+ * Take the global options out of argv wherever they stand (before "--"), so that
+ * `provision render web1 --json` and `provision --json render web1` mean the same.
+ */
+static int parse_globals(struct prov_ctx *ctx, int *argc, char **argv, bool *help, bool *version)
+{
+	int i, o = 1;
+
+	for (i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (streq(a, "--")) {
+			break;
+		} else if (streq(a, "--site")) {
+			if (i + 1 >= *argc)
+				return usage_error(ctx, "option '--site' needs a FILE");
+			ctx->site_path = argv[++i];
+		} else if (strncmp(a, "--site=", 7) == 0) {
+			ctx->site_path = a + 7;
+		} else if (streq(a, "--json")) {
+			ctx->json = true;
+		} else if (streq(a, "--dry-run")) {
+			ctx->dry_run = true;
+		} else if (streq(a, "--verbose")) {
+			ctx->verbose++;
+		} else if (streq(a, "--help")) {
+			*help = true;
+		} else if (streq(a, "--version")) {
+			*version = true;
+		} else if (a[0] == '-' && a[1] && strspn(a + 1, "nvh") == strlen(a + 1)) {
+			for (const char *p = a + 1; *p; p++) {
+				if (*p == 'n')
+					ctx->dry_run = true;
+				else if (*p == 'v')
+					ctx->verbose++;
+				else
+					*help = true;
+			}
+		} else {
+			argv[o++] = argv[i];
+		}
+	}
+	for (; i < *argc; i++)
+		argv[o++] = argv[i];
+	argv[o] = NULL;
+	*argc = o;
+	return 0;
+}
+
+static int parse_cmd_options(struct prov_ctx *ctx, int *argc, char **argv)
+{
+	const struct cmd *c = ctx->cmd;
+	_cleanup_(freep) struct option *lopts = NULL;
+	struct strbuf shorts = STRBUF_INIT;
+	size_t n = 0;
+	int r = 0, opt, idx;
+
+	for (const struct cmd_option *o = c->options; o && o->name; o++)
+		n++;
+	lopts = calloc(n + 1, sizeof(*lopts));
+	ctx->opts = calloc((size_t) *argc + 1, sizeof(*ctx->opts));
+	if (!lopts || !ctx->opts)
+		return EXIT_FAIL;
+	strbuf_putc(&shorts, ':'); /* report a missing argument as ':' */
+	for (size_t i = 0; i < n; i++) {
+		const struct cmd_option *o = &c->options[i];
+
+		lopts[i] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					    256 + (int) i };
+		if (o->short_name) {
+			strbuf_putc(&shorts, o->short_name);
+			if (o->arg)
+				strbuf_putc(&shorts, ':');
+		}
+	}
+	/* options may follow positional arguments: getopt permutes them to the front */
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(*argc, argv, strbuf_str(&shorts), lopts, &idx)) != -1) {
+		const struct cmd_option *o = NULL;
+
+		if (opt >= 256) {
+			o = &c->options[opt - 256];
+		} else if (opt == '?' || opt == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (opt == ':') {
+				r = usage_error(ctx, "option '%s' needs an argument", bad);
+				goto out;
+			}
+			if (strncmp(bad, "--", 2) == 0) {
+				_cleanup_(freep) const char **names = calloc(n + 1, sizeof(char *));
+				char name[64];
+				const char *best;
+
+				snprintf(name, sizeof(name), "%.*s", (int) strcspn(bad + 2, "="),
+					 bad + 2);
+				for (size_t i = 0; names && i < n; i++)
+					names[i] = c->options[i].name;
+				best = names ? str_closest(name, names) : NULL;
+				if (best)
+					r = usage_error(ctx, "unknown option '--%s', did you mean '--%s'?",
+							name, best);
+				else
+					r = usage_error(ctx, "unknown option '--%s'", name);
+			} else {
+				r = usage_error(ctx, "unknown option '-%c'", optopt);
+			}
+			goto out;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (c->options[i].short_name == opt)
+					o = &c->options[i];
+		}
+		ctx->opts[ctx->n_opts++] = (struct opt_value){ o->name, o->arg ? optarg : NULL };
+	}
+	/* leave only the positional arguments, argv[0] being the command */
+	for (int i = optind, k = 1; i <= *argc; i++, k++)
+		argv[k] = argv[i];
+	*argc -= optind - 1;
+out:
+	strbuf_release(&shorts);
+	return r;
+}
+
+static int cmd_help(struct prov_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd *c;
+	int words;
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return EXIT_OK;
+	}
+	c = cmd_find(argc - 1, argv + 1, &words);
+	if (!c || words != argc - 1) {
+		ctx->cmd = NULL;
+		return unknown_command(ctx, argc - 1, argv + 1);
+	}
+	print_cmd_help(stdout, c);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct prov_ctx ctx = { .prog = "provision", .diag = DIAG_INIT };
+	bool help = false, version = false;
+	const struct cmd *c;
+	int r, words;
+
+	r = parse_globals(&ctx, &argc, argv, &help, &version);
+	if (r)
+		return r;
+	if (!ctx.site_path)
+		ctx.site_path = getenv("PROVISION_SITE");
+	if (!ctx.site_path || !*ctx.site_path)
+		ctx.site_path = PROV_DEFAULT_SITE;
+
+	if (argc < 2) {
+		if (version) {
+			printf("provision %s\n", PROV_VERSION);
+			return EXIT_OK;
+		}
+		print_main_help(help ? stdout : stderr);
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	c = cmd_find(argc - 1, argv + 1, &words);
+	if (!c)
+		return unknown_command(&ctx, argc - 1, argv + 1);
+	ctx.cmd = c;
+	if (help) {
+		print_cmd_help(stdout, c);
+		return EXIT_OK;
+	}
+	if (version) {
+		printf("provision %s\n", PROV_VERSION);
+		return EXIT_OK;
+	}
+	/* argv becomes: "provision lun list" -> { "lun list", args... } */
+	argv += words;
+	argc -= words;
+	argv[0] = (char *) c->name;
+	r = parse_cmd_options(&ctx, &argc, argv);
+	if (r)
+		goto out;
+	if (ctx.dry_run && !(c->flags & CMD_DRYRUN)) {
+		r = usage_error(&ctx, "'%s' does not take -n/--dry-run: it changes nothing", c->name);
+		goto out;
+	}
+	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {
+		if (argc - 1 < c->min_args)
+			r = usage_error(&ctx, "'%s' needs %s", c->name, c->args);
+		else
+			r = usage_error(&ctx, "too many arguments for '%s'", c->name);
+		goto out;
+	}
+	if (c->flags & CMD_SITE) {
+		r = prov_site_load(&ctx);
+		if (r < 0) {
+			r = prov_finish(&ctx, EXIT_FAIL);
+			goto out;
+		}
+	}
+	r = c->fn(&ctx, argc, argv);
+	r = prov_finish(&ctx, r);
+out:
+	prov_site_free(ctx.site);
+	free(ctx.opts);
+	diag_release(&ctx.diag);
+	return r;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/diag.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "tests/unit/test.h"
+
+TEST(size_parse)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+		int r;
+	} t[] = {
+		{ "20G", 20ULL << 30, 0 },  { "512M", 512ULL << 20, 0 }, { "2GiB", 2ULL << 30, 0 },
+		{ "1k", 1024, 0 },	    { "4096", 4096, 0 },	 { "10GB", 10ULL << 30, 0 },
+		{ "", 0, -EINVAL },	    { "G", 0, -EINVAL },	 { "20X", 0, -EINVAL },
+		{ "-1G", 0, -EINVAL },	    { "20Gi", 0, -EINVAL },	 { "20G ", 0, -EINVAL },
+		{ "99999999999E", 0, -ERANGE },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		uint64_t v = 0;
+		int r = parse_size(t[i].s, &v);
+
+		if (r != t[i].r || (r == 0 && v != t[i].v))
+			TEST__FAIL("parse_size(\"%s\") = %d, %" PRIu64, t[i].s, r, v);
+	}
+}
+
+TEST(size_format)
+{
+	char b[32];
+
+	ASSERT_STREQ(format_size(20ULL << 30, b, sizeof(b)), "20G");
+	ASSERT_STREQ(format_size(1536ULL << 20, b, sizeof(b)), "1536M");
+	ASSERT_STREQ(format_size(1000, b, sizeof(b)), "1000");
+	ASSERT_STREQ(format_size(0, b, sizeof(b)), "0");
+}
+
+TEST(ipv4)
+{
+	uint32_t a;
+	unsigned p;
+	char b[16];
+
+	ASSERT_OK(parse_ipv4("147.228.53.71", &a));
+	ASSERT_EQ(a, 0x93e43547u);
+	ASSERT_STREQ(format_ipv4(a, b), "147.228.53.71");
+	ASSERT_ERR(parse_ipv4("147.228.53", &a), EINVAL);
+	ASSERT_ERR(parse_ipv4("147.228.53.256", &a), EINVAL);
+	ASSERT_ERR(parse_ipv4("147.228.053.1", &a), EINVAL);
+	ASSERT_ERR(parse_ipv4("1.2.3.4.5", &a), EINVAL);
+	ASSERT_ERR(parse_ipv4("1.2.3.4 ", &a), EINVAL);
+	ASSERT_OK(parse_ipv4_cidr("147.228.53.0/24", &a, &p));
+	ASSERT_EQ(p, 24);
+	ASSERT_ERR(parse_ipv4_cidr("147.228.53.0/33", &a, &p), EINVAL);
+	ASSERT_ERR(parse_ipv4_cidr("147.228.53.0", &a, &p), EINVAL);
+}
+
+TEST(mac)
+{
+	uint8_t m[6];
+	char b[18];
+
+	ASSERT_OK(parse_mac("00:16:3E:05:30:71", m));
+	ASSERT_STREQ(format_mac(m, b), "00:16:3e:05:30:71");
+	ASSERT_ERR(parse_mac("00:16:3e:05:30", m), EINVAL);
+	ASSERT_ERR(parse_mac("00:16:3e:05:30:71:00", m), EINVAL);
+	ASSERT_ERR(parse_mac("00-16-3e-05-30-71", m), EINVAL);
+	ASSERT_EQ(parse_mac_prefix("00:16:3e", m), 3);
+	ASSERT_EQ(m[2], 0x3e);
+	ASSERT_ERR(parse_mac_prefix("0:16", m), EINVAL);
+}
+
+TEST(closest)
+{
+	static const char *const keys[] = { "disk", "memory", "vcpus", "kernel", NULL };
+
+	ASSERT_STREQ(str_closest("dsik", keys), "disk");
+	ASSERT_STREQ(str_closest("memroy", keys), "memory");
+	ASSERT_STREQ(str_closest("vcpu", keys), "vcpus");
+	ASSERT_NULL(str_closest("network", keys));
+}
+
+TEST(hostname)
+{
+	ASSERT_TRUE(hostname_label_valid("web1"));
+	ASSERT_TRUE(hostname_label_valid("a"));
+	ASSERT_TRUE(hostname_label_valid("lab-01"));
+	ASSERT_FALSE(hostname_label_valid(""));
+	ASSERT_FALSE(hostname_label_valid("-web"));
+	ASSERT_FALSE(hostname_label_valid("web-"));
+	ASSERT_FALSE(hostname_label_valid("Web1"));
+	ASSERT_FALSE(hostname_label_valid("web_1"));
+	ASSERT_FALSE(hostname_label_valid("../etc"));
+	ASSERT_FALSE(hostname_label_valid("web1;rm"));
+	ASSERT_FALSE(hostname_label_valid(
+		"a234567890123456789012345678901234567890123456789012345678901234"));
+}
+
+TEST(atomic_write)
+{
+	char dir[] = "/tmp/prov-test-XXXXXX", path[64], *got = NULL;
+	size_t len;
+
+	ASSERT_NOT_NULL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.cfg", dir);
+	ASSERT_OK(write_file_atomic(path, "one\n", 4, 0644, false));
+	ASSERT_ERR(write_file_atomic(path, "two\n", 4, 0644, false), EEXIST);
+	ASSERT_OK(read_file(path, &got, &len));
+	ASSERT_STREQ(got, "one\n");
+	free(got);
+	ASSERT_OK(write_file_atomic(path, "two\n", 4, 0644, true));
+	ASSERT_OK(read_file(path, &got, &len));
+	ASSERT_STREQ(got, "two\n");
+	free(got);
+	ASSERT_OK(unlink(path));
+	ASSERT_OK(rmdir(dir)); /* no temporary file left behind */
+}
+
+TEST(diag_format)
+{
+	struct diag d = DIAG_INIT;
+	struct src_loc loc = { "templates/web.yaml", 12, 5 };
+	char buf[512] = { 0 };
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	ASSERT_ERR(diag_error(&d, &loc, "unknown key '%s' (did you mean '%s'?)", "dsik", "disk"),
+		   EINVAL);
+	ASSERT_ERR(diag_error_errno(&d, NULL, -ENOENT, "cannot open '%s'", "/x"), ENOENT);
+	diag_add(&d, DIAG_WARNING, &(struct src_loc){ "s.yaml", 3, 0 }, "odd");
+	diag_print(&d, f, "provision");
+	fclose(f);
+	ASSERT_EQ(d.n_errors, 2);
+	ASSERT_STREQ(buf, "templates/web.yaml:12:5: error: unknown key 'dsik' (did you mean 'disk'?)\n"
+			  "provision: error: cannot open '/x': No such file or directory\n"
+			  "s.yaml:3: warning: odd\n");
+	diag_release(&d);
+}
+
+TEST(json_writer)
+{
+	struct json j;
+	char *s;
+
+	json_init(&j, false);
+	json_obj_begin(&j);
+	json_key_str(&j, "name", "web\"1");
+	json_key(&j, "disks");
+	json_arr_begin(&j);
+	json_uint(&j, 1);
+	json_obj_begin(&j);
+	json_obj_end(&j);
+	json_arr_end(&j);
+	json_key_bool(&j, "ok", true);
+	json_key(&j, "none");
+	json_null(&j);
+	json_obj_end(&j);
+	s = json_finish(&j);
+	ASSERT_STREQ(s, "{\"name\":\"web\\\"1\",\"disks\":[1,{}],\"ok\":true,\"none\":null}\n");
+	free(s);
+}
+
+TEST_MAIN()
