@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The site file and guest templates: YAML in, plain validated structs out.
+ *
+ * Only templates/parse-yaml.c sees libyaml. Every value keeps the source location it came
+ * from, so checks made after parsing still cite FILE:LINE:COL. All errors of a file are
+ * collected in the diag before a function returns -EINVAL.
+ *
+ * Units: memory in MiB, sizes in bytes, IPv4 addresses in host byte order, timeouts in seconds.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+
+struct site_vlan {
+	unsigned id;	/* 1..4094 */
+	char *bridge;	/* "br53" */
+	bool native;	/* untagged: the bridge enslaves the trunk itself */
+	bool has_subnet;	/* subnet, gateway and range given */
+	uint32_t subnet;	/* network address */
+	unsigned prefix;	/* 0..32 */
+	uint32_t gateway;
+	uint32_t range_first, range_last; /* addresses provision may hand out, inclusive */
+	char **nameservers;	/* dotted quads; NULL-terminated, may be empty */
+	struct src_loc loc;
+};
+
+struct site_kernel {
+	char *name;	/* key under kernels: ("default") */
+	char *kernel;
+	char *initrd;	/* NULL: none */
+	struct src_loc loc;
+};
+
+struct site_fai {
+	char *server;	/* dotted quad of the NFS/monitor server */
+	char *nfsroot;	/* path exported by the server */
+	char *config_src;	/* FAI_CONFIG_SRC, "nfs://server/path" */
+	char *kernel, *initrd;	/* the installer's */
+	char **flags;	/* FAI_FLAGS, joined with ',' */
+	unsigned monitor_port;	/* default 4711 */
+	char *legacy_location;	/* NULL, or "srv:/path": also emit the 2007 FAI_LOCATION form */
+	unsigned fail_code;	/* a TASKEND code >= this fails the install; default 400 */
+	unsigned timeout_s;	/* install timeout, default 3600 */
+};
+
+struct site {
+	char *path;	/* the file it was read from */
+	char *config_dir;	/* NAME.install.cfg, NAME.boot.cfg */
+	char *state_dir;	/* inventory, per-guest logs */
+	char **template_dirs;	/* searched before the built-in templates */
+	char *hooks_dir;
+	unsigned hook_timeout_s;	/* default 300 */
+	char **luns;	/* the only devices provision may write */
+	uint64_t *partition_sizes;	/* bytes */
+	size_t n_partition_sizes;
+	uint8_t mac_prefix[6];
+	unsigned mac_prefix_len;	/* bytes of mac_prefix in use, 1..5 (seed: 3) */
+	char *trunk;	/* "eth0" */
+	struct site_vlan *vlans;
+	size_t n_vlans;
+	struct site_fai fai;
+	struct site_kernel *kernels;
+	size_t n_kernels;
+};
+
+/*
+ * Read and validate a site file. Every problem is appended to d as FILE:LINE:COL.
+ * Returns: 0 and a new site in *ret, or < 0 (-EINVAL on bad content, -errno on I/O).
+ */
+int tmpl_site_load(const char *path, struct diag *d, struct site **ret);
+/* Accepts NULL. Returns NULL. */
+struct site *tmpl_site_free(struct site *s);
+/* Lookups; borrowed pointers valid while the site lives, or NULL. */
+const struct site_vlan *tmpl_site_vlan(const struct site *s, unsigned id);
+const struct site_kernel *tmpl_site_kernel(const struct site *s, const char *name);
+
+enum tmpl_guest_type {
+	TMPL_GUEST_PV,
+	TMPL_GUEST_HVM,
+	_TMPL_GUEST_TYPE_MAX,
+	_TMPL_GUEST_TYPE_INVALID = -22,
+};
+
+/* HVM settings, as in the seed: hvmloader firmware, emulated NIC, cdrom image, boot "dc". */
+struct tmpl_hvm {
+	char *firmware;	/* NULL: Xen's default (hvmloader) */
+	char *nic_model;	/* emulated NIC model ("rtl8139", "e1000"); the vif is type=ioemu */
+	char *cdrom;	/* image path or NULL */
+	char *boot;	/* boot order, "dc" */
+	bool vnc;
+};
+
+/*
+ * A template after `extends:` and `<<` merges are applied and every value is checked.
+ * Values the template leaves out have the documented defaults.
+ */
+struct tmpl_guest {
+	char *name;	/* template name ("debian") */
+	char *path;	/* file it came from */
+	char *description;
+	enum tmpl_guest_type type;
+	uint64_t memory_mib;
+	uint64_t maxmem_mib;	/* 0: same as memory */
+	unsigned vcpus;
+	char *cpus;	/* pinning list as written ("0-3,6"), validated; NULL: none */
+	uint64_t disk_size;	/* bytes */
+	uint64_t swap_size;	/* bytes, default 2 GiB; 0: no swap file */
+	unsigned vlan;	/* 0: must be given on the command line */
+	char *kernel;	/* a name from site kernels: (default "default") */
+	char *root;	/* production root, default "/dev/xvda1 ro" */
+	char *extra;	/* extra kernel command line for the production boot, may be NULL */
+	char *install_extra;	/* extra kernel command line for the installer, may be NULL */
+	char **fai_classes;	/* FAI classes for the install (FAI_CLASSES? see netboot), may be empty */
+	unsigned install_timeout_s;	/* 0: the site's */
+	struct tmpl_hvm hvm;	/* used when type is HVM */
+	struct src_loc loc;	/* where the template starts */
+};
+
+/*
+ * Find template NAME in the site's template_dirs, then the built-in directory; NAME may
+ * also be a path to a file (contains '/' or ends in ".yaml").
+ * Returns: 0 and a new template in *ret, or < 0 with the reasons in d.
+ */
+int tmpl_guest_load(const struct site *s, const char *name, struct diag *d,
+		    struct tmpl_guest **ret);
+struct tmpl_guest *tmpl_guest_free(struct tmpl_guest *t);
+
+const char *tmpl_guest_type_to_string(enum tmpl_guest_type t);
+enum tmpl_guest_type tmpl_guest_type_from_string(const char *s);
+
+/*
+ * Apply one "key=value" style override (from the command line, a request or a batch file)
+ * with the same checks as the template file: key is a template key ("memory", "disk",
+ * "vlan", "hvm.cdrom", ...), value its text. loc says where the value came from (NULL for
+ * the command line: errors then read "provision: error: --memory: ...").
+ * Returns: 0, or -EINVAL with the reason in d.
+ */
+int tmpl_guest_set(struct tmpl_guest *t, const char *key, const char *value,
+		   const struct src_loc *loc, struct diag *d);
