@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/macro.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 #include "templates-internal.h"
 #include "templates.h"
@@ -277,6 +278,71 @@ const struct src_loc *tmpl_guest_loc(const struct tmpl_guest *t, const char *key
 	if (i < 0 || t->origins[i].how == ORIGIN_DEFAULT || !t->origins[i].loc.file)
 		return NULL;
 	return &t->origins[i].loc;
+}
+
+int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret)
+{
+	int i = tmpl__guest_field(key);
+	const struct gfield *f;
+	const void *p;
+	char buf[64];
+	char *v = NULL;
+
+	if (i < 0)
+		return -ENOENT;
+	f = &tmpl__guest_fields[i];
+	p = (const char *) t + f->off;
+	switch (f->type) {
+	case G_STR:
+		if (*(char *const *) p && asprintf(&v, "\"%s\"", *(char *const *) p) < 0)
+			return -ENOMEM;
+		break;
+	case G_PATH:
+	case G_WORD:
+	case G_FIRMWARE:
+	case G_CPUS:
+	case G_BOOT:
+		if (*(char *const *) p && !(v = strdup(*(char *const *) p)))
+			return -ENOMEM;
+		break;
+	case G_CLASSES: {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_putc(&sb, '[');
+		for (char *const *c = *(char **const *) p; c && *c; c++)
+			strbuf_addf(&sb, "%s%s", c == *(char **const *) p ? "" : ", ", *c);
+		strbuf_putc(&sb, ']');
+		v = strbuf_detach(&sb);
+		if (!v)
+			return -ENOMEM;
+		break;
+	}
+	case G_SIZE:
+	case G_SWAP:
+		v = strdup(format_size(*(const uint64_t *) p, buf, sizeof(buf)));
+		break;
+	case G_MEMORY:
+		if (*(const uint64_t *) p)
+			v = strdup(format_size(*(const uint64_t *) p << 20, buf, sizeof(buf)));
+		break;
+	case G_VCPUS:
+	case G_VLAN:
+		if (*(const unsigned *) p && asprintf(&v, "%u", *(const unsigned *) p) < 0)
+			return -ENOMEM;
+		break;
+	case G_DURATION:
+		if (*(const unsigned *) p)
+			v = strdup(format_duration(*(const unsigned *) p, buf, sizeof(buf)));
+		break;
+	case G_BOOL:
+		v = strdup(*(const bool *) p ? "true" : "false");
+		break;
+	case G_TYPE:
+		v = strdup(tmpl_guest_type_to_string(*(const enum tmpl_guest_type *) p));
+		break;
+	}
+	*ret = v;
+	return 0;
 }
 
 /* Report a problem between keys a and b at a's value, else at b's, else on the command line. */

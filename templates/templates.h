@@ -160,6 +160,13 @@ int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct di
 /* Where the value of key ("memory", "hvm.boot") was set, or NULL (default, command line). */
 const struct src_loc *tmpl_guest_loc(const struct tmpl_guest *t, const char *key);
 
+/*
+ * The value of key as a template would write it ("512M", "0-3,6", "[DEBIAN, LAB]", "dc"),
+ * text values in double quotes; NULL in *ret when unset. The caller frees *ret.
+ * Returns: 0, -ENOENT for an unknown key, -ENOMEM.
+ */
+int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret);
+
 /* The template keys tmpl_guest_set() accepts, NULL-terminated ("description", ..., "hvm.vnc"). */
 extern const char *const tmpl_guest_keys[];
 
