@@ -35,7 +35,7 @@ void hv_domcfg_release(struct hv_domcfg *c)
 		free(c->nics[i].model);
 	}
 	free(c->nics);
-	*c = (struct hv_domcfg){ 0 };
+	*c = (struct hv_domcfg){0};
 }
 
 static const char *const type_names[_HV_TYPE_MAX] = {
@@ -99,7 +99,7 @@ static int parse_cpu(const char **p, unsigned *ret)
 
 int hv__cpuset_parse(const char *s, struct hv__cpuset *ret)
 {
-	struct hv__cpuset set = { 0 };
+	struct hv__cpuset set = {0};
 
 	if (!s || !*s)
 		return -EINVAL;
@@ -151,15 +151,33 @@ static void xl_quote(struct strbuf *sb, const char *s)
 		const char *esc = NULL;
 
 		switch (*s) {
-		case '\\': esc = "\\\\"; break;
-		case '"': esc = "\\\""; break;
-		case '\a': esc = "\\a"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\v': esc = "\\v"; break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\a':
+			esc = "\\a";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\v':
+			esc = "\\v";
+			break;
 		}
 		if (esc)
 			strbuf_puts(sb, esc);
@@ -191,9 +209,10 @@ static bool check_str(struct diag *d, const char *dom, const char *what, const c
 	}
 	bad = xl_unrepresentable(v);
 	if (bad) {
-		diag_error(d, NULL,
-			   "domain '%s': %s contains byte 0x%02x, which an xl config file cannot hold",
-			   dom, what, (unsigned char) *bad);
+		diag_error(
+			d, NULL,
+			"domain '%s': %s contains byte 0x%02x, which an xl config file cannot hold",
+			dom, what, (unsigned char) *bad);
 		return false;
 	}
 	if ((flags & STR_ABSPATH) && v[0] != '/') {
@@ -229,17 +248,17 @@ static void check_name(const struct hv_domcfg *c, struct diag *d)
 	}
 	for (const char *p = n; *p; p++)
 		if (!name_char_ok(*p)) {
-			diag_error(d, NULL,
-				   "invalid domain name '%s': use letters, digits, '-', '_' and '.'",
-				   xl_unrepresentable(n) ? "(unprintable)" : n);
+			diag_error(
+				d, NULL,
+				"invalid domain name '%s': use letters, digits, '-', '_' and '.'",
+				xl_unrepresentable(n) ? "(unprintable)" : n);
 			return;
 		}
 	if (strlen(n) > 64)
 		diag_error(d, NULL, "domain name '%s' is longer than 64 characters", n);
 }
 
-static const char *const firmware_keywords[] = { "bios", "uefi", "seabios", "rombios", "ovmf",
-						 NULL };
+static const char *const firmware_keywords[] = {"bios", "uefi", "seabios", "rombios", "ovmf", NULL};
 
 static void check_hvm(const struct hv_domcfg *c, const char *dom, struct diag *d)
 {
@@ -248,12 +267,13 @@ static void check_hvm(const struct hv_domcfg *c, const char *dom, struct diag *d
 
 		/* xl drops such a kernel with a warning and boots the default firmware. */
 		if (streq(base ? base + 1 : c->kernel, "hvmloader"))
-			diag_error(d, NULL, "domain '%s': give hvmloader as firmware, not as kernel",
-				   dom);
+			diag_error(d, NULL,
+				   "domain '%s': give hvmloader as firmware, not as kernel", dom);
 	}
 	if (c->type != HV_TYPE_HVM) {
 		if (c->firmware || c->boot || c->vnc)
-			diag_error(d, NULL, "domain '%s': firmware, boot and vnc are for HVM guests only",
+			diag_error(d, NULL,
+				   "domain '%s': firmware, boot and vnc are for HVM guests only",
 				   dom);
 		return;
 	}
@@ -264,9 +284,10 @@ static void check_hvm(const struct hv_domcfg *c, const char *dom, struct diag *d
 		size_t n = strlen(c->boot);
 
 		if (n == 0 || n > 4 || strspn(c->boot, "acdn") != n)
-			diag_error(d, NULL,
-				   "domain '%s': boot order '%s' must be 1 to 4 of the letters a, c, d, n",
-				   dom, xl_unrepresentable(c->boot) ? "(unprintable)" : c->boot);
+			diag_error(
+				d, NULL,
+				"domain '%s': boot order '%s' must be 1 to 4 of the letters a, c, d, n",
+				dom, xl_unrepresentable(c->boot) ? "(unprintable)" : c->boot);
 	}
 }
 
@@ -283,14 +304,15 @@ static void check_disks(const struct hv_domcfg *c, const char *dom, struct diag 
 			continue;
 		for (size_t j = 0; j < i; j++)
 			if (c->disks[j].vdev && streq(c->disks[j].vdev, k->vdev))
-				diag_error(d, NULL, "domain '%s': disks %zu and %zu both use vdev '%s'",
-					   dom, j + 1, i + 1, k->vdev);
+				diag_error(d, NULL,
+					   "domain '%s': disks %zu and %zu both use vdev '%s'", dom,
+					   j + 1, i + 1, k->vdev);
 		if (k->cdrom && c->type != HV_TYPE_HVM)
-			diag_error(d, NULL, "domain '%s': disk %zu: a cdrom needs an HVM guest", dom,
-				   i + 1);
+			diag_error(d, NULL, "domain '%s': disk %zu: a cdrom needs an HVM guest",
+				   dom, i + 1);
 		if (k->cdrom && k->writable)
-			diag_error(d, NULL, "domain '%s': disk %zu: a cdrom cannot be writable", dom,
-				   i + 1);
+			diag_error(d, NULL, "domain '%s': disk %zu: a cdrom cannot be writable",
+				   dom, i + 1);
 	}
 }
 
@@ -309,12 +331,13 @@ static void check_nics(const struct hv_domcfg *c, const char *dom, struct diag *
 		snprintf(what, sizeof(what), "vif %zu model", i + 1);
 		check_str(d, dom, what, n->model, STR_SPECVAL);
 		if (n->mac[0] & 1)
-			diag_error(d, NULL, "domain '%s': vif %zu MAC %s is a multicast address", dom,
-				   i + 1, format_mac(n->mac, mac));
+			diag_error(d, NULL, "domain '%s': vif %zu MAC %s is a multicast address",
+				   dom, i + 1, format_mac(n->mac, mac));
 		if ((n->model || n->ioemu) && c->type != HV_TYPE_HVM)
-			diag_error(d, NULL,
-				   "domain '%s': vif %zu: an emulated NIC (model, ioemu) needs an HVM guest",
-				   dom, i + 1);
+			diag_error(
+				d, NULL,
+				"domain '%s': vif %zu: an emulated NIC (model, ioemu) needs an HVM guest",
+				dom, i + 1);
 	}
 }
 
@@ -322,15 +345,16 @@ int hv_domcfg_check(const struct hv_domcfg *c, struct diag *d)
 {
 	unsigned before = d->n_errors;
 	const char *dom = c->name && *c->name && !xl_unrepresentable(c->name) ? c->name : "?";
-	enum hv_action actions[] = { c->on_poweroff, c->on_reboot, c->on_crash };
-	const char *action_keys[] = { "on_poweroff", "on_reboot", "on_crash" };
+	enum hv_action actions[] = {c->on_poweroff, c->on_reboot, c->on_crash};
+	const char *action_keys[] = {"on_poweroff", "on_reboot", "on_crash"};
 
 	check_name(c, d);
 	if (!hv_type_to_string(c->type))
 		diag_error(d, NULL, "domain '%s': invalid type %d", dom, (int) c->type);
 	if (c->memory_mib == 0 || c->memory_mib > HV_MEMORY_MAX_MIB)
 		diag_error(d, NULL, "domain '%s': memory %llu MiB is out of range (1..%llu)", dom,
-			   (unsigned long long) c->memory_mib, (unsigned long long) HV_MEMORY_MAX_MIB);
+			   (unsigned long long) c->memory_mib,
+			   (unsigned long long) HV_MEMORY_MAX_MIB);
 	if (c->maxmem_mib && (c->maxmem_mib < c->memory_mib || c->maxmem_mib > HV_MEMORY_MAX_MIB))
 		diag_error(d, NULL, "domain '%s': maxmem %llu MiB must be between memory and %llu",
 			   dom, (unsigned long long) c->maxmem_mib,
@@ -342,11 +366,12 @@ int hv_domcfg_check(const struct hv_domcfg *c, struct diag *d)
 		struct hv__cpuset set;
 
 		if (hv__cpuset_parse(c->cpus, &set) < 0)
-			diag_error(d, NULL,
-				   "domain '%s': invalid cpus '%s': want CPU numbers and ranges below %u, "
-				   "like '0-3,6'",
-				   dom, xl_unrepresentable(c->cpus) ? "(unprintable)" : c->cpus,
-				   HV_CPUS_MAX);
+			diag_error(
+				d, NULL,
+				"domain '%s': invalid cpus '%s': want CPU numbers and ranges below %u, "
+				"like '0-3,6'",
+				dom, xl_unrepresentable(c->cpus) ? "(unprintable)" : c->cpus,
+				HV_CPUS_MAX);
 	}
 
 	check_str(d, dom, "kernel", c->kernel,
@@ -356,21 +381,23 @@ int hv_domcfg_check(const struct hv_domcfg *c, struct diag *d)
 		diag_error(d, NULL, "domain '%s': a ramdisk needs a kernel", dom);
 	if (check_str(d, dom, "cmdline", c->cmdline, 0) && c->cmdline) {
 		if (strpbrk(c->cmdline, "\n\r\t\v\f\a\b"))
-			diag_error(d, NULL,
-				   "domain '%s': the kernel command line may not contain control characters",
-				   dom);
+			diag_error(
+				d, NULL,
+				"domain '%s': the kernel command line may not contain control characters",
+				dom);
 		if (strlen(c->cmdline) > HV_CMDLINE_MAX)
-			diag_error(d, NULL,
-				   "domain '%s': the kernel command line is %zu bytes, Xen takes at most %d",
-				   dom, strlen(c->cmdline), HV_CMDLINE_MAX);
+			diag_error(
+				d, NULL,
+				"domain '%s': the kernel command line is %zu bytes, Xen takes at most %d",
+				dom, strlen(c->cmdline), HV_CMDLINE_MAX);
 	}
 	check_hvm(c, dom, d);
 	check_disks(c, dom, d);
 	check_nics(c, dom, d);
 	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
 		if (!hv_action_to_string(actions[i]))
-			diag_error(d, NULL, "domain '%s': invalid %s action %d", dom, action_keys[i],
-				   (int) actions[i]);
+			diag_error(d, NULL, "domain '%s': invalid %s action %d", dom,
+				   action_keys[i], (int) actions[i]);
 	return d->n_errors > before ? -EINVAL : 0;
 }
 
@@ -445,9 +472,10 @@ int hv_domcfg_to_xl(const struct hv_domcfg *c, const char *header_comment, char 
 	if (header_comment) {
 		for (const char *p = header_comment; *p; p++)
 			if (((unsigned char) *p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-				return diag_error(d, NULL,
-						  "domain '%s': the header comment contains byte 0x%02x",
-						  c->name, (unsigned char) *p);
+				return diag_error(
+					d, NULL,
+					"domain '%s': the header comment contains byte 0x%02x",
+					c->name, (unsigned char) *p);
 		put_comment(&sb, header_comment);
 	}
 	for (size_t i = 0; i < c->n_disks; i++)

@@ -149,8 +149,8 @@ static int build_hvm(const struct hv_domcfg *c, libxl_domain_build_info *b, bool
 
 static int build_config(const struct hv_domcfg *c, libxl_domain_config *dc, struct diag *d)
 {
-	libxl_domain_type type = c->type == HV_TYPE_HVM ? LIBXL_DOMAIN_TYPE_HVM
-							 : LIBXL_DOMAIN_TYPE_PV;
+	libxl_domain_type type =
+		c->type == HV_TYPE_HVM ? LIBXL_DOMAIN_TYPE_HVM : LIBXL_DOMAIN_TYPE_PV;
 	libxl_domain_build_info *b = &dc->b_info;
 	bool oom = false;
 	int r;
@@ -164,7 +164,8 @@ static int build_config(const struct hv_domcfg *c, libxl_domain_config *dc, stru
 	r = build_vcpus(c, b);
 	if (r < 0)
 		return r;
-	/* Top-level in libxl 4.17 for PV and HVM direct kernel boot (LIBXL_HAVE_BUILDINFO_KERNEL). */
+	/* Top-level in libxl 4.17 for PV and HVM direct kernel boot (LIBXL_HAVE_BUILDINFO_KERNEL).
+	 */
 	b->kernel = dup_str(c->kernel, &oom);
 	b->ramdisk = dup_str(c->ramdisk, &oom);
 	b->cmdline = dup_str(c->cmdline, &oom);

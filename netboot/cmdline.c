@@ -55,10 +55,11 @@ static bool check_word(struct diag *d, const char *what, const char *v)
 		return false;
 	}
 	if (!word_ok(v)) {
-		diag_error(d, NULL,
-			   "installer command line: %s '%s' may only hold printable characters without "
-			   "spaces or quotes",
-			   what, v);
+		diag_error(
+			d, NULL,
+			"installer command line: %s '%s' may only hold printable characters without "
+			"spaces or quotes",
+			what, v);
 		return false;
 	}
 	return true;
@@ -70,23 +71,24 @@ static void check_network(const struct nb_install *p, struct diag *d)
 	char a[16], b[16];
 
 	if (!p->hostname || !hostname_label_valid(p->hostname))
-		diag_error(d, NULL,
-			   "installer command line: invalid host name '%s': want 1 to 63 of a-z, 0-9 "
-			   "and '-', not starting or ending with '-'",
-			   p->hostname ? p->hostname : "");
+		diag_error(
+			d, NULL,
+			"installer command line: invalid host name '%s': want 1 to 63 of a-z, 0-9 "
+			"and '-', not starting or ending with '-'",
+			p->hostname ? p->hostname : "");
 	if (p->device && check_word(d, "device", p->device) &&
 	    (strlen(p->device) > 15 || !only_chars(p->device, "_.-")))
 		diag_error(d, NULL, "installer command line: invalid network device '%s'",
 			   p->device);
 	if (p->prefix < 1 || p->prefix > 32) {
-		diag_error(d, NULL, "installer command line: prefix length %u is out of range (1..32)",
+		diag_error(d, NULL,
+			   "installer command line: prefix length %u is out of range (1..32)",
 			   p->prefix);
 		return;
 	}
 	if (p->client == 0)
 		diag_error(d, NULL, "installer command line: the client address is missing");
-	else if (p->prefix <= 30 &&
-		 ((p->client & ~mask) == 0 || (p->client & ~mask) == ~mask))
+	else if (p->prefix <= 30 && ((p->client & ~mask) == 0 || (p->client & ~mask) == ~mask))
 		diag_error(d, NULL,
 			   "installer command line: client address %s is the network or broadcast "
 			   "address of %s/%u",
@@ -102,13 +104,15 @@ static void check_network(const struct nb_install *p, struct diag *d)
 static void check_fai(const struct nb_install *p, struct diag *d)
 {
 	if (!nb_root_form_to_string(p->root_form))
-		diag_error(d, NULL, "installer command line: invalid root form %d", (int) p->root_form);
+		diag_error(d, NULL, "installer command line: invalid root form %d",
+			   (int) p->root_form);
 	if (check_word(d, "nfsroot", p->nfsroot) &&
 	    (p->nfsroot[0] != '/' || strpbrk(p->nfsroot, ":,")))
-		diag_error(d, NULL,
-			   "installer command line: nfsroot '%s' must be an absolute path without ':' "
-			   "or ','",
-			   p->nfsroot);
+		diag_error(
+			d, NULL,
+			"installer command line: nfsroot '%s' must be an absolute path without ':' "
+			"or ','",
+			p->nfsroot);
 	if (p->nfs_options && check_word(d, "NFS options", p->nfs_options) &&
 	    strchr(p->nfs_options, ':'))
 		diag_error(d, NULL, "installer command line: NFS options '%s' may not contain ':'",
@@ -125,18 +129,20 @@ static void check_fai(const struct nb_install *p, struct diag *d)
 		const char *colon = strchr(p->legacy_location, ':');
 
 		if (!colon || colon == p->legacy_location || colon[1] != '/')
-			diag_error(d, NULL,
-				   "installer command line: FAI_LOCATION '%s' must read SERVER:/PATH",
-				   p->legacy_location);
+			diag_error(
+				d, NULL,
+				"installer command line: FAI_LOCATION '%s' must read SERVER:/PATH",
+				p->legacy_location);
 	}
 	if (p->console)
 		check_word(d, "console", p->console);
 	if (p->extra)
 		for (const char *s = p->extra; *s; s++)
 			if ((*s < ' ' || *s >= 0x7f || *s == '"' || *s == '\'')) {
-				diag_error(d, NULL,
-					   "installer command line: extra parameters may not contain "
-					   "quotes or control characters");
+				diag_error(
+					d, NULL,
+					"installer command line: extra parameters may not contain "
+					"quotes or control characters");
 				break;
 			}
 }

@@ -30,26 +30,26 @@ enum nb_root_form {
 /* Everything the installer command line says. Strings are borrowed. */
 struct nb_install {
 	/* network: ip= */
-	uint32_t client;	/* the guest's address, host byte order */
-	unsigned prefix;	/* its subnet's prefix length, 1..32: the netmask field */
-	uint32_t gateway;	/* 0: none */
-	const char *hostname;	/* RFC 1123 label; FAI's $HOSTNAME and class */
-	const char *device;	/* NULL: "eth0" */
+	uint32_t client;      /* the guest's address, host byte order */
+	unsigned prefix;      /* its subnet's prefix length, 1..32: the netmask field */
+	uint32_t gateway;     /* 0: none */
+	const char *hostname; /* RFC 1123 label; FAI's $HOSTNAME and class */
+	const char *device;   /* NULL: "eth0" */
 	/* root */
 	enum nb_root_form root_form;
-	uint32_t server;	/* the FAI/NFS server, host byte order */
-	const char *nfsroot;	/* "/srv/fai/nfsroot" */
-	const char *nfs_options;	/* NULL: "vers=3" */
+	uint32_t server;	 /* the FAI/NFS server, host byte order */
+	const char *nfsroot;	 /* "/srv/fai/nfsroot" */
+	const char *nfs_options; /* NULL: "vers=3" */
 	/* FAI */
 	const char *action;	/* NULL: "install" */
 	char *const *flags;	/* FAI_FLAGS, NULL-terminated; NULL or empty: omitted */
-	const char *config_src;	/* FAI_CONFIG_SRC ("nfs://server/srv/fai/config"); NULL: omitted */
-	const char *legacy_location;	/* "server:/path": also FAI_LOCATION= and FLAGS= (2007) */
-	bool monserver;		/* add monserver=SERVER (where FAI sends its monitor messages) */
+	const char *config_src; /* FAI_CONFIG_SRC ("nfs://server/srv/fai/config"); NULL: omitted */
+	const char *legacy_location; /* "server:/path": also FAI_LOCATION= and FLAGS= (2007) */
+	bool monserver; /* add monserver=SERVER (where FAI sends its monitor messages) */
 	/* kernel */
-	const char *console;	/* NULL: none; "hvc0" gives console=hvc0 first */
-	bool net_ifnames0;	/* add net.ifnames=0 so that the vif is named eth0 */
-	const char *extra;	/* appended as is: words separated by spaces, no quotes; may be NULL */
+	const char *console; /* NULL: none; "hvc0" gives console=hvc0 first */
+	bool net_ifnames0;   /* add net.ifnames=0 so that the vif is named eth0 */
+	const char *extra;   /* appended as is: words separated by spaces, no quotes; may be NULL */
 };
 
 const char *nb_root_form_to_string(enum nb_root_form f); /* "dracut", "kernel" */

@@ -195,9 +195,8 @@ static int fake_physinfo(struct xen_sysctl_physinfo *pi)
 	pi->nr_nodes = 1;
 	pi->max_node_id = 0;
 	pi->cpu_khz = 2000000;
-	pi->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
-			   XEN_SYSCTL_PHYSCAP_hap | XEN_SYSCTL_PHYSCAP_shadow |
-			   XEN_SYSCTL_PHYSCAP_gnttab_v1;
+	pi->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_hap |
+			   XEN_SYSCTL_PHYSCAP_shadow | XEN_SYSCTL_PHYSCAP_gnttab_v1;
 	pi->total_pages = (4ULL << 30) / 4096;
 	pi->free_pages = pi->total_pages / 2;
 	pi->max_mfn = pi->total_pages - 1;
