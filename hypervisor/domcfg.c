@@ -408,14 +408,19 @@ static void put_str(struct strbuf *sb, const char *key, const char *v)
 	strbuf_putc(sb, '\n');
 }
 
+/* One item: key = [ "a" ]; more: one item a line, so that each disk/vif reads on its own. */
 static void put_list(struct strbuf *sb, const char *key, char **items)
 {
+	size_t n = strv_length(items);
+
 	strbuf_addf(sb, "%s = [", key);
-	for (size_t i = 0; items[i]; i++) {
-		strbuf_puts(sb, i ? ", " : " ");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_puts(sb, n == 1 ? " " : "\n\t");
 		xl_quote(sb, items[i]);
+		if (i + 1 < n)
+			strbuf_putc(sb, ',');
 	}
-	strbuf_puts(sb, " ]\n");
+	strbuf_puts(sb, n == 1 ? " ]\n" : "\n]\n");
 }
 
 static char *disk_spec(const struct hv_disk *k)

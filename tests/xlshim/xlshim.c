@@ -7,22 +7,28 @@
  * preloaded into the uninstrumented xl).
  *
  * Why xl needs anything at all: even with -N, xl allocates a full libxl context before it
- * reads the config. libxl_ctx_alloc() opens libxencall (/dev/xen/privcmd), libxenforeignmemory
- * and libxendevicemodel (both /dev/xen/privcmd again) and xenstore (its socket, else
- * /dev/xen/xenbus). Parsing then sizes CPU and node bitmaps from the physinfo sysctl
- * (libxl_get_max_cpus/_nodes -> xc_physinfo), so one hypercall must answer.
+ * reads the config. What Debian's xl 4.17 does without Xen (strace, and XLSHIM_DEBUG=1):
+ *  - libxl_ctx_alloc() opens /dev/xen/privcmd four times (libxencall, libxenforeignmemory,
+ *    libxendevicemodel, libxenctrl): without it "cannot open libxc handle" and exit 1.
+ *  - it probes privcmd with ioctl 0x50ff and IOCTL_PRIVCMD_DM_OP (0x105005); ENOSYS is fine.
+ *  - xenstore: stat()s then opens the xenstored socket, else /dev/xen/xenbus or
+ *    /proc/xen/xenbus: without one "cannot connect to xenstore" and exit 1. Nothing is read
+ *    from it during a dry run.
+ *  - hypercalls: xen_version subops 0-5, 7, 9, 10 and four multicalls (refused with ENOSYS,
+ *    xl carries on) and sysctl physinfo, three times (libxl_get_physinfo before parsing,
+ *    then libxl_get_max_cpus/_nodes for the vcpu and pinning bitmaps): this one must answer.
  *
  * How:
  *  - open()/openat() (and their 64-bit and _FORTIFY_SOURCE variants) of /dev/xen/privcmd,
- *    /proc/xen/privcmd and /dev/xen/xenbus open /dev/null instead; the descriptor is
- *    remembered as "privcmd" or "xenbus" until close().
- *  - connect() to the xenstored socket fails with ENOENT, so libxenstore falls back to the
- *    (fake) xenbus device; xenstore is never read during a dry run.
+ *    /proc/xen/privcmd, /dev/xen/xenbus and /proc/xen/xenbus open /dev/null instead; the
+ *    descriptor is remembered as "privcmd" or "xenbus" until close(). stat() of those paths
+ *    describes /dev/null (a character device, which is what libxenstore wants to see).
+ *  - connect() to a xenstored socket fails with ENOENT, so a real xenstored is never used.
  *  - ioctl() on a fake privcmd descriptor: IOCTL_PRIVCMD_HYPERCALL for __HYPERVISOR_sysctl
  *    XEN_SYSCTL_physinfo fills in a small made-up host (XLSHIM_CPUS CPUs, default 8; one
- *    node; 4 GiB; PV+HVM capable). Every other hypercall and privcmd ioctl fails with ENOSYS,
- *    and the request is logged to stderr when XLSHIM_DEBUG is set, so a new dependency of xl
- *    shows up as a clear failure instead of silently wrong output.
+ *    node; 4 GiB; PV+HVM capable). Every other hypercall and privcmd ioctl fails with ENOSYS
+ *    and is logged to stderr when XLSHIM_DEBUG is set, so a new dependency of xl shows up
+ *    as a clear failure instead of silently wrong output.
  * Everything else goes to the real libc functions (dlsym(RTLD_NEXT, ...)).
  */
 
