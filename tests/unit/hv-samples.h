@@ -136,7 +136,9 @@ static inline int sample_fai6_install(struct hv_domcfg *c, struct diag *d)
 		.name = sample_dup("guest53"),
 		.type = HV_TYPE_PV,
 		.memory_mib = 1024,
-		.vcpus = 1,
+		.maxmem_mib = 1536, /* PV pinning and maxmem, which the seed pair lacks */
+		.vcpus = 2,
+		.cpus = sample_dup("1,3"),
 		.kernel = sample_dup("/srv/fai/boot/vmlinux"),
 		.ramdisk = sample_dup("/srv/fai/boot/initrd.img-6.1.0-56-amd64"),
 		.on_poweroff = HV_ACTION_DESTROY,
