@@ -100,8 +100,9 @@ int hv_domcfg_check(const struct hv_domcfg *c, struct diag *d);
  * format/vdev/access/target, vif specs with mac/bridge[/type/model], on_* actions).
  * header_comment (may be NULL) is written first, each line prefixed with "# ".
  * c is checked with hv_domcfg_check() first, so nothing invalid or unrepresentable is written.
- * Strings are double-quoted; backslash, double quote, tab, CR and LF are escaped as xl's
- * parser decodes them; other control characters cannot be represented and are refused.
+ * Strings are double-quoted; backslash, double quote and \a \b \f \n \r \t \v are escaped as
+ * xl's parser decodes them; other control characters (xl's numeric escapes are broken in
+ * 4.17) cannot be represented and are refused.
  * Returns: 0 and a NUL-terminated text in *ret (caller frees), -EINVAL with the reasons in d,
  * -ENOMEM.
  */
