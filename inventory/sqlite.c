@@ -76,11 +76,13 @@ static const char *const migrations[] = {
 	"  AND g.part_start < NEW.part_start + NEW.part_size"
 	"  AND NEW.part_start < g.part_start + g.part_size);"
 	" END;"
+	/* One row per stage and guest; re-doing a stage replaces it with a new id. */
 	"CREATE TABLE stages ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" guest_id INTEGER NOT NULL REFERENCES guests(id),"
 	" stage TEXT NOT NULL,"
 	" done_usec INTEGER NOT NULL,"
-	" PRIMARY KEY (guest_id, stage)"
+	" UNIQUE (guest_id, stage)"
 	") STRICT;"
 	"CREATE TABLE events ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -595,9 +597,8 @@ static int sq_stage_put(void *h, int64_t guest_id, const char *stage, int64_t do
 
 	r = sq_prepare(
 		q->db,
-		"INSERT INTO stages (guest_id, stage, done_usec) VALUES (?, ?, ?)"
-		" ON CONFLICT (guest_id, stage) DO UPDATE SET done_usec = excluded.done_usec",
-		d, &st);
+		"INSERT OR REPLACE INTO stages (guest_id, stage, done_usec) VALUES (?, ?, ?)", d,
+		&st);
 	if (r < 0)
 		return r;
 	if (sqlite3_bind_int64(st, 1, guest_id) || bind_text(st, 2, stage) ||
@@ -624,7 +625,7 @@ static int sq_stage_list(void *h, int64_t guest_id, struct diag *d, struct inv_s
 
 	r = sq_prepare(q->db,
 		       "SELECT stage, done_usec FROM stages WHERE guest_id = ?"
-		       " ORDER BY done_usec, rowid",
+		       " ORDER BY id",
 		       d, &st);
 	if (r < 0)
 		return r;
