@@ -120,6 +120,8 @@ static int errno_of(int sqrc)
 	case SQLITE_CONSTRAINT:
 		if (sqrc == SQLITE_CONSTRAINT_CHECK || sqrc == SQLITE_CONSTRAINT_NOTNULL)
 			return -EINVAL;
+		if (sqrc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return -ENOENT;
 		return -EEXIST;
 	case SQLITE_NOMEM:
 		return -ENOMEM;
@@ -342,44 +344,43 @@ static void sq_rollback(void *h)
 static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 {
 	const char *mac = (const char *) sqlite3_column_text(st, 12);
-	int r = 0;
+	const char *state = (const char *) sqlite3_column_text(st, 15);
 
-	*g = (struct inv_guest){0};
-	g->id = sqlite3_column_int64(st, 0);
-	r |= col_text(st, 1, &g->name);
-	r |= col_text(st, 2, &g->template_name);
-	g->vlan = (unsigned) sqlite3_column_int(st, 3);
-	r |= col_text(st, 4, &g->request_id);
-	r |= col_text(st, 5, &g->owner);
-	r |= col_text(st, 6, &g->host);
-	r |= col_text(st, 7, &g->part.lun);
-	g->has_partition = g->part.lun != NULL;
-	g->part.start = (uint64_t) sqlite3_column_int64(st, 8);
-	g->part.size = (uint64_t) sqlite3_column_int64(st, 9);
-	r |= col_text(st, 10, &g->part.partuuid);
-	g->part.partno = (unsigned) sqlite3_column_int(st, 11);
-	if (!mac || parse_mac(mac, g->mac) < 0)
-		r = r ?: -EIO;
-	g->has_ip = sqlite3_column_type(st, 13) != SQLITE_NULL;
-	g->ip = (uint32_t) sqlite3_column_int64(st, 13);
-	r |= col_text(st, 14, &g->stage);
-	g->state = inv_state_from_string((const char *) sqlite3_column_text(st, 15));
-	if ((int) g->state < 0)
-		r = r ?: -EIO;
-	r |= col_text(st, 16, &g->error);
-	g->created_usec = sqlite3_column_int64(st, 17);
-	g->updated_usec = sqlite3_column_int64(st, 18);
-	g->destroyed_usec = sqlite3_column_int64(st, 19);
-	if (r < 0) {
+	*g = (struct inv_guest){
+		.id = sqlite3_column_int64(st, 0),
+		.vlan = (unsigned) sqlite3_column_int(st, 3),
+		.has_partition = sqlite3_column_type(st, 7) != SQLITE_NULL,
+		.part.start = (uint64_t) sqlite3_column_int64(st, 8),
+		.part.size = (uint64_t) sqlite3_column_int64(st, 9),
+		.part.partno = (unsigned) sqlite3_column_int(st, 11),
+		.has_ip = sqlite3_column_type(st, 13) != SQLITE_NULL,
+		.ip = (uint32_t) sqlite3_column_int64(st, 13),
+		.state = inv_state_from_string(state),
+		.created_usec = sqlite3_column_int64(st, 17),
+		.updated_usec = sqlite3_column_int64(st, 18),
+		.destroyed_usec = sqlite3_column_int64(st, 19),
+	};
+	/* The schema's CHECKs make these impossible unless the file was edited by hand. */
+	if (!mac || parse_mac(mac, g->mac) < 0 || (int) g->state < 0)
+		return -EIO;
+	if (col_text(st, 1, &g->name) < 0 || col_text(st, 2, &g->template_name) < 0 ||
+	    col_text(st, 4, &g->request_id) < 0 || col_text(st, 5, &g->owner) < 0 ||
+	    col_text(st, 6, &g->host) < 0 || col_text(st, 7, &g->part.lun) < 0 ||
+	    col_text(st, 10, &g->part.partuuid) < 0 || col_text(st, 14, &g->stage) < 0 ||
+	    col_text(st, 16, &g->error) < 0) {
 		inv__guest_release_members(g);
-		return r == -EIO ? -EIO : -ENOMEM;
+		return -ENOMEM;
 	}
 	return 0;
 }
 
-/* Step through st, growing *v by one element of size sz per row, filled by fill(). */
+/*
+ * Step through st, growing an array by one element of size sz per row, filled by fill()
+ * (which cleans up after itself on failure). On failure drop() frees what was collected
+ * and *ret is untouched.
+ */
 static int collect(sqlite3 *db, sqlite3_stmt *st, size_t sz, int (*fill)(sqlite3_stmt *, void *),
-		   struct diag *d, void **ret, size_t *ret_n)
+		   void (*drop)(void *v, size_t n), struct diag *d, void **ret, size_t *ret_n)
 {
 	char *v = NULL;
 	size_t n = 0;
@@ -388,29 +389,39 @@ static int collect(sqlite3 *db, sqlite3_stmt *st, size_t sz, int (*fill)(sqlite3
 	while ((sqrc = sqlite3_step(st)) == SQLITE_ROW) {
 		char *nv = realloc(v, (n + 1) * sz);
 
-		if (!nv) {
-			r = -ENOMEM;
-			goto fail;
+		r = -ENOMEM;
+		if (nv) {
+			v = nv;
+			r = fill(st, v + n * sz);
 		}
-		v = nv;
-		r = fill(st, v + n * sz);
-		if (r < 0)
-			goto fail;
+		if (r < 0) {
+			drop(v, n);
+			return diag_error_errno(d, NULL, r, "cannot read the inventory");
+		}
 		n++;
 	}
 	if (sqrc != SQLITE_DONE) {
-		r = sq_fail(db, sqrc, d, "read the inventory");
-		goto fail;
+		drop(v, n);
+		return sq_fail(db, sqrc, d, "read the inventory");
 	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
-fail:
-	*ret = v; /* the caller frees the n complete elements */
-	*ret_n = n;
-	if (r == -ENOMEM || r == -EIO)
-		diag_add(d, DIAG_ERROR, NULL, "cannot read the inventory: %s", strerror(-r));
-	return r;
+}
+
+static void drop_guests(void *v, size_t n)
+{
+	inv_guest_array_free(v, n);
+}
+
+static void drop_stages(void *v, size_t n)
+{
+	inv_stage_array_free(v, n);
+}
+
+static void drop_events(void *v, size_t n)
+{
+	inv_event_array_free(v, n);
 }
 
 static int fill_guest(sqlite3_stmt *st, void *p)
@@ -442,10 +453,12 @@ static int sq_guest_find(void *h, enum inv__key key, const char *s, int64_t id, 
 		(void) sqlite3_bind_int64(st, 1, id);
 	else
 		(void) bind_text(st, 1, s);
-	r = collect(q->db, st, sizeof(*v), fill_guest, d, (void **) &v, &n);
-	if (r < 0 || n == 0) {
-		inv_guest_array_free(v, n);
-		return r < 0 ? r : -ENOENT;
+	r = collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
+	if (r < 0)
+		return r;
+	if (n == 0) {
+		free(v);
+		return -ENOENT;
 	}
 	for (size_t i = 1; i < n; i++) /* not reached: the keys are unique */
 		inv__guest_release_members(&v[i]);
@@ -470,11 +483,9 @@ static int sq_guest_list(void *h, unsigned flags, struct diag *d, struct inv_gue
 		       d, &st);
 	if (r < 0)
 		return r;
-	r = collect(q->db, st, sizeof(*v), fill_guest, d, (void **) &v, &n);
-	if (r < 0) {
-		inv_guest_array_free(v, n);
+	r = collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
+	if (r < 0)
 		return r;
-	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -630,7 +641,7 @@ static int sq_stage_list(void *h, int64_t guest_id, struct diag *d, struct inv_s
 	if (r < 0)
 		return r;
 	(void) sqlite3_bind_int64(st, 1, guest_id);
-	return collect(q->db, st, sizeof(**ret), fill_stage, d, (void **) ret, ret_n);
+	return collect(q->db, st, sizeof(**ret), fill_stage, drop_stages, d, (void **) ret, ret_n);
 }
 
 static int sq_event_insert(void *h, const struct inv_event *e, struct diag *d)
@@ -697,7 +708,7 @@ static int sq_event_list(void *h, const char *guest, struct diag *d, struct inv_
 	if (r < 0)
 		return r;
 	(void) bind_text(st, 1, guest);
-	return collect(q->db, st, sizeof(**ret), fill_event, d, (void **) ret, ret_n);
+	return collect(q->db, st, sizeof(**ret), fill_event, drop_events, d, (void **) ret, ret_n);
 }
 
 const struct inv_ops inv__sqlite_ops = {

@@ -343,6 +343,7 @@ TEST(stages_and_events)
 	ASSERT_ERR(inv_guest_allocate(f.inv, &a, &f.d, NULL), EEXIST);
 	ASSERT_OK(inv_event_add(f.inv, g->id, "web1", "alice(1000)", "hook network.post/10-dns",
 				"ok", NULL, &f.d));
+	ASSERT_ERR(inv_event_add(f.inv, g->id + 100, "web1", "x", "y", "ok", NULL, &f.d), ENOENT);
 	ASSERT_OK(inv_guest_release(f.inv, g->id, "bob(1001)", &f.d));
 	ASSERT_ERR(inv_stage_done(f.inv, g->id, "boot", "bob(1001)", &f.d), ENOENT);
 	ASSERT_TRUE(diag_has(&f.d, "guest 'web1' was destroyed"));
