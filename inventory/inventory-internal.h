@@ -63,6 +63,10 @@ struct inv {
 	void *h;
 };
 
+/* inventory/sqlite-schema.c: SQLite schema steps; user_version counts those applied */
+extern const char *const inv__sqlite_migrations[];
+extern const size_t inv__sqlite_n_migrations;
+
 /* inventory/sqlite.c */
 extern const struct inv_ops inv__sqlite_ops;
 int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret);

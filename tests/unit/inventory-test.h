@@ -7,8 +7,10 @@
  */
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +91,15 @@ static inline char *sqlite3_cli(const char *db, const char *sql)
 	while (out && len && out[len - 1] == '\n')
 		out[--len] = '\0';
 	return out;
+}
+
+/* Whether any message in d contains s. */
+static inline bool diag_has(const struct diag *d, const char *s)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->v[i].msg, s))
+			return true;
+	return false;
 }
 
 /* An allocation on VLAN 53 with range 10.0.53.10-10.0.53.250, gateway .1, Xen's prefix. */

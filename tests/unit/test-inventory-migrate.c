@@ -10,14 +10,6 @@
 #include "inventory/inventory-internal.h"
 #include "tests/unit/inventory-test.h"
 
-static bool diag_has(const struct diag *d, const char *s)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strstr(d->v[i].msg, s))
-			return true;
-	return false;
-}
-
 static char *cli(const char *db, const char *sql)
 {
 	char *r = sqlite3_cli(db, sql);

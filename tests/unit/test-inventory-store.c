@@ -11,14 +11,6 @@ static const struct inv_extent lun_a[] = {
 	{"lunA", 1 * MIB, 50 * GIB, NULL},
 };
 
-static bool diag_has(const struct diag *d, const char *s)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strstr(d->v[i].msg, s))
-			return true;
-	return false;
-}
-
 struct fixture {
 	char *dir, *db;
 	struct inv *inv;
