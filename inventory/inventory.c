@@ -3,6 +3,7 @@
  * The backend-neutral inventory: what is free and who gets it, decided between a backend's
  * begin(write) and commit, with an event for every change.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -76,6 +77,15 @@ static int event(struct inv *inv, const struct inv_guest *g, const char *who, co
 	return inv->ops->event_insert(inv->h, &e, d);
 }
 
+/* PARTUUIDs are stored in lower case (as blkid prints them) so the unique index sees one spelling.
+ */
+static char *lowercase(char *s)
+{
+	for (char *p = s; p && *p; p++)
+		*p = (char) tolower((unsigned char) *p);
+	return s;
+}
+
 static const char *last_message(const struct diag *d)
 {
 	return d->n ? d->v[d->n - 1].msg : NULL;
@@ -114,7 +124,7 @@ static int pick_partition(const struct inv_alloc *req, const struct inv_guest *l
 	if (!g->part.lun)
 		return -ENOMEM;
 	if (req->candidates[i].partuuid) {
-		g->part.partuuid = strdup(req->candidates[i].partuuid);
+		g->part.partuuid = lowercase(strdup(req->candidates[i].partuuid));
 		if (!g->part.partuuid)
 			return -ENOMEM;
 	}
@@ -397,6 +407,7 @@ static int apply(struct inv *inv, int64_t id, const struct change_args *a, const
 			return -EEXIST;
 		}
 		r = set_str(&g->part.partuuid, a->s);
+		lowercase(g->part.partuuid);
 		g->part.partno = a->partno;
 		what = "carved";
 		if (r >= 0 &&

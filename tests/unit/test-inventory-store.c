@@ -313,6 +313,7 @@ TEST(stages_and_events)
 	ASSERT_STREQ(back->error, "mkfs failed");
 	ASSERT_STREQ(back->stage, "carve");
 	ASSERT_EQ(back->part.partno, 3);
+	ASSERT_STREQ(back->part.partuuid, "c0ffee00-0000-4000-8000-000000000001");
 	back = inv_guest_free(back);
 	ASSERT_OK(inv_stage_done(f.inv, g->id, "format", "alice(1000)", &f.d));
 	ASSERT_OK(inv_stage_done(f.inv, g->id, "carve", "alice(1000)", &f.d)); /* re-run */
