@@ -112,7 +112,8 @@ struct inv_event *inv_event_array_free(struct inv_event *v, size_t n);
 
 /*
  * Open (creating or upgrading as needed) the inventory in state_dir, which is created if
- * missing (its parent must exist). Safe to call from many processes at once.
+ * missing (its parent must exist). Safe to call from many processes at once. A handle
+ * belongs to one process and one thread at a time: open it after fork(), not before.
  * Returns: 0 and a handle in *ret, or < 0 with the reason in d (-EPROTONOSUPPORT: the
  * store was written by a newer provision).
  */
