@@ -1,7 +1,7 @@
 # For tests/cli/t04NN-net-*.sh (suite 'root'), sourced after lib.sh: re-runs the test inside
 # a fresh network namespace and a mount namespace with its own /sys (as `ip netns exec`
-# does), with a veth pair vtrunk/vpeer as the trunk and a site file $T/site.yaml naming
-# VLAN 10 (native, br10) and VLAN 53 (tagged, br53) on it. Exit 77 when not root or when
+# does), with a veth pair vtrunk/vpeer as the trunk and the site tests/data/network/site.yaml
+# naming VLAN 10 (native, br10) and VLAN 53 (tagged, br53) on it. Exit 77 when not root or when
 # namespaces cannot be made.
 # FIXME: drop once the site loader (issue 2) is merged: until then there is nothing to run
 if "$PROVISION" net check --site /dev/null 2>&1 | grep -q "site files are not supported yet"; then
@@ -16,31 +16,7 @@ fi
 mount --make-rprivate / && mount -t sysfs sysfs /sys || fail "cannot mount /sys in the namespace"
 ip link add vtrunk type veth peer name vpeer || fail "cannot create the veth trunk"
 
-cat >"$T/site.yaml" <<'YAML'
-config_dir: /tmp/prov-net-test/configs
-state_dir: /tmp/prov-net-test/state
-template_dirs: []
-hooks_dir: /tmp/prov-net-test/hooks.d
-luns: [/dev/null]
-partition_sizes: [10G]
-mac_prefix: "00:16:3e"
-network:
-  trunk: vtrunk
-  vlans:
-    10: { bridge: br10, native: true }
-    53: { bridge: br53, subnet: 192.0.2.0/24, gateway: 192.0.2.1,
-          range: 192.0.2.60-192.0.2.120, nameservers: [192.0.2.11] }
-fai:
-  server: 192.0.2.154
-  nfsroot: /srv/fai/nfsroot
-  config_src: nfs://192.0.2.154/srv/fai/config
-  kernel: /boot/fai/vmlinuz
-  initrd: /boot/fai/initrd.img
-  flags: [verbose]
-kernels:
-  default: { kernel: /boot/vmlinuz }
-YAML
-export PROVISION_SITE=$T/site.yaml
+export PROVISION_SITE=$SRCDIR/tests/data/network/site.yaml
 
 # ipj LINK EXPR: a value of `ip -d -j link show dev LINK`, the JSON object being l
 ipj() {
