@@ -4,6 +4,8 @@
 
 #include "network/network.h"
 
+/* FIXME: two runs at once may race: the second fails with "Object exists"; run it again. */
+
 int net_ensure(const struct net_want *want, size_t n_want, bool dry_run, struct diag *d,
 	       struct net_plan *ret)
 {
