@@ -8,13 +8,12 @@
 
 int prov_net_want(const struct site *site, unsigned id, struct diag *d, struct net_want *ret)
 {
+	const struct site_vlan *v;
+
 	if (!site->trunk)
 		return diag_error(d, NULL, "the site file '%s' names no trunk", site->path);
-	for (size_t i = 0; i < site->n_vlans; i++) {
-		const struct site_vlan *v = &site->vlans[i];
-
-		if (v->id != id)
-			continue;
+	v = tmpl_site_vlan(site, id);
+	if (v) {
 		*ret = (struct net_want){.trunk = site->trunk,
 					 .vlan = v->id,
 					 .bridge = v->bridge,

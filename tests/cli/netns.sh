@@ -3,11 +3,6 @@
 # does), with a veth pair vtrunk/vpeer as the trunk and the site tests/data/network/site.yaml
 # naming VLAN 10 (native, br10) and VLAN 53 (tagged, br53) on it. Exit 77 when not root or when
 # namespaces cannot be made.
-# FIXME: drop once the site loader (issue 2) is merged: until then there is nothing to run
-if "$PROVISION" net check --site /dev/null 2>&1 | grep -q "site files are not supported yet"; then
-	echo "skip: no site loader yet"
-	exit 77
-fi
 if [ -z "${PROV_IN_NETNS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "skip: not root"; exit 77; }
 	unshare -n -m true 2>/dev/null || { echo "skip: cannot unshare -n"; exit 77; }

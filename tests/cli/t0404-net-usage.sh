@@ -1,11 +1,6 @@
 #!/bin/bash
 # net check/ensure: VLAN arguments are checked against the site file before any netlink.
 . "$SRCDIR/tests/cli/lib.sh"
-# FIXME: drop once the site loader (issue 2) is merged: until then there is nothing to run
-if "$PROVISION" net check --site /dev/null 2>&1 | grep -q "site files are not supported yet"; then
-	echo "skip: no site loader yet"
-	exit 77
-fi
 export PROVISION_SITE=$SRCDIR/tests/data/network/site.yaml
 
 run 2 "$PROVISION" net ensure
