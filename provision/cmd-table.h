@@ -2,4 +2,7 @@
 /* clang-format off */
 { "net check",     cmd_net_check,  0, -1, CMD_SITE,              "[VLAN...]", "compare the VLAN bridges with the site file (exit 1: something differs)", NULL },
 { "net ensure",    cmd_net_ensure, 1, -1, CMD_SITE | CMD_DRYRUN, "VLAN...",   "create or repair VLAN bridges: VLAN link, bridge, forward delay 0, up", NULL },
+{ "template list",  cmd_template_list,  0, 0,  CMD_SITE,              "",          "list the guest templates, their files and whether they are valid", NULL },
+{ "template show",  cmd_template_show,  1, 1,  CMD_SITE,              "NAME",      "show a template's values after extends:, and where each came from", NULL },
+{ "template check", cmd_template_check, 1, -1, 0,                     "FILE...",   "check template files and print every error (exit 1 on any)", NULL },
 	/* clang-format on */

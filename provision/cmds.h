@@ -80,3 +80,8 @@ extern const struct cmd prov_cmds[];
 /* provision/cmd-net-check.c, provision/cmd-net-ensure.c */
 int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
+int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv);

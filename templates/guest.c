@@ -355,6 +355,8 @@ _printf_(5, 6) static void cross_err(const struct tmpl_guest *t, struct diag *d,
 	_cleanup_(freep) char *msg = NULL;
 	va_list ap;
 
+	if (oa->how == ORIGIN_INVALID || (ob && ob->how == ORIGIN_INVALID))
+		return; /* already reported; the check would only repeat it */
 	if (oa->how == ORIGIN_DEFAULT && ob && ob->how != ORIGIN_DEFAULT)
 		c = (struct vctx){d, b, ob->loc.file ? &ob->loc : NULL};
 	else if (oa->how == ORIGIN_DEFAULT && (!ob || ob->how == ORIGIN_DEFAULT))
@@ -416,7 +418,7 @@ int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct di
 		for (size_t i = 0; i < tmpl__n_guest_fields; i++)
 			if (strncmp(tmpl__guest_fields[i].key, "hvm.", 4) == 0 &&
 			    t->origins[i].how != ORIGIN_DEFAULT)
-				cross_err(t, d, tmpl__guest_fields[i].key, NULL,
+				cross_err(t, d, tmpl__guest_fields[i].key, "type",
 					  "only for HVM guests (this one is pv)");
 	if (s)
 		check_site(t, s, d);
