@@ -294,12 +294,25 @@ int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret)
 	p = (const char *) t + f->off;
 	switch (f->type) {
 	case G_STR:
-		if (*(char *const *) p && asprintf(&v, "\"%s\"", *(char *const *) p) < 0)
-			return -ENOMEM;
-		break;
 	case G_PATH:
-	case G_WORD:
 	case G_FIRMWARE:
+		/* double-quoted YAML: only '\\' needs escaping, '"' is never in a value */
+		if (*(char *const *) p) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_putc(&sb, '"');
+			for (const char *c = *(char *const *) p; *c; c++) {
+				if (*c == '\\')
+					strbuf_putc(&sb, '\\');
+				strbuf_putc(&sb, *c);
+			}
+			strbuf_putc(&sb, '"');
+			v = strbuf_detach(&sb);
+			if (!v)
+				return -ENOMEM;
+		}
+		break;
+	case G_WORD:
 	case G_CPUS:
 	case G_BOOT:
 		if (*(char *const *) p && !(v = strdup(*(char *const *) p)))

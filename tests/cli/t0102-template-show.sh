@@ -46,19 +46,20 @@ PY
 
 # a site template extending a built-in one, nested mappings merged, shown as a file path too
 cat >"$T/templates/web.yaml" <<'YAML'
-description: web server
+description: web server \\ with a backslash
 extends: lab
 memory: 2G
 maxmem: 4G
 cpus: "0-3,6"
 vlan: 53
+extra: "console=hvc0 #x: y"
 install:
   timeout: 2h
 YAML
 run 0 "$PROVISION" template show web
 n_checks=$((n_checks + 1))
 grep -qE "^  classes: \[DEBIAN, XEN_GUEST, LAB\] +# $builtin/lab.yaml:9$" "$T/out" || fail "merged install"
-grep -qE "^  timeout: 2h +# $T/templates/web.yaml:8$" "$T/out" || fail "install.timeout"
+grep -qE "^  timeout: 2h +# $T/templates/web.yaml:9$" "$T/out" || fail "install.timeout"
 grep -qE "^cpus: 0-3,6 +# $T/templates/web.yaml:5$" "$T/out" || fail "cpus"
 run 0 "$PROVISION" template show "$T/templates/web.yaml"
 expect_out "# template 'web' from $T/templates/web.yaml"
