@@ -155,10 +155,44 @@ out:
 	return r;
 }
 
+/*
+ * WAL is persistent in the file: the first opener switches it. Switching needs an exclusive
+ * lock, and SQLite reports SQLITE_BUSY for it at once, without calling the busy handler,
+ * when another connection holds a shared lock (many processes opening a new file at the same
+ * moment). So retry here, with a jittered sleep, up to the busy timeout.
+ */
+static int switch_to_wal(sqlite3 *db, const char *path, struct diag *d)
+{
+	unsigned waited_ms = 0, nap, seed = (unsigned) getpid();
+
+	for (;;) {
+		_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+		int sqrc, r;
+
+		r = sq_prepare(db, "PRAGMA journal_mode = WAL", d, &st);
+		if (r < 0)
+			return r;
+		sqrc = sqlite3_step(st);
+		if (sqrc == SQLITE_ROW) {
+			if (strcasecmp((const char *) sqlite3_column_text(st, 0), "wal") == 0)
+				return 0;
+			diag_add(d, DIAG_ERROR, NULL, "cannot switch inventory '%s' to WAL mode",
+				 path);
+			return -EIO;
+		}
+		if ((sqrc & 0xff) != SQLITE_BUSY && (sqrc & 0xff) != SQLITE_LOCKED)
+			return sq_fail(db, sqrc, d, "switch the inventory to WAL mode");
+		if (waited_ms >= BUSY_TIMEOUT_MS)
+			return sq_fail(db, sqrc, d, "switch the inventory to WAL mode");
+		nap = 5 + (unsigned) rand_r(&seed) % 20;
+		(void) usleep(nap * 1000);
+		waited_ms += nap;
+	}
+}
+
 static int connect(const char *path, struct diag *d, sqlite3 **ret)
 {
 	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
-	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int sqrc, r;
 
 	sqrc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -171,17 +205,9 @@ static int connect(const char *path, struct diag *d, sqlite3 **ret)
 	}
 	(void) sqlite3_extended_result_codes(db, 1);
 	(void) sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	/* Persistent in the file; the first opener switches it, the busy handler covers races. */
-	r = sq_prepare(db, "PRAGMA journal_mode = WAL", d, &st);
+	r = switch_to_wal(db, path, d);
 	if (r < 0)
 		return r;
-	sqrc = sqlite3_step(st);
-	if (sqrc != SQLITE_ROW)
-		return sq_fail(db, sqrc, d, "switch the inventory to WAL mode");
-	if (strcasecmp((const char *) sqlite3_column_text(st, 0), "wal") != 0) {
-		diag_add(d, DIAG_ERROR, NULL, "cannot switch inventory '%s' to WAL mode", path);
-		return -EIO;
-	}
 	r = sq_exec(db, "PRAGMA foreign_keys = ON", d, "enable foreign keys");
 	if (r < 0)
 		return r;
