@@ -252,6 +252,51 @@ int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret)
 	return 0;
 }
 
+int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	_cleanup_(sqlite3_closep) sqlite3 *src = NULL;
+	_cleanup_(freep) char *path = NULL;
+	struct sq *s;
+	int sqrc, r;
+
+	if (asprintf(&path, "%s/inventory.db", state_dir) < 0)
+		return -ENOMEM;
+	sqrc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
+	if (sqrc != SQLITE_OK)
+		return db ? sq_fail(db, sqrc, d, "create an in-memory inventory") : -ENOMEM;
+	if (access(path, F_OK) == 0) {
+		sqlite3_backup *b;
+
+		sqrc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL);
+		if (sqrc != SQLITE_OK) {
+			diag_add(d, DIAG_ERROR, NULL, "cannot open inventory '%s': %s", path,
+				 src ? sqlite3_errmsg(src) : "out of memory");
+			return src ? errno_of(sqrc) : -ENOMEM;
+		}
+		(void) sqlite3_busy_timeout(src, BUSY_TIMEOUT_MS);
+		b = sqlite3_backup_init(db, "main", src, "main");
+		if (!b)
+			return sq_fail(db, sqlite3_errcode(db), d, "copy the inventory");
+		sqrc = sqlite3_backup_step(b, -1);
+		(void) sqlite3_backup_finish(b);
+		if (sqrc != SQLITE_DONE)
+			return sq_fail(db, sqrc, d, "copy the inventory");
+	}
+	r = sq_exec(db, "PRAGMA foreign_keys = ON", d, "enable foreign keys");
+	if (r < 0)
+		return r;
+	r = migrate(db, inv__sqlite_migrations, inv__sqlite_n_migrations, d);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->db = TAKE_PTR(db);
+	*ret = s;
+	return 0;
+}
+
 static void sq_close(void *h)
 {
 	struct sq *s = h;
