@@ -140,7 +140,9 @@ static int migrate(sqlite3 *db, const char *const *steps, size_t n, struct diag 
 		goto out;
 	}
 	for (size_t i = (size_t) v; i < n; i++) {
-		diag_add(d, DIAG_NOTE, NULL, "upgrading inventory schema to version %zu", i + 1);
+		if (v > 0) /* a new store is created, not upgraded: no news */
+			diag_add(d, DIAG_NOTE, NULL, "upgrading inventory schema to version %zu",
+				 i + 1);
 		r = sq_exec(db, steps[i], d, "upgrade the inventory schema");
 		if (r < 0)
 			goto out;

@@ -80,3 +80,7 @@ extern const struct cmd prov_cmds[];
 /* provision/cmd-net-check.c, provision/cmd-net-ensure.c */
 int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-render.c */
+extern const struct cmd_option render_options[];
+int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
