@@ -81,6 +81,10 @@ extern const struct cmd prov_cmds[];
 int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
 
+/* provision/cmd-render.c */
+extern const struct cmd_option render_options[];
+int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
+
 /* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
 int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);

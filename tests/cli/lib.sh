@@ -7,12 +7,8 @@ trap 'rm -rf "$T"' EXIT
 n_checks=0
 
 fail() {
-	# called by a helper here (the test's line is two frames up) or by the test itself
-	if [ ${#BASH_SOURCE[@]} -gt 2 ]; then
-		echo "${BASH_SOURCE[2]##*/}:${BASH_LINENO[1]}: FAIL: $*" >&2
-	else
-		echo "${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}: FAIL: $*" >&2
-	fi
+	local i=$((${#BASH_SOURCE[@]} - 1))
+	echo "${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}: FAIL: $*" >&2
 	exit 1
 }
 
