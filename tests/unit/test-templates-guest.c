@@ -107,7 +107,7 @@ TEST(builtin_debian)
 	ASSERT_EQ(t->vlan, 0);
 	ASSERT_STREQ(t->kernel, "default");
 	ASSERT_STREQ(t->root, "/dev/xvda1 ro");
-	ASSERT_NULL(t->extra);
+	ASSERT_STREQ(t->extra, "console=hvc0");
 	ASSERT_EQ(strv_length(t->fai_classes), 2);
 	ASSERT_EQ(t->install_timeout_s, 0);
 	ASSERT_EQ(strv_length(t->files), 1);
