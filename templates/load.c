@@ -240,6 +240,8 @@ int tmpl_guest_load(const struct site *s, const char *name, struct diag *d, stru
 	char *path = NULL;
 	int r;
 
+	if (!name)
+		return diag_error(d, NULL, "no template given");
 	if (tmpl__is_path(name)) {
 		path = strdup(name);
 		if (!path)

@@ -268,6 +268,13 @@ TEST(cycles_and_missing)
 			     dir) > 0);
 	load_fail(s, "miss2", want);
 	load_fail(s, "nothing-like-it", "-:0:0: unknown template 'nothing-like-it'\n");
+	{
+		_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+		struct tmpl_guest *t = NULL;
+
+		ASSERT_ERR(tmpl_guest_load(s, NULL, &d, &t), EINVAL);
+		ASSERT_STREQ(d.v[0].msg, "no template given");
+	}
 }
 
 TEST(self_extension)
