@@ -6,7 +6,7 @@
 
 void json_init(struct json *j, bool pretty)
 {
-	*j = (struct json){ .pretty = pretty };
+	*j = (struct json){.pretty = pretty};
 	j->first[0] = true;
 }
 

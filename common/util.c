@@ -340,8 +340,7 @@ static int fsync_dir_of(const char *path)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
-		      bool overwrite)
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, bool overwrite)
 {
 	_cleanup_(freep) char *tmp = NULL;
 	_cleanup_(closep) int fd = -1;

@@ -16,7 +16,7 @@
 char **strv_free(char **v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, const char *s); /* copies s */
-int strv_push_take(char ***v, char *s);  /* takes s */
+int strv_push_take(char ***v, char *s);	 /* takes s */
 bool strv_contains(char *const *v, const char *s);
 char **strv_copy(char *const *v);
 static inline void strv_freep(char ***v)

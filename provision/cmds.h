@@ -28,9 +28,9 @@ enum cmd_flags {
 };
 
 struct cmd_option {
-	const char *name;  /* long name, without "--" */
-	char short_name;   /* 0: none */
-	const char *arg;   /* metavar; NULL: a flag without argument */
+	const char *name; /* long name, without "--" */
+	char short_name;  /* 0: none */
+	const char *arg;  /* metavar; NULL: a flag without argument */
 	const char *help;
 };
 
@@ -60,7 +60,7 @@ struct prov_ctx {
 	struct opt_value *opts; /* in command-line order; repeated options appear repeatedly */
 	size_t n_opts;
 	struct site *site; /* loaded for CMD_SITE commands */
-	struct diag diag;   /* printed by the dispatcher when the command returns */
+	struct diag diag;  /* printed by the dispatcher when the command returns */
 };
 
 /* Last value given for --name, or NULL. */
