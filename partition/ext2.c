@@ -66,9 +66,8 @@ static errcode_t swap_inode(ext2_filsys fs, uint64_t size, ext2_ino_t *ret)
 	e = ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT, ino, &inode, ~0ULL, 0, nblocks);
 	if (e)
 		return e;
-	e = ext2fs_read_inode(fs, ino, &inode);
-	if (!e)
-		e = ext2fs_inode_size_set(fs, &inode, size);
+	/* fallocate keeps i_blocks in our copy: write that one, do not read the inode back */
+	e = ext2fs_inode_size_set(fs, &inode, size);
 	if (!e)
 		e = ext2fs_write_inode(fs, ino, &inode);
 	if (e)
