@@ -35,16 +35,22 @@
 	"print([p.get(\"name\", \"\") for p in t[\"partitions\"] "                                 \
 	"if re.search(r\"(\\d+)$\", p[\"node\"]).group(1) == \"" #n "\"][0])'"
 
+static char th__dir[64];
+
+static inline void th__rmdir(void)
+{
+	(void) rmdir(th__dir); /* only if the tests removed their files: keep evidence */
+}
+
 static inline const char *th_dir(void)
 {
-	static char dir[64];
-
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/prov-part.XXXXXX");
-		if (!mkdtemp(dir))
+	if (!th__dir[0]) {
+		snprintf(th__dir, sizeof(th__dir), "/tmp/prov-part.XXXXXX");
+		if (!mkdtemp(th__dir))
 			abort();
+		atexit(th__rmdir);
 	}
-	return dir;
+	return th__dir;
 }
 
 /* A new sparse image of size bytes in the test's directory; the caller frees the path. */
@@ -65,7 +71,6 @@ static inline char *th_image(const char *name, uint64_t size)
 static inline void th_unlink(const char *path)
 {
 	(void) unlink(path);
-	(void) rmdir(th_dir()); /* the last one out */
 }
 
 /* Run a shell command line; its stdout without the trailing newline (caller frees). */
@@ -94,11 +99,28 @@ static inline _printf_(1, 2) char *th_sh(const char *fmt, ...)
 	return s;
 }
 
-/* FNV-1a over (offset, bytes) of every data extent: holes are skipped, not read. */
+/* printf into a static buffer (for expected messages). */
+static inline _printf_(1, 2) const char *th_fmt(const char *fmt, ...)
+{
+	static char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/*
+ * FNV-1a over (offset, bytes) of every 4 KiB block that is not all zeros, reading only the
+ * data extents (SEEK_DATA/SEEK_HOLE). Zero blocks count as holes: reading an unwritten
+ * extent can turn it into "data" for SEEK_DATA without changing a byte.
+ */
 static inline uint64_t th_sparse_sum(const char *path)
 {
-	uint64_t h = 1469598103934665603ULL;
+	static const char zero[4096];
 	static char buf[1 << 20];
+	uint64_t h = 1469598103934665603ULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	off_t data = 0, hole;
 
@@ -107,16 +129,21 @@ static inline uint64_t th_sparse_sum(const char *path)
 	while ((data = lseek(fd, data, SEEK_DATA)) >= 0) {
 		hole = lseek(fd, data, SEEK_HOLE);
 		for (off_t at = data; at < hole;) {
-			ssize_t n = pread(fd, buf,
-					  (size_t) (hole - at) < sizeof(buf) ? (size_t) (hole - at)
-									     : sizeof(buf),
-					  at);
+			size_t want = (size_t) (hole - at) < sizeof(buf) ? (size_t) (hole - at)
+									 : sizeof(buf);
+			ssize_t n = pread(fd, buf, want, at);
 
 			if (n <= 0)
 				abort();
-			for (ssize_t i = 0; i < n; i++)
-				h = (h ^ (uint8_t) buf[i]) * 1099511628211ULL;
-			h = (h ^ (uint64_t) at) * 1099511628211ULL;
+			for (ssize_t b = 0; b < n; b += 4096) {
+				size_t len = (size_t) (n - b) < 4096 ? (size_t) (n - b) : 4096;
+
+				if (memcmp(buf + b, zero, len) == 0)
+					continue;
+				h = (h ^ (uint64_t) (at + b)) * 1099511628211ULL;
+				for (size_t i = 0; i < len; i++)
+					h = (h ^ (uint8_t) buf[b + i]) * 1099511628211ULL;
+			}
 			at += n;
 		}
 		data = hole;
