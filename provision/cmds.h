@@ -76,3 +76,7 @@ int prov_finish(struct prov_ctx *ctx, int status);
 
 /* The command table lives in main.c; exported for `help` and tests. */
 extern const struct cmd prov_cmds[];
+
+/* provision/cmd-net-check.c, provision/cmd-net-ensure.c */
+int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
