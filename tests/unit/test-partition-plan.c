@@ -339,7 +339,7 @@ TEST(prepare_long_name_label_and_dry_run_text)
 	ASSERT_OK(part_prepare_plan(&luns, &req, &p, &d));
 	ASSERT_STREQ(p.fs_label, "a-very-long-gues");
 	ASSERT_EQ(d.v[0].level, DIAG_WARNING);
-	part_plan_format(&p, &sb);
+	part_plan_format(&p, false, &sb);
 	ASSERT_STREQ(
 		strbuf_str(&sb),
 		"would create partition 1 on '/lun0': start 1M, size 20G, name 'guest:a-very-long-guest-name'\nwould make an ext4 filesystem labelled 'a-very-long-gues' on it\nwould write a 2G /swapfile into it\n");
@@ -365,10 +365,15 @@ TEST(release_plan)
 	ASSERT_EQ(p.steps[0].partno, 4);
 	ASSERT_FALSE(p.steps[0].create);
 	ASSERT_STREQ(p.steps[0].name, "free");
-	part_plan_format(&p, &sb);
+	part_plan_format(&p, false, &sb);
 	ASSERT_STREQ(
 		strbuf_str(&sb),
 		"would wipe the signatures in partition 4 on '/lun0'\nwould rename partition 4 on '/lun0' (size 10G) from 'guest:web1' to 'free'\n");
+	strbuf_release(&sb);
+	part_plan_format(&p, true, &sb);
+	ASSERT_STREQ(
+		strbuf_str(&sb),
+		"wiped the signatures in partition 4 on '/lun0'\nrenamed partition 4 on '/lun0' (size 10G) from 'guest:web1' to 'free'\n");
 	strbuf_release(&sb);
 	part_plan_release(&p);
 	part_luns_release(&luns);
