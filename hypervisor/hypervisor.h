@@ -34,32 +34,32 @@ enum hv_action {
 };
 
 struct hv_disk {
-	char *target;	/* "/dev/fc/fc-p1d1p13" or an image path */
-	char *vdev;	/* "xvda1" (PV), "hda" (HVM) */
+	char *target; /* "/dev/fc/fc-p1d1p13" or an image path */
+	char *vdev;   /* "xvda1" (PV), "hda" (HVM) */
 	bool writable;
-	bool cdrom;	/* HVM cdrom (read-only, devtype=cdrom) */
+	bool cdrom; /* HVM cdrom (read-only, devtype=cdrom) */
 };
 
 struct hv_nic {
 	uint8_t mac[6];
 	char *bridge;
-	char *model;	/* HVM emulated model ("rtl8139"), NULL for PV */
-	bool ioemu;	/* HVM: type=ioemu (emulated NIC) */
+	char *model; /* HVM emulated model ("rtl8139"), NULL for PV */
+	bool ioemu;  /* HVM: type=ioemu (emulated NIC) */
 };
 
 struct hv_domcfg {
 	char *name;
 	enum hv_type type;
 	uint64_t memory_mib;
-	uint64_t maxmem_mib;	/* 0: same as memory */
+	uint64_t maxmem_mib; /* 0: same as memory */
 	unsigned vcpus;
-	char *cpus;	/* pinning list "0-3,6", or NULL */
+	char *cpus; /* pinning list "0-3,6", or NULL */
 	/* PV (and HVM direct kernel boot when set) */
 	char *kernel;
-	char *ramdisk;	/* NULL: none */
-	char *cmdline;	/* whole kernel command line, "root=/dev/xvda1 ro console=hvc0" */
+	char *ramdisk; /* NULL: none */
+	char *cmdline; /* whole kernel command line, "root=/dev/xvda1 ro console=hvc0" */
 	/* HVM */
-	char *firmware;	/* NULL: default hvmloader */
+	char *firmware; /* NULL: default hvmloader */
 	char *boot;	/* "dc" */
 	bool vnc;
 	struct hv_disk *disks;
@@ -81,10 +81,10 @@ const char *hv_action_to_string(enum hv_action a); /* xl spelling: "destroy", "r
 enum hv_action hv_action_from_string(const char *s);
 
 /* Limits enforced by hv_domcfg_check(). */
-#define HV_CPUS_MAX	   4096 /* CPU numbers in a pinning list are below this */
-#define HV_VCPUS_MAX	   512
-#define HV_MEMORY_MAX_MIB  (16ULL << 20) /* 16 TiB */
-#define HV_CMDLINE_MAX	   1023 /* Xen's guest command line buffer is 1024 bytes with the NUL */
+#define HV_CPUS_MAX	  4096 /* CPU numbers in a pinning list are below this */
+#define HV_VCPUS_MAX	  512
+#define HV_MEMORY_MAX_MIB (16ULL << 20) /* 16 TiB */
+#define HV_CMDLINE_MAX	  1023 /* Xen's guest command line buffer is 1024 bytes with the NUL */
 
 /*
  * Check that c describes a domain xl and libxl accept and that every string can be written

@@ -70,6 +70,8 @@ extern const size_t inv__sqlite_n_migrations;
 /* inventory/sqlite.c */
 extern const struct inv_ops inv__sqlite_ops;
 int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret);
+/* An in-memory copy of STATE_DIR/inventory.db (an empty inventory when there is none). */
+int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret);
 /*
  * Bring the SQLite file at path to version n by applying steps[v..n-1] (SQL scripts) in one
  * transaction, v being its user_version. Exported for the migration tests.

@@ -118,6 +118,13 @@ struct inv_event *inv_event_array_free(struct inv_event *v, size_t n);
  * store was written by a newer provision).
  */
 int inv_open(const char *state_dir, struct diag *d, struct inv **ret);
+/*
+ * A private in-memory copy of the inventory in state_dir (an empty one when there is none;
+ * nothing is created on disk). Dry runs allocate in it for real, so a plan shows exactly
+ * what the allocator would pick, cumulatively for a batch, and nothing is kept.
+ * Returns: 0 and a handle in *ret, or < 0 with the reason in d.
+ */
+int inv_open_scratch(const char *state_dir, struct diag *d, struct inv **ret);
 /* Accepts NULL. Returns NULL. */
 struct inv *inv_close(struct inv *inv);
 static inline void inv_closep(struct inv **inv)

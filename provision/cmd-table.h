@@ -1,5 +1,6 @@
 /* Included inside prov_cmds[] in main.c: one line per command, in help order. */
 /* clang-format off */
+{ "render",        cmd_render,     1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "write a guest's install and boot configs (a preview: allocates nothing)", render_options },
 { "net check",     cmd_net_check,  0, -1, CMD_SITE,              "[VLAN...]", "compare the VLAN bridges with the site file (exit 1: something differs)", NULL },
 { "net ensure",    cmd_net_ensure, 1, -1, CMD_SITE | CMD_DRYRUN, "VLAN...",   "create or repair VLAN bridges: VLAN link, bridge, forward delay 0, up", NULL },
 { "lun list",      cmd_lun_list,   0, 0,  CMD_SITE,              "",          "each LUN of the site: size, label, partitions (name, PARTUUID, owner), free space", NULL },

@@ -81,6 +81,10 @@ extern const struct cmd prov_cmds[];
 int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
 
+/* provision/cmd-render.c */
+extern const struct cmd_option render_options[];
+int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
+
 /* provision/cmd-lun-*.c, provision/cmd-disk-*.c; each command file defines its options */
 extern const struct cmd_option lun_carve_options[];
 extern const struct cmd_option disk_prepare_options[];

@@ -428,7 +428,8 @@ int tmpl__yaml_parse(const char *file, const char *text, size_t len, struct diag
 	return 0;
 }
 
-int tmpl__yaml_load(const char *path, const char *what, struct diag *d, struct ydoc **ret)
+int tmpl__yaml_load(const char *path, const char *what, const struct src_loc *at, struct diag *d,
+		    struct ydoc **ret)
 {
 	_cleanup_(freep) char *text = NULL;
 	size_t len;
@@ -436,7 +437,7 @@ int tmpl__yaml_load(const char *path, const char *what, struct diag *d, struct y
 
 	r = read_file(path, &text, &len);
 	if (r < 0)
-		return diag_error_errno(d, NULL, r, "cannot open %s '%s'", what, path);
+		return diag_error_errno(d, at, r, "cannot open %s '%s'", what, path);
 	return tmpl__yaml_parse(path, text, len, d, ret);
 }
 

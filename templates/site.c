@@ -478,7 +478,7 @@ int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
 	struct fld f;
 	int r;
 
-	r = tmpl__yaml_load(path, "site file", d, &doc);
+	r = tmpl__yaml_load(path, "site file", NULL, d, &doc);
 	if (r < 0)
 		return r;
 	root = doc->root;

@@ -59,8 +59,12 @@ struct ydoc {
  */
 int tmpl__yaml_parse(const char *file, const char *text, size_t len, struct diag *d,
 		     struct ydoc **ret);
-/* Read path and parse it; what names the file in I/O errors ("site file", "template"). */
-int tmpl__yaml_load(const char *path, const char *what, struct diag *d, struct ydoc **ret);
+/*
+ * Read path and parse it. what names the file in I/O errors ("site file", "template"), at is
+ * where the file was named (NULL: the command line).
+ */
+int tmpl__yaml_load(const char *path, const char *what, const struct src_loc *at, struct diag *d,
+		    struct ydoc **ret);
 struct ydoc *tmpl__ydoc_free(struct ydoc *doc);
 static inline void tmpl__ydoc_freep(struct ydoc **doc)
 {
@@ -136,3 +140,82 @@ int tmpl__parse_word(const struct vctx *c, const char *s, const char *what, char
 int tmpl__parse_list(const struct vctx *c, const struct ynode *n, const char *text,
 		     int (*item)(const struct vctx *c, const char *s, char **ret), char ***ret);
 int tmpl__word_item(const struct vctx *c, const char *s, char **ret);
+
+/* lookup.c */
+struct site;
+/* The built-in template directory: $PROVISION_TEMPLATES_DIR, else TMPL_BUILTIN_DIR. */
+const char *tmpl__builtin_dir(void);
+/* The site's template_dirs (none if s is NULL), then the built-in one. NULL on OOM. */
+char **tmpl__search_dirs(const struct site *s);
+/* Whether a --template argument names a file (has a '/' or ends in ".yaml"). */
+bool tmpl__is_path(const char *name);
+/* A template name: letters, digits, '_', '.', '-'. */
+bool tmpl__name_valid(const char *name);
+/* "/x/lab.yaml" -> "lab". NULL on OOM. */
+char *tmpl__name_of(const char *path);
+/* Whether a and b are the same file (false if either does not exist). */
+bool tmpl__same_file(const char *a, const char *b);
+/*
+ * NAME.yaml in the search dirs, the first found, not counting the file skip (may be NULL).
+ * Returns: 0 and a new path, -ENOENT, -ENOMEM.
+ */
+int tmpl__find(const struct site *s, const char *name, const char *skip, char **ret_path);
+/* Every template name in the search dirs, for "did you mean". NULL on OOM. */
+char **tmpl__all_names(const struct site *s);
+
+/* guest.c: the template keys */
+struct tmpl_guest;
+
+enum gtype {
+	/* char * */
+	G_STR,
+	G_PATH,
+	G_WORD,
+	G_FIRMWARE, /* a word ("hvmloader", "ovmf") or an absolute path */
+	G_CPUS,
+	G_BOOT,
+	/* char ** */
+	G_CLASSES,
+	/* numbers */
+	G_SIZE,
+	G_SWAP, /* a size, 0 allowed */
+	G_MEMORY,
+	G_VCPUS,
+	G_VLAN,
+	G_DURATION,
+	G_BOOL,
+	G_TYPE,
+};
+
+struct gfield {
+	const char *key; /* "memory", "hvm.boot" */
+	enum gtype type;
+	size_t off;	 /* in struct tmpl_guest */
+	const char *def; /* default as text, NULL: zero */
+};
+
+enum origin_how {
+	ORIGIN_DEFAULT,
+	ORIGIN_FILE,
+	ORIGIN_SET, /* tmpl_guest_set() */
+};
+
+struct tmpl_origin {
+	struct src_loc loc; /* file interned in tmpl_guest.files; file NULL: command line */
+	enum origin_how how;
+};
+
+extern const struct gfield tmpl__guest_fields[];
+extern const size_t tmpl__n_guest_fields;
+
+/* Index of key in tmpl__guest_fields, or -ENOENT. */
+int tmpl__guest_field(const char *key);
+/* A template with every default set. NULL on OOM. */
+struct tmpl_guest *tmpl__guest_new(void);
+int tmpl__guest_field_set(struct tmpl_guest *t, const struct gfield *f, const struct vctx *c,
+			  const char *text, const struct ynode *node);
+/* Record where field i came from (the file name is copied into t->files). */
+void tmpl__guest_origin(struct tmpl_guest *t, size_t i, enum origin_how how,
+			const struct src_loc *loc);
+/* file, as one of t->files (added if missing). NULL on OOM. */
+const char *tmpl__guest_intern(struct tmpl_guest *t, const char *file);

@@ -394,4 +394,41 @@ TEST(no_partition_no_ip)
 	ASSERT_TRUE(diag_has(&f.d, "guest 'plain' has no partition"));
 }
 
+TEST(scratch_copy_for_dry_runs)
+{
+	_cleanup_(fixture_close) struct fixture f;
+	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL, *p1 = NULL, *p2 = NULL, *back = NULL;
+	_cleanup_(test_tmpdir_free) char *empty = test_tmpdir();
+	_cleanup_(freep) char *missing = NULL, *rows = NULL;
+	struct inv *scratch = NULL;
+	struct inv_alloc a;
+
+	fixture_open(&f);
+	a = test_alloc("real", lun_a, 1);
+	g = alloc_ok(&f, &a);
+
+	/* A plan sees what is taken and allocates cumulatively, in memory only. */
+	ASSERT_OK(inv_open_scratch(f.dir, &f.d, &scratch));
+	a = test_alloc("plan1", lun_a, 1);
+	ASSERT_OK(inv_guest_allocate(scratch, &a, &f.d, &p1));
+	a = test_alloc("plan2", lun_a, 1);
+	ASSERT_OK(inv_guest_allocate(scratch, &a, &f.d, &p2));
+	ASSERT_TRUE(p1->ip != g->ip && p2->ip != g->ip && p1->ip != p2->ip);
+	ASSERT_TRUE(p1->part.start >= g->part.start + g->part.size);
+	ASSERT_TRUE(p2->part.start >= p1->part.start + p1->part.size);
+	scratch = inv_close(scratch);
+
+	ASSERT_ERR(inv_guest_get(f.inv, "plan1", &f.d, &back), ENOENT);
+	rows = sqlite3_cli(f.db, "SELECT group_concat(name) FROM guests;");
+	ASSERT_STREQ(rows, "real");
+
+	/* No inventory yet: an empty one, and nothing is created on disk. */
+	ASSERT_TRUE(asprintf(&missing, "%s/none", empty) > 0);
+	ASSERT_OK(inv_open_scratch(missing, &f.d, &scratch));
+	a = test_alloc("plan1", lun_a, 1);
+	ASSERT_OK(inv_guest_allocate(scratch, &a, &f.d, NULL));
+	scratch = inv_close(scratch);
+	ASSERT_TRUE(access(missing, F_OK) < 0);
+}
+
 TEST_MAIN()

@@ -329,7 +329,7 @@ TEST(load_missing)
 	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
 	struct ydoc *doc = NULL;
 
-	ASSERT_ERR(tmpl__yaml_load("/nonexistent/x.yaml", "template", &d, &doc), ENOENT);
+	ASSERT_ERR(tmpl__yaml_load("/nonexistent/x.yaml", "template", NULL, &d, &doc), ENOENT);
 	ASSERT_STREQ(d.v[0].msg,
 		     "cannot open template '/nonexistent/x.yaml': No such file or directory");
 	ASSERT_NULL(d.v[0].file);
