@@ -184,8 +184,14 @@ int part_prepare_plan(const struct part_luns *luns, const struct part_request *r
 int part_release_plan(const struct part_luns *luns, const char *guest, struct part_plan *ret,
 		      struct diag *d);
 
-/* Human-readable plan for --dry-run, one line per action, each starting with "would ". */
-void part_plan_format(const struct part_plan *p, struct strbuf *out);
+/*
+ * The plan in words, one line per action: "would create partition 3 on ..." for --dry-run,
+ * or with done set "created partition 3 on ..." after it was applied.
+ */
+void part_plan_format(const struct part_plan *p, bool done, struct strbuf *out);
+
+/* The largest 1 MiB-aligned piece of free space on l, in bytes. */
+uint64_t part_lun_largest_free(const struct part_lun *l);
 
 /* ---- apply ---- */
 

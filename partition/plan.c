@@ -514,36 +514,42 @@ int part_release_plan(const struct part_luns *luns, const char *guest, struct pa
 	return 0;
 }
 
-void part_plan_format(const struct part_plan *p, struct strbuf *out)
+uint64_t part_lun_largest_free(const struct part_lun *l)
 {
+	return largest_free(l);
+}
+
+void part_plan_format(const struct part_plan *p, bool done, struct strbuf *out)
+{
+	/* each verb as a plan ("would create") and as a report ("created") */
+	const char *create = done ? "created" : "would create";
+	const char *rename = done ? "renamed" : "would rename";
 	char b1[32], b2[32];
 
 	if (p->kind == PART_PLAN_INIT)
-		strbuf_addf(out, "would create a GPT label on '%s'\n", p->lun);
+		strbuf_addf(out, "%s a GPT label on '%s'\n", create, p->lun);
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct part_step *s = &p->steps[i];
 
 		if (p->kind == PART_PLAN_RELEASE)
-			strbuf_addf(out, "would wipe the signatures in partition %u on '%s'\n",
-				    s->partno, p->lun);
+			strbuf_addf(out, "%s the signatures in partition %u on '%s'\n",
+				    done ? "wiped" : "would wipe", s->partno, p->lun);
 		if (s->create)
-			strbuf_addf(
-				out,
-				"would create partition %u on '%s': start %s, size %s, name '%s'\n",
-				s->partno, p->lun, format_size(s->start, b1, sizeof(b1)),
-				format_size(s->size, b2, sizeof(b2)), s->name);
+			strbuf_addf(out, "%s partition %u on '%s': start %s, size %s, name '%s'\n",
+				    create, s->partno, p->lun,
+				    format_size(s->start, b1, sizeof(b1)),
+				    format_size(s->size, b2, sizeof(b2)), s->name);
 		else
-			strbuf_addf(
-				out,
-				"would rename partition %u on '%s' (size %s) from '%s' to '%s'\n",
-				s->partno, p->lun, format_size(s->size, b1, sizeof(b1)),
-				s->old_name ? s->old_name : "", s->name);
+			strbuf_addf(out, "%s partition %u on '%s' (size %s) from '%s' to '%s'\n",
+				    rename, s->partno, p->lun, format_size(s->size, b1, sizeof(b1)),
+				    s->old_name ? s->old_name : "", s->name);
 	}
 	if (p->kind == PART_PLAN_PREPARE) {
-		strbuf_addf(out, "would make an ext4 filesystem labelled '%s' on it\n",
-			    p->fs_label);
+		strbuf_addf(out, "%s an ext4 filesystem labelled '%s' on it\n",
+			    done ? "made" : "would make", p->fs_label);
 		if (p->swap_size)
-			strbuf_addf(out, "would write a %s /swapfile into it\n",
+			strbuf_addf(out, "%s a %s /swapfile into it\n",
+				    done ? "wrote" : "would write",
 				    format_size(p->swap_size, b1, sizeof(b1)));
 	}
 }
