@@ -85,6 +85,15 @@ int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
 extern const struct cmd_option render_options[];
 int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
 
+/* provision/cmd-lun-*.c, provision/cmd-disk-*.c; each command file defines its options */
+extern const struct cmd_option lun_carve_options[];
+extern const struct cmd_option disk_prepare_options[];
+int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv);
+
 /* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
 int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);

@@ -82,9 +82,13 @@ static int common_part(const struct site_vlan *v, const struct tmpl_guest *t,
 		return -ENOMEM;
 	if (hvm) {
 		c->nics[0].ioemu = true;
+		/* xm's "hvmloader" is what xl runs anyway: no firmware key means hvmloader */
+		const char *fw = t->hvm.firmware && !streq(t->hvm.firmware, "hvmloader")
+					 ? t->hvm.firmware
+					 : NULL;
+
 		if (dup_or_null(t->hvm.nic_model, &c->nics[0].model) < 0 ||
-		    dup_or_null(t->hvm.firmware, &c->firmware) < 0 ||
-		    dup_or_null(t->hvm.boot, &c->boot) < 0)
+		    dup_or_null(fw, &c->firmware) < 0 || dup_or_null(t->hvm.boot, &c->boot) < 0)
 			return -ENOMEM;
 		c->vnc = t->hvm.vnc;
 	}

@@ -345,8 +345,8 @@ static int load_network(struct diag *d, const struct ynode *root, const char *fi
 static int load_fai(struct diag *d, const struct ynode *root, const char *file, struct site *s)
 {
 	const struct ypair *fp = tmpl__ynode_pair(root, "fai");
-	static const char *const required[] = {"server", "nfsroot", "config_src",
-					       "kernel", "initrd",  NULL};
+	/* no initrd: the 2007 installer kernels booted an NFS root without one */
+	static const char *const required[] = {"server", "nfsroot", "config_src", "kernel", NULL};
 	struct site_fai *fai = &s->fai;
 	const struct ynode *m;
 	struct fld f;
