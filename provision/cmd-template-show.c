@@ -12,38 +12,6 @@
 #include "cmds.h"
 #include "prov.h"
 
-static void print_text(const struct tmpl_guest *t)
-{
-	const char *section = "";
-	size_t sl = 0;
-
-	printf("# template '%s' from %s\n", t->name, t->path);
-	for (char **f = t->files + 1; *f; f++)
-		printf("# extends %s\n", *f);
-	for (const char *const *k = tmpl_guest_keys; *k; k++) {
-		const char *dot = strchr(*k, '.');
-		const struct src_loc *l = tmpl_guest_loc(t, *k);
-		_cleanup_(freep) char *v = NULL;
-		char line[512];
-
-		if (t->type != TMPL_GUEST_HVM && strncmp(*k, "hvm.", 4) == 0)
-			continue;
-		if (tmpl_guest_format(t, *k, &v) < 0)
-			continue;
-		if (dot && (sl != (size_t) (dot - *k) || strncmp(section, *k, sl) != 0)) {
-			section = *k;
-			sl = (size_t) (dot - *k);
-			printf("%.*s:\n", (int) sl, section);
-		}
-		snprintf(line, sizeof(line), "%s%s: %s", dot ? "  " : "", dot ? dot + 1 : *k,
-			 v ? v : "~");
-		if (l)
-			printf("%-40s # %s:%u\n", line, l->file, l->line);
-		else
-			printf("%s\n", line);
-	}
-}
-
 static void json_strv(struct json *j, const char *key, char *const *v)
 {
 	json_key(j, key);
@@ -114,9 +82,14 @@ int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv)
 
 	if (tmpl_guest_load(ctx->site, argv[1], &ctx->diag, &t) < 0)
 		return EXIT_FAIL;
-	if (ctx->json)
+	if (ctx->json) {
 		print_json(t);
-	else
-		print_text(t);
+	} else {
+		_cleanup_(freep) char *text = NULL;
+
+		if (tmpl_guest_to_yaml(t, true, &text) < 0)
+			return EXIT_FAIL;
+		fputs(text, stdout);
+	}
 	return EXIT_OK;
 }

@@ -457,3 +457,40 @@ struct tmpl_guest *tmpl_guest_free(struct tmpl_guest *t)
 	free(t);
 	return NULL;
 }
+
+int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *section = "";
+	size_t sl = 0;
+
+	if (origins) {
+		strbuf_addf(&sb, "# template '%s' from %s\n", t->name, t->path);
+		for (char **f = t->files + 1; *f; f++)
+			strbuf_addf(&sb, "# extends %s\n", *f);
+	}
+	for (const char *const *k = tmpl_guest_keys; *k; k++) {
+		const char *dot = strchr(*k, '.');
+		const struct src_loc *l = origins ? tmpl_guest_loc(t, *k) : NULL;
+		_cleanup_(freep) char *v = NULL;
+		char line[512];
+
+		if (t->type != TMPL_GUEST_HVM && strncmp(*k, "hvm.", 4) == 0)
+			continue;
+		if (tmpl_guest_format(t, *k, &v) < 0)
+			continue;
+		if (dot && (sl != (size_t) (dot - *k) || strncmp(section, *k, sl) != 0)) {
+			section = *k;
+			sl = (size_t) (dot - *k);
+			strbuf_addf(&sb, "%.*s:\n", (int) sl, section);
+		}
+		snprintf(line, sizeof(line), "%s%s: %s", dot ? "  " : "", dot ? dot + 1 : *k,
+			 v ? v : "~");
+		if (l)
+			strbuf_addf(&sb, "%-40s # %s:%u\n", line, l->file, l->line);
+		else
+			strbuf_addf(&sb, "%s\n", line);
+	}
+	*ret = strbuf_detach(&sb);
+	return *ret ? 0 : -ENOMEM;
+}

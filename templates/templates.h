@@ -166,6 +166,13 @@ const struct src_loc *tmpl_guest_loc(const struct tmpl_guest *t, const char *key
  */
 int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret);
 
+/*
+ * The template as YAML that tmpl_guest_load() reads back to the same values: every key, in
+ * sections ("install:", "hvm:"). With origins, comments say which file and line each value
+ * came from (template show). Returns: 0 and a new string in *ret, -ENOMEM.
+ */
+int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret);
+
 /* The template keys tmpl_guest_set() accepts, NULL-terminated ("description", ..., "hvm.vnc"). */
 extern const char *const tmpl_guest_keys[];
 
