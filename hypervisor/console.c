@@ -14,8 +14,10 @@
  *   the log holds everything from the guest's first byte.
  * The cost: the console is only copied while provision waits on the domain (it does, for the
  * whole of a stage), and an admin running `xl console NAME` at the same time takes some of the
- * output away from the log (both read the same pty): tail the log file instead. Where
- * xenconsoled logs too, its file is an independent record of the same bytes.
+ * output away from the log (both read the same pty): tail the log file instead. Linux drops
+ * unread pty input when xenconsoled closes its side (when the domain dies), so libxl-run.c
+ * reads the console at the shutdown event and before it destroys a domain. Where xenconsoled
+ * logs too, its file is an independent record of the same bytes.
  */
 
 #include <errno.h>
@@ -67,7 +69,10 @@ static size_t skip_escape(const char *s, size_t i, size_t len)
 		}
 		return i;
 	}
-	return i + 1; /* two-byte sequence */
+	/* nF (ESC ( B: character sets), then Fp/Fe/Fs: intermediates 0x20-0x2f, one final */
+	while (i < len && s[i] >= 0x20 && s[i] <= 0x2f)
+		i++;
+	return i < len ? i + 1 : i;
 }
 
 /* The printable text of s[0..len): see hv_console_tail(). */
