@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	bool stop_on_stdin = false;
 	void *h = NULL;
 
-	while ((opt = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		enum hv_action *a = NULL;
 
 		switch (opt) {
