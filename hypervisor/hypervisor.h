@@ -3,8 +3,9 @@
 
 /*
  * A Xen domain as provision means it, independent of libxl: what render writes as an xl
- * config file, converts to a libxl_domain_config (hypervisor/libxl.c, the only file that
- * includes <libxl.h>), and later hands to libxl_domain_create_new.
+ * config file, converts to a libxl_domain_config (hypervisor/libxl.c), and hands to
+ * libxl_domain_create_new (hypervisor/libxl-run.c) through struct hv_ops. Only the libxl edge
+ * files (libxl.c, libxl-run.c, libxl-log.c) include libxl's headers; no libxl type is here.
  */
 
 #include <stdbool.h>

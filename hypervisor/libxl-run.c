@@ -279,8 +279,10 @@ static int pfds_reserve(struct lx *h, size_t n)
 {
 	struct pollfd *p;
 
-	if (n <= h->pfds_alloc)
+	if (n <= h->pfds_alloc && h->pfds)
 		return 0;
+	if (n < 8)
+		n = 8;
 	p = realloc(h->pfds, n * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
