@@ -34,6 +34,14 @@ int parse_size(const char *s, uint64_t *ret);
 /* Format a size as the shortest exact "20G"/"512M"/"123K"/"100" string. Returns buf. */
 char *format_size(uint64_t bytes, char *buf, size_t len);
 
+/*
+ * Parse a duration into seconds: "300" or "300s", "5m", "1h", "2d", or a sum "1h30m".
+ * Returns: 0 on success, -EINVAL on syntax error, -ERANGE on overflow.
+ */
+int parse_duration(const char *s, uint64_t *ret_sec);
+/* Format seconds in the largest exact unit: "1h", "5m", "90s". Returns buf. */
+char *format_duration(uint64_t sec, char *buf, size_t len);
+
 /* Decimal unsigned, whole string, no sign. Returns: 0, -EINVAL, -ERANGE. */
 int parse_u64(const char *s, uint64_t *ret);
 

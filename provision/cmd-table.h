@@ -1,3 +1,11 @@
 /* Included inside prov_cmds[] in main.c: one line per command, in help order. */
 /* clang-format off */
-/* clang-format on */
+{ "render",        cmd_render,     1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "write a guest's install and boot configs (a preview: allocates nothing)", render_options },
+{ "net check",     cmd_net_check,  0, -1, CMD_SITE,              "[VLAN...]", "compare the VLAN bridges with the site file (exit 1: something differs)", NULL },
+{ "net ensure",    cmd_net_ensure, 1, -1, CMD_SITE | CMD_DRYRUN, "VLAN...",   "create or repair VLAN bridges: VLAN link, bridge, forward delay 0, up", NULL },
+{ "lun list",      cmd_lun_list,   0, 0,  CMD_SITE,              "",          "each LUN of the site: size, label, partitions (name, PARTUUID, owner), free space", NULL },
+{ "lun init",      cmd_lun_init,   1, 1,  CMD_SITE | CMD_DRYRUN, "DEV",       "put a GPT label on an empty LUN of the site", NULL },
+{ "lun carve",     cmd_lun_carve,  1, 1,  CMD_SITE | CMD_DRYRUN, "DEV",       "pre-carve a layout of partitions named 'free'", lun_carve_options },
+{ "disk prepare",  cmd_disk_prepare, 1, 1, CMD_SITE | CMD_DRYRUN, "NAME",     "allocate a partition for guest NAME, make ext4 and a swap file in it", disk_prepare_options },
+{ "disk release",  cmd_disk_release, 1, 1, CMD_SITE | CMD_DRYRUN, "NAME",     "wipe guest NAME's partition and mark it free", NULL },
+	/* clang-format on */

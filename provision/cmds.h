@@ -76,3 +76,20 @@ int prov_finish(struct prov_ctx *ctx, int status);
 
 /* The command table lives in main.c; exported for `help` and tests. */
 extern const struct cmd prov_cmds[];
+
+/* provision/cmd-net-check.c, provision/cmd-net-ensure.c */
+int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-render.c */
+extern const struct cmd_option render_options[];
+int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-lun-*.c, provision/cmd-disk-*.c; each command file defines its options */
+extern const struct cmd_option lun_carve_options[];
+extern const struct cmd_option disk_prepare_options[];
+int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv);
