@@ -93,3 +93,8 @@ int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
+int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv);

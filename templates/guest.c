@@ -294,12 +294,25 @@ int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret)
 	p = (const char *) t + f->off;
 	switch (f->type) {
 	case G_STR:
-		if (*(char *const *) p && asprintf(&v, "\"%s\"", *(char *const *) p) < 0)
-			return -ENOMEM;
-		break;
 	case G_PATH:
-	case G_WORD:
 	case G_FIRMWARE:
+		/* double-quoted YAML: only '\\' needs escaping, '"' is never in a value */
+		if (*(char *const *) p) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_putc(&sb, '"');
+			for (const char *c = *(char *const *) p; *c; c++) {
+				if (*c == '\\')
+					strbuf_putc(&sb, '\\');
+				strbuf_putc(&sb, *c);
+			}
+			strbuf_putc(&sb, '"');
+			v = strbuf_detach(&sb);
+			if (!v)
+				return -ENOMEM;
+		}
+		break;
+	case G_WORD:
 	case G_CPUS:
 	case G_BOOT:
 		if (*(char *const *) p && !(v = strdup(*(char *const *) p)))
@@ -355,6 +368,8 @@ _printf_(5, 6) static void cross_err(const struct tmpl_guest *t, struct diag *d,
 	_cleanup_(freep) char *msg = NULL;
 	va_list ap;
 
+	if (oa->how == ORIGIN_INVALID || (ob && ob->how == ORIGIN_INVALID))
+		return; /* already reported; the check would only repeat it */
 	if (oa->how == ORIGIN_DEFAULT && ob && ob->how != ORIGIN_DEFAULT)
 		c = (struct vctx){d, b, ob->loc.file ? &ob->loc : NULL};
 	else if (oa->how == ORIGIN_DEFAULT && (!ob || ob->how == ORIGIN_DEFAULT))
@@ -416,7 +431,7 @@ int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct di
 		for (size_t i = 0; i < tmpl__n_guest_fields; i++)
 			if (strncmp(tmpl__guest_fields[i].key, "hvm.", 4) == 0 &&
 			    t->origins[i].how != ORIGIN_DEFAULT)
-				cross_err(t, d, tmpl__guest_fields[i].key, NULL,
+				cross_err(t, d, tmpl__guest_fields[i].key, "type",
 					  "only for HVM guests (this one is pv)");
 	if (s)
 		check_site(t, s, d);

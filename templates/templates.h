@@ -122,8 +122,7 @@ struct tmpl_guest {
 	char *root;	     /* production root, default "/dev/xvda1 ro" */
 	char *extra;	     /* extra kernel command line for the production boot, may be NULL */
 	char *install_extra; /* extra kernel command line for the installer, may be NULL */
-	char **fai_classes;  /* FAI classes for the install (FAI_CLASSES? see netboot), may be empty
-			      */
+	char **fai_classes;  /* FAI classes for the install, may be empty (never NULL) */
 	unsigned install_timeout_s; /* 0: the site's */
 	struct tmpl_hvm hvm;	    /* used when type is HVM */
 	struct src_loc loc;	    /* where the template starts */
