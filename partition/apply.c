@@ -8,20 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/macro.h"
 #include "common/util.h"
 #include "partition/partition-internal.h"
-
-static const struct part_entry *find_partno(const struct part_lun *l, unsigned partno)
-{
-	for (size_t i = 0; i < l->n_parts; i++)
-		if (l->parts[i].partno == partno)
-			return &l->parts[i];
-	return NULL;
-}
 
 static int stale(const struct part_plan *p, const char *why, unsigned partno, struct diag *d)
 {
@@ -36,7 +29,7 @@ static int plan_still_fits(const struct part_plan *p, const struct part_lun *now
 {
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct part_step *s = &p->steps[i];
-		const struct part_entry *e = find_partno(now, s->partno);
+		const struct part_entry *e = part__find_partno(now, s->partno);
 
 		if (s->create) {
 			if (e)
@@ -61,9 +54,13 @@ static int plan_still_fits(const struct part_plan *p, const struct part_lun *now
 	return 0;
 }
 
-/* Guard, fresh read, plan check and probes: everything before the first write. */
+/*
+ * Guard, the LUN's lock, fresh read, plan check and probes: everything before the first
+ * write. A claim is planned again from the fresh read (into *claim): its partition number
+ * is chosen under the lock, so concurrent claims on one LUN do not collide.
+ */
 static int prepare_write(const struct part_guard *g, const struct part_plan *p, int *ret_fd,
-			 struct part_lun *now, struct diag *d)
+			 struct part_lun *now, struct part_plan *claim, struct diag *d)
 {
 	_cleanup_(closep) int fd = -1;
 	int r;
@@ -71,10 +68,18 @@ static int prepare_write(const struct part_guard *g, const struct part_plan *p, 
 	r = part__lun_open(g, p->lun, true, &fd, d);
 	if (r < 0)
 		return r;
+	/* one writer per LUN on this host, from the read until the table is written */
+	if (flock(fd, LOCK_EX) < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot lock '%s'", p->lun);
 	r = part__lun_read_fd(g, fd, p->lun, now, d);
 	if (r < 0)
 		return r;
-	if (p->kind == PART_PLAN_INIT) {
+	if (p->kind == PART_PLAN_CLAIM) {
+		r = part_claim_plan(now, p->guest, p->start, p->size, p->partuuid, claim, d);
+		if (r < 0)
+			return r;
+		p = claim;
+	} else if (p->kind == PART_PLAN_INIT) {
 		struct part_plan again;
 
 		r = part_init_plan(now, &again, d);
@@ -91,9 +96,10 @@ static int prepare_write(const struct part_guard *g, const struct part_plan *p, 
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < p->n_steps && p->kind == PART_PLAN_PREPARE; i++) {
+	for (size_t i = 0;
+	     i < p->n_steps && (p->kind == PART_PLAN_PREPARE || p->kind == PART_PLAN_CLAIM); i++) {
 		const struct part_step *s = &p->steps[i];
-		const struct part_entry *e = find_partno(now, s->partno);
+		const struct part_entry *e = part__find_partno(now, s->partno);
 		struct part_entry fresh = {.partno = s->partno, .name = ""};
 		struct part__region rg = {p->lun, fd, s->start, s->size};
 
@@ -108,10 +114,12 @@ static int prepare_write(const struct part_guard *g, const struct part_plan *p, 
 int part_plan_check(const struct part_guard *g, const struct part_plan *p, struct diag *d)
 {
 	_cleanup_(closep) int fd = -1;
+	struct part_plan claim = {0};
 	struct part_lun now = {0};
 	int r;
 
-	r = prepare_write(g, p, &fd, &now, d);
+	r = prepare_write(g, p, &fd, &now, &claim, d);
+	part_plan_release(&claim);
 	part_lun_release(&now);
 	return r;
 }
@@ -128,7 +136,7 @@ static int result_fill(const struct part_guard *g, int fd, const struct part_pla
 	r = part__lun_read_fd(g, fd, p->lun, &now, d);
 	if (r < 0)
 		return r;
-	e = find_partno(&now, s->partno);
+	e = part__find_partno(&now, s->partno);
 	*ret = (struct part_result){
 		.partno = s->partno, .start = s->start, .size = s->size, .swap_size = p->swap_size};
 	ret->lun = strdup(p->lun);
@@ -155,13 +163,36 @@ static int make_fs(const struct part_plan *p, const struct part_result *res, str
 {
 	struct part__region rg = {
 		.path = p->lun, .fd = -1, .offset = res->start, .size = res->size};
-	int r;
 
 	if (res->node)
 		rg = (struct part__region){.path = res->node, .fd = -1, .size = res->size};
-	r = part__mkfs_ext4(&rg, p->fs_label, d);
-	if (r >= 0 && p->swap_size)
-		r = part__swapfile_create(&rg, p->swap_size, p->fs_label, d);
+	return part__format_region(&rg, p->fs_label, p->swap_size, d);
+}
+
+/* After a claim (also one with nothing to do): the guest's partition, from the table. */
+static int claim_result(const struct part_guard *g, int fd, const struct part_plan *p,
+			struct part_result *ret, struct diag *d)
+{
+	_cleanup_(freep) char *name = NULL;
+	const struct part_entry *e = NULL;
+	struct part_lun now = {0};
+	int r;
+
+	if (asprintf(&name, "%s%s", PART_NAME_GUEST_PREFIX, p->guest) < 0)
+		return -ENOMEM;
+	r = part__lun_read_fd(g, fd, p->lun, &now, d);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < now.n_parts && !e; i++)
+		if (now.parts[i].start == p->start && now.parts[i].size == p->size &&
+		    streq(now.parts[i].name, name))
+			e = &now.parts[i];
+	if (e)
+		r = part__result_fill(fd, &now, e, true, ret, d);
+	else
+		r = diag_error(d, NULL, "partition '%s' is not on '%s' after the claim", name,
+			       p->lun);
+	part_lun_release(&now);
 	return r;
 }
 
@@ -170,11 +201,27 @@ int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struc
 {
 	_cleanup_(closep) int fd = -1;
 	struct part_result res = {0};
+	struct part_plan claim = {0};
 	struct part_lun now = {0};
 	int r;
 
-	r = prepare_write(g, p, &fd, &now, d);
+	r = prepare_write(g, p, &fd, &now, &claim, d);
 	part_lun_release(&now);
+	if (r >= 0 && p->kind == PART_PLAN_CLAIM) {
+		if (claim.n_steps)
+			r = part__fdisk_write(fd, p->lun, false, claim.steps, claim.n_steps, d);
+		if (r >= 0 && claim.n_steps && fsync(fd) < 0)
+			r = diag_error_errno(d, NULL, -errno, "cannot sync '%s'", p->lun);
+		(void) flock(fd, LOCK_UN);
+		if (r >= 0)
+			r = claim_result(g, fd, p, &res, d);
+		part_plan_release(&claim);
+		if (r >= 0 && ret)
+			*ret = res;
+		else
+			part_result_release(&res);
+		return r < 0 ? r : 0;
+	}
 	if (r < 0)
 		return r;
 	if (p->kind == PART_PLAN_RELEASE) {
@@ -188,6 +235,7 @@ int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struc
 	r = part__fdisk_write(fd, p->lun, p->kind == PART_PLAN_INIT, p->steps, p->n_steps, d);
 	if (r >= 0 && fsync(fd) < 0)
 		r = diag_error_errno(d, NULL, -errno, "cannot sync '%s'", p->lun);
+	(void) flock(fd, LOCK_UN); /* the table is written: mkfs does not need the lock */
 	if (r < 0)
 		return r;
 	if (p->kind != PART_PLAN_PREPARE && p->kind != PART_PLAN_RELEASE)

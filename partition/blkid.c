@@ -64,8 +64,16 @@ static const char *probe_type(blkid_probe pr)
 
 int part__blkid_probe(const struct part__region *rg, char **ret_type, struct diag *d)
 {
+	return part__blkid_probe_label(rg, ret_type, NULL, d);
+}
+
+int part__blkid_probe_label(const struct part__region *rg, char **ret_type, char **ret_label,
+			    struct diag *d)
+{
 	_cleanup_(blkid_free_probep) blkid_probe pr = NULL;
 	_cleanup_(closep) int fd = -1;
+	_cleanup_(freep) char *label = NULL;
+	const char *v = NULL;
 	char *type = NULL;
 	int r;
 
@@ -77,12 +85,19 @@ int part__blkid_probe(const struct part__region *rg, char **ret_type, struct dia
 	if (r < 0)
 		return diag_error(d, NULL, "cannot probe '%s' at offset %llu", rg->path,
 				  (unsigned long long) rg->offset);
+	if (r == 0 && ret_label && blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0 && v) {
+		label = strdup(v);
+		if (!label)
+			return -ENOMEM;
+	}
 	if (r == 0) {
 		type = strdup(probe_type(pr));
 		if (!type)
 			return -ENOMEM;
 	}
 	*ret_type = type;
+	if (ret_label)
+		*ret_label = TAKE_PTR(label);
 	return 0;
 }
 

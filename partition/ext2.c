@@ -146,3 +146,48 @@ int part__swapfile_create(const struct part__region *rg, uint64_t size, const ch
 		return fail(d, e, "write the filesystem", rg);
 	return 0;
 }
+
+int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool *ret_complete,
+			struct diag *d)
+{
+	_cleanup_(ext2fs_freep) ext2_filsys fs = NULL;
+	struct ext2_inode inode;
+	uint8_t page[PAGE_BYTES];
+	unsigned int got = 0;
+	ext2_file_t f;
+	ext2_ino_t ino;
+	uint64_t size;
+	char opts[64];
+	errcode_t e;
+
+	snprintf(opts, sizeof(opts), "offset=%llu", (unsigned long long) rg->offset);
+	initialize_ext2_error_table();
+	e = ext2fs_open2(rg->path, opts, EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs);
+	if (e)
+		return fail(d, e, "open the ext4 filesystem", rg);
+	e = ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, SWAPFILE_NAME, &ino);
+	if (e == EXT2_ET_FILE_NOT_FOUND) {
+		*ret_size = 0;
+		*ret_complete = false;
+		return 0;
+	}
+	if (!e)
+		e = ext2fs_read_inode(fs, ino, &inode);
+	if (e)
+		return fail(d, e, "look up /" SWAPFILE_NAME, rg);
+	size = EXT2_I_SIZE(&inode);
+	*ret_size = size;
+	*ret_complete = false;
+	if (!LINUX_S_ISREG(inode.i_mode) || (inode.i_mode & 07777) != 0600 || size < PAGE_BYTES ||
+	    ext2fs_get_stat_i_blocks(fs, &inode) * 512 < size)
+		return 0;
+	e = ext2fs_file_open(fs, ino, 0, &f);
+	if (e)
+		return fail(d, e, "open /" SWAPFILE_NAME, rg);
+	e = ext2fs_file_read(f, page, PAGE_BYTES, &got);
+	(void) ext2fs_file_close(f);
+	if (e)
+		return fail(d, e, "read /" SWAPFILE_NAME, rg);
+	*ret_complete = got == PAGE_BYTES && memcmp(page + PAGE_BYTES - 10, "SWAPSPACE2", 10) == 0;
+	return 0;
+}

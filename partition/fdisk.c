@@ -228,8 +228,12 @@ static int read_back(int fd, const char *path, const struct part_step *steps, si
 	for (size_t i = 0; i < n && r == 0; i++) {
 		bool ok = false;
 
+		if (steps[i].remove)
+			ok = true;
 		for (size_t k = 0; k < l.n_parts; k++)
-			if (l.parts[k].partno == steps[i].partno)
+			if (l.parts[k].partno == steps[i].partno && steps[i].remove)
+				ok = false;
+			else if (l.parts[k].partno == steps[i].partno)
 				ok = l.parts[k].start == steps[i].start &&
 				     l.parts[k].size == steps[i].size &&
 				     strcmp(l.parts[k].name, steps[i].name) == 0;
@@ -276,6 +280,15 @@ int part__fdisk_write(int fd, const char *path, bool create_gpt, const struct pa
 		const struct part_step *s = &steps[i];
 		size_t partno;
 
+		if (s->remove) {
+			r = fdisk_delete_partition(c, s->partno - 1);
+			if (r < 0) {
+				diag_error_errno(d, NULL, r, "cannot delete partition %u on '%s'",
+						 s->partno, path);
+				goto out;
+			}
+			continue;
+		}
 		r = step_partition(c, s, ss, &pa);
 		if (r >= 0 && s->create)
 			r = fdisk_add_partition(c, pa, &partno);

@@ -127,7 +127,8 @@ enum part_plan_kind {
 	PART_PLAN_INIT,	   /* create a GPT label */
 	PART_PLAN_CARVE,   /* add partitions named "free" */
 	PART_PLAN_PREPARE, /* give a guest a partition (reused or new), mkfs, swap file */
-	PART_PLAN_RELEASE, /* wipe signatures, rename to "free" */
+	PART_PLAN_RELEASE, /* wipe signatures, rename to "free" (or delete the entry) */
+	PART_PLAN_CLAIM,   /* name a place the inventory reserved guest:NAME; table only */
 	_PART_PLAN_KIND_MAX,
 	_PART_PLAN_KIND_INVALID = -22,
 };
@@ -135,7 +136,8 @@ enum part_plan_kind {
 struct part_step {
 	unsigned partno;
 	uint64_t start, size;
-	bool create;	/* a new partition; else an existing one renamed */
+	bool create;	/* a new partition; else an existing one renamed (or removed) */
+	bool remove;	/* delete the entry (RELEASE with PART_RELEASE_DELETE) */
 	char *name;	/* GPT name to set */
 	char *old_name; /* the name it has now (renames) */
 };
@@ -146,9 +148,11 @@ struct part_plan {
 	unsigned sector_size;
 	struct part_step *steps;
 	size_t n_steps;
-	char *guest;	    /* PREPARE, RELEASE */
-	char *fs_label;	    /* PREPARE: ext4 label (the guest name, cut to 16 bytes) */
-	uint64_t swap_size; /* PREPARE: 0 for none */
+	char *guest;	      /* PREPARE, RELEASE, CLAIM */
+	char *fs_label;	      /* PREPARE: ext4 label (the guest name, cut to 16 bytes) */
+	uint64_t swap_size;   /* PREPARE: 0 for none */
+	uint64_t start, size; /* CLAIM: the place claimed (also when there is nothing to do) */
+	char *partuuid;	      /* CLAIM: the existing partition renamed; NULL: a new one */
 };
 void part_plan_release(struct part_plan *p);
 
@@ -180,9 +184,56 @@ struct part_request {
 int part_prepare_plan(const struct part_luns *luns, const struct part_request *req,
 		      struct part_plan *ret, struct diag *d);
 
-/* The guest's partition (by owner) is wiped and renamed "free". -ENOENT: it has none. */
+/*
+ * Candidates for the inventory's allocator, best first, in the order part_prepare_plan()
+ * chooses (one ordering function serves both): each partition named "free" of exactly
+ * req->size (first LUN, lowest number), then each free segment where req->size fits, by
+ * best fit (least space left over; ties go to the earlier LUN, then the lower start).
+ * partuuid set: that existing free partition, taken whole (start/size are its own); NULL: a
+ * free segment, start/size its 1 MiB-aligned usable part (the inventory places the partition
+ * inside it, 1 MiB aligned). lun and partuuid are borrowed from luns; free *ret with free().
+ * Unusable LUNs are skipped with a warning in d unless req->lun names one (then an error);
+ * req->swap_size is checked as for part_prepare_plan().
+ * Returns: 0 with at least one candidate, -EEXIST (the guest already owns a partition),
+ * -ENOSPC (none: the reason in d), -EINVAL, -EMEDIUMTYPE/-EUCLEAN/-ENODEV (req->lun unusable).
+ */
+struct part_candidate {
+	const char *lun;
+	uint64_t start, size;
+	const char *partuuid;
+};
+int part_candidates(const struct part_luns *luns, const struct part_request *req,
+		    struct part_candidate **ret, size_t *ret_n, struct diag *d);
+
+/*
+ * The pipeline's "carve" stage, table only: create partition guest:NAME at exactly
+ * [start, start + size) (partuuid NULL), or rename the existing free partition with that
+ * PARTUUID (compared without case; start/size must be its own) to guest:NAME. Idempotent:
+ * when l already has guest:NAME there (or that PARTUUID is named guest:NAME), the plan has
+ * no steps. The partition number of a new partition is chosen again when the plan is
+ * applied (under the LUN's lock), so concurrent claims on one LUN do not collide.
+ * Apply with part_plan_apply(): ret gets partno, PARTUUID, node and target, also for a plan
+ * with no steps.
+ * Returns: 0; -ESTALE (the place is taken by something else or no longer free), -ENOSPC (no
+ * partition entry left), -EINVAL (unaligned, invalid name), -EMEDIUMTYPE/-EUCLEAN/-ENODEV
+ * (LUN unusable). part_plan_apply() adds -EBUSY: the partition to rename, or the space for
+ * the new one, holds a signature that is not ours.
+ */
+int part_claim_plan(const struct part_lun *l, const char *guest, uint64_t start, uint64_t size,
+		    const char *partuuid, struct part_plan *ret, struct diag *d);
+
+/*
+ * The guest's partition (by owner; one still named "free" counts as never claimed) is wiped
+ * and renamed "free", or with PART_RELEASE_DELETE its entry is deleted (for a partition the
+ * pipeline carved from free space: the table is as it was before). -ENOENT: it has none.
+ */
+enum part_release_flags {
+	PART_RELEASE_DELETE = 1 << 0,
+};
 int part_release_plan(const struct part_luns *luns, const char *guest, struct part_plan *ret,
 		      struct diag *d);
+int part_release_plan_flags(const struct part_luns *luns, const char *guest, unsigned flags,
+			    struct part_plan *ret, struct diag *d);
 
 /*
  * The plan in words, one line per action: "would create partition 3 on ..." for --dry-run,
@@ -222,3 +273,56 @@ int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struc
 
 /* Every check part_plan_apply() makes (guard, fresh read, probes), writing nothing: for -n. */
 int part_plan_check(const struct part_guard *g, const struct part_plan *p, struct diag *d);
+
+/* ---- the pipeline's stages on a claimed partition ---- */
+
+/*
+ * Find partition partuuid (compared without case) on lun, read-only: ret gets lun, partno,
+ * start, size, name, uuid and target; on a block device also node, and the kernel is told
+ * about the partition (BLKPG) when it does not know it yet (a table written on another Dom0).
+ * Returns: 0, -ENOENT (no such partition), -errno, with the reason in d.
+ */
+int part_locate(const struct part_guard *g, const char *lun, const char *partuuid,
+		struct part_result *ret, struct diag *d);
+
+/*
+ * Whether the pipeline's "format" stage is done on partition partuuid of lun: it holds an
+ * ext4 labelled with guest's label and, with swap_size, a complete /swapfile of that size
+ * (size, blocks and swap header), without one otherwise. Read-only.
+ * Returns: 1 done, 0 not done (nothing there, or our own unfinished ext4: format redoes
+ * it), -EBUSY (a signature that is not ours), -EPERM (not a listed LUN, or the partition
+ * does not belong to guest per the owner callback), -ENOENT, -errno; the reason in d.
+ */
+int part_format_check(const struct part_guard *g, const char *lun, const char *partuuid,
+		      const char *guest, uint64_t swap_size, struct diag *d);
+
+/*
+ * The pipeline's "format" stage: ext4 labelled with the guest name (cut to 16 bytes) and
+ * /swapfile of swap_size (0: none) on partition partuuid of lun, through the guard (lun must
+ * be listed; the partition must belong to guest per the owner callback). Idempotent: when
+ * part_format_check() says done nothing is written and *ret_already is set. ret (may be NULL)
+ * gets what part_locate() gives, with swap_size.
+ * Returns: 0, or the errors of part_format_check() and of mke2fs/libext2fs, with d.
+ */
+int part_format(const struct part_guard *g, const char *lun, const char *partuuid,
+		const char *guest, uint64_t swap_size, bool *ret_already, struct part_result *ret,
+		struct diag *d);
+
+/*
+ * The site's stable name of partition partno of lun, as configs use it: lun + "p" + N when
+ * lun ends in a digit, else lun + N (/dev/fc/fc-p1d1 -> /dev/fc/fc-p1d1p13, /dev/sdb -> /dev/sdb3).
+ * Returns: 0 and a new string in *ret, -ENOMEM, -EINVAL (partno 0).
+ */
+int part_alias_path(const char *lun, unsigned partno, char **ret);
+
+/*
+ * Make the stable name of partition partno of lun resolve to node (from part_result) on this
+ * host: nothing when it is node itself or already is that device; else a symlink to node is
+ * created (or a symlink pointing elsewhere replaced). Anything else at that path (a file, a
+ * directory, another block device) is refused. *ret_path (may be NULL) gets the stable name.
+ * Returns: 0, -ENOTBLK (node is not a block device), -EEXIST (refused), -errno, with d.
+ */
+int part_alias_ensure(const char *lun, unsigned partno, const char *node, char **ret_path,
+		      struct diag *d);
+/* Remove the stable name if it is a symlink (anything else is left alone). 0 also when absent. */
+int part_alias_remove(const char *lun, unsigned partno, struct diag *d);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -70,23 +71,45 @@ void part_plan_release(struct part_plan *p)
 	free(p->lun);
 	free(p->guest);
 	free(p->fs_label);
+	free(p->partuuid);
 	*p = (struct part_plan){0};
 }
 
-static uint64_t align_up(uint64_t v)
+char *part__fs_label(const char *guest)
+{
+	return strndup(guest, PART_FS_LABEL_MAX);
+}
+
+const struct part_entry *part__find_uuid(const struct part_lun *l, const char *uuid)
+{
+	for (size_t i = 0; uuid && i < l->n_parts; i++)
+		if (l->parts[i].uuid && strcasecmp(l->parts[i].uuid, uuid) == 0)
+			return &l->parts[i];
+	return NULL;
+}
+
+const struct part_entry *part__find_partno(const struct part_lun *l, unsigned partno)
+{
+	for (size_t i = 0; i < l->n_parts; i++)
+		if (l->parts[i].partno == partno)
+			return &l->parts[i];
+	return NULL;
+}
+
+uint64_t part__align_up(uint64_t v)
 {
 	return (v + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
 }
 
-static uint64_t align_down(uint64_t v)
+uint64_t part__align_down(uint64_t v)
 {
 	return v / PART_ALIGN * PART_ALIGN;
 }
 
 /* The largest 1 MiB-aligned piece of a segment; 0 if none. */
-static uint64_t seg_usable(uint64_t start, uint64_t size, uint64_t *ret_start)
+uint64_t part__seg_usable(uint64_t start, uint64_t size, uint64_t *ret_start)
 {
-	uint64_t s = align_up(start), e = align_down(start + size);
+	uint64_t s = part__align_up(start), e = part__align_down(start + size);
 
 	if (ret_start)
 		*ret_start = s;
@@ -94,7 +117,7 @@ static uint64_t seg_usable(uint64_t start, uint64_t size, uint64_t *ret_start)
 }
 
 /* Why a LUN cannot take changes, into sb; 0 if it can. */
-static int lun_problem(const struct part_lun *l, struct strbuf *sb)
+int part__lun_problem(const struct part_lun *l, struct strbuf *sb)
 {
 	if (l->error) {
 		strbuf_puts(sb, l->error_text ? l->error_text : "cannot read it");
@@ -139,7 +162,7 @@ static int lun_problem(const struct part_lun *l, struct strbuf *sb)
 int part_lun_check(const struct part_lun *l, struct diag *d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int r = lun_problem(l, &sb);
+	int r = part__lun_problem(l, &sb);
 
 	if (r < 0) {
 		if (r == -EUCLEAN)
@@ -151,8 +174,8 @@ int part_lun_check(const struct part_lun *l, struct diag *d)
 	return r;
 }
 
-static bool overlaps_any(const struct part_lun *l, const struct part_step *steps, size_t n,
-			 uint64_t start, uint64_t size)
+bool part__overlaps_any(const struct part_lun *l, const struct part_step *steps, size_t n,
+			uint64_t start, uint64_t size)
 {
 	for (size_t i = 0; i < l->n_parts; i++)
 		if (start < l->parts[i].start + l->parts[i].size &&
@@ -165,7 +188,7 @@ static bool overlaps_any(const struct part_lun *l, const struct part_step *steps
 }
 
 /* Lowest partition number used neither on the LUN nor by steps; 0 if the label is full. */
-static unsigned free_partno(const struct part_lun *l, const struct part_step *steps, size_t n)
+unsigned part__free_partno(const struct part_lun *l, const struct part_step *steps, size_t n)
 {
 	for (unsigned no = 1; no <= l->max_parts; no++) {
 		bool used = false;
@@ -180,12 +203,12 @@ static unsigned free_partno(const struct part_lun *l, const struct part_step *st
 	return 0;
 }
 
-static uint64_t largest_free(const struct part_lun *l)
+uint64_t part__largest_free(const struct part_lun *l)
 {
 	uint64_t best = 0;
 
 	for (size_t i = 0; i < l->n_free; i++) {
-		uint64_t u = seg_usable(l->free[i].start, l->free[i].size, NULL);
+		uint64_t u = part__seg_usable(l->free[i].start, l->free[i].size, NULL);
 
 		if (u > best)
 			best = u;
@@ -193,8 +216,8 @@ static uint64_t largest_free(const struct part_lun *l)
 	return best;
 }
 
-static int plan_new(struct part_plan *p, enum part_plan_kind kind, const struct part_lun *l,
-		    size_t n_steps)
+int part__plan_new(struct part_plan *p, enum part_plan_kind kind, const struct part_lun *l,
+		   size_t n_steps)
 {
 	*p = (struct part_plan){.kind = kind, .sector_size = l->sector_size};
 	p->lun = strdup(l->path);
@@ -224,10 +247,10 @@ int part_init_plan(const struct part_lun *l, struct part_plan *ret, struct diag 
 	}
 	if (l->size < 2 * PART_ALIGN)
 		return diag_error(d, NULL, "LUN '%s' is too small for a GPT label", l->path);
-	return plan_new(ret, PART_PLAN_INIT, l, 0);
+	return part__plan_new(ret, PART_PLAN_INIT, l, 0);
 }
 
-static int size_check(uint64_t size, const char *what, struct diag *d)
+int part__size_check(uint64_t size, const char *what, struct diag *d)
 {
 	char buf[32];
 
@@ -250,28 +273,28 @@ int part_carve_plan(const struct part_lun *l, const uint64_t *sizes, size_t n,
 	if (n == 0)
 		return diag_error(d, NULL, "the layout is empty");
 	for (size_t i = 0; i < n; i++) {
-		r = size_check(sizes[i], "partition size", d);
+		r = part__size_check(sizes[i], "partition size", d);
 		if (r < 0)
 			return r;
 	}
-	r = plan_new(&p, PART_PLAN_CARVE, l, n);
+	r = part__plan_new(&p, PART_PLAN_CARVE, l, n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct part_step *s = &p.steps[i];
-		unsigned no = free_partno(l, p.steps, i);
+		unsigned no = part__free_partno(l, p.steps, i);
 		bool found = false;
 
 		for (size_t k = 0; k < l->n_free && !found; k++) {
 			uint64_t seg_end = l->free[k].start + l->free[k].size;
-			uint64_t start = align_up(l->free[k].start);
+			uint64_t start = part__align_up(l->free[k].start);
 
 			/* skip what earlier steps took from this segment */
 			for (size_t j = 0; j < i; j++)
 				if (p.steps[j].start >= start && p.steps[j].start < seg_end)
-					start = align_up(p.steps[j].start + p.steps[j].size);
-			if (start + sizes[i] <= align_down(seg_end) &&
-			    !overlaps_any(l, p.steps, i, start, sizes[i])) {
+					start = part__align_up(p.steps[j].start + p.steps[j].size);
+			if (start + sizes[i] <= part__align_down(seg_end) &&
+			    !part__overlaps_any(l, p.steps, i, start, sizes[i])) {
 				*s = (struct part_step){.partno = no,
 							.start = start,
 							.size = sizes[i],
@@ -288,7 +311,7 @@ int part_carve_plan(const struct part_lun *l, const uint64_t *sizes, size_t n,
 					d, NULL,
 					"no room for partition %zu of the layout (%s) on LUN '%s' (largest free space before the layout: %s)",
 					i + 1, format_size(sizes[i], b1, sizeof(b1)), l->path,
-					format_size(largest_free(l), b2, sizeof(b2)));
+					format_size(part__largest_free(l), b2, sizeof(b2)));
 			part_plan_release(&p);
 			return -ENOSPC;
 		}
@@ -303,171 +326,24 @@ int part_carve_plan(const struct part_lun *l, const uint64_t *sizes, size_t n,
 	return 0;
 }
 
-static bool owned_by(const struct part_entry *e, const char *guest)
+bool part__owned_by(const struct part_entry *e, const char *guest)
 {
 	return e->owner && streq(e->owner, guest);
 }
 
-static bool is_free_part(const struct part_entry *e)
+bool part__is_free(const struct part_entry *e)
 {
 	return !e->owner && e->name && streq(e->name, PART_NAME_FREE);
 }
 
-/* Where a request goes: the LUN index and either an existing entry or a new region. */
-struct choice {
-	size_t lun;
-	const struct part_entry *reuse;
-	uint64_t start, leftover;
-	bool found;
-};
-
-static void choose(const struct part_luns *luns, const bool *usable, uint64_t size,
-		   struct choice *c)
-{
-	*c = (struct choice){0};
-	for (size_t i = 0; i < luns->n && !c->found; i++) {
-		if (!usable[i])
-			continue;
-		for (size_t k = 0; k < luns->v[i].n_parts; k++)
-			if (is_free_part(&luns->v[i].parts[k]) &&
-			    luns->v[i].parts[k].size == size) {
-				*c = (struct choice){
-					.lun = i, .reuse = &luns->v[i].parts[k], .found = true};
-				break;
-			}
-	}
-	if (c->found)
-		return;
-	for (size_t i = 0; i < luns->n; i++) {
-		const struct part_lun *l = &luns->v[i];
-
-		if (!usable[i] || !free_partno(l, NULL, 0))
-			continue;
-		for (size_t k = 0; k < l->n_free; k++) {
-			uint64_t start, u = seg_usable(l->free[k].start, l->free[k].size, &start);
-
-			if (u < size || overlaps_any(l, NULL, 0, start, size))
-				continue;
-			if (!c->found || u - size < c->leftover)
-				*c = (struct choice){.lun = i,
-						     .start = start,
-						     .leftover = u - size,
-						     .found = true};
-		}
-	}
-}
-
-int part_prepare_plan(const struct part_luns *luns, const struct part_request *req,
-		      struct part_plan *ret, struct diag *d)
-{
-	_cleanup_(freep) bool *usable = NULL;
-	struct part_plan p;
-	struct choice c;
-	char b1[32], b2[32];
-	size_t n_usable = 0;
-	uint64_t largest = 0;
-	int r;
-
-	if (!req->guest || !hostname_label_valid(req->guest))
-		return diag_error(d, NULL, "invalid guest name '%s'", req->guest ? req->guest : "");
-	r = size_check(req->size, "disk size", d);
-	if (r < 0)
-		return r;
-	if (req->swap_size % 4096 || req->swap_size > req->size / 2)
-		return diag_error(
-			d, NULL,
-			"swap size '%s' must be a multiple of 4K and at most half the disk (%s)",
-			format_size(req->swap_size, b1, sizeof(b1)),
-			format_size(req->size, b2, sizeof(b2)));
-	usable = calloc(luns->n + 1, sizeof(bool));
-	if (!usable)
-		return -ENOMEM;
-	for (size_t i = 0; i < luns->n; i++) {
-		const struct part_lun *l = &luns->v[i];
-
-		for (size_t k = 0; k < l->n_parts; k++)
-			if (owned_by(&l->parts[k], req->guest)) {
-				diag_error(
-					d, NULL,
-					"guest '%s' already has partition %u on LUN '%s' (PARTUUID %s)",
-					req->guest, l->parts[k].partno, l->path,
-					l->parts[k].uuid ? l->parts[k].uuid : "?");
-				return -EEXIST;
-			}
-	}
-	for (size_t i = 0; i < luns->n; i++) {
-		const struct part_lun *l = &luns->v[i];
-		struct strbuf why = STRBUF_INIT;
-		bool wanted = !req->lun || streq(req->lun, l->path);
-
-		if (!wanted)
-			continue;
-		r = lun_problem(l, &why);
-		if (r < 0 && req->lun) {
-			diag_error(d, NULL, "%s", strbuf_str(&why));
-			strbuf_release(&why);
-			return r;
-		}
-		if (r < 0)
-			diag_add(d, DIAG_WARNING, NULL, "skipping LUN '%s': %s", l->path,
-				 strbuf_str(&why));
-		usable[i] = r == 0;
-		n_usable += usable[i];
-		if (usable[i] && largest_free(l) > largest)
-			largest = largest_free(l);
-		strbuf_release(&why);
-	}
-	if (req->lun && !n_usable && luns->n)
-		return diag_error(d, NULL, "LUN '%s' is not among the LUNs read", req->lun);
-	choose(luns, usable, req->size, &c);
-	if (!c.found) {
-		if (req->lun)
-			diag_error(
-				d, NULL,
-				"no room for a %s partition for guest '%s' on LUN '%s' (largest free space: %s)",
-				format_size(req->size, b1, sizeof(b1)), req->guest, req->lun,
-				format_size(largest, b2, sizeof(b2)));
-		else
-			diag_error(
-				d, NULL,
-				"no room for a %s partition for guest '%s' on any of %zu usable LUN(s) (largest free space: %s)",
-				format_size(req->size, b1, sizeof(b1)), req->guest, n_usable,
-				format_size(largest, b2, sizeof(b2)));
-		return -ENOSPC;
-	}
-	r = plan_new(&p, PART_PLAN_PREPARE, &luns->v[c.lun], 1);
-	if (r < 0)
-		return r;
-	p.n_steps = 1;
-	if (c.reuse)
-		p.steps[0] = (struct part_step){.partno = c.reuse->partno,
-						.start = c.reuse->start,
-						.size = c.reuse->size,
-						.old_name = strdup(c.reuse->name)};
-	else
-		p.steps[0] = (struct part_step){.partno = free_partno(&luns->v[c.lun], NULL, 0),
-						.start = c.start,
-						.size = req->size,
-						.create = true};
-	if (asprintf(&p.steps[0].name, "%s%s", PART_NAME_GUEST_PREFIX, req->guest) < 0)
-		p.steps[0].name = NULL;
-	p.guest = strdup(req->guest);
-	p.fs_label = strndup(req->guest, PART_FS_LABEL_MAX);
-	p.swap_size = req->swap_size;
-	if (!p.steps[0].name || !p.guest || !p.fs_label || (c.reuse && !p.steps[0].old_name)) {
-		part_plan_release(&p);
-		return -ENOMEM;
-	}
-	if (strlen(req->guest) > PART_FS_LABEL_MAX)
-		diag_add(d, DIAG_WARNING, NULL,
-			 "guest name '%s' is longer than an ext4 label, the label will be '%s'",
-			 req->guest, p.fs_label);
-	*ret = p;
-	return 0;
-}
-
 int part_release_plan(const struct part_luns *luns, const char *guest, struct part_plan *ret,
 		      struct diag *d)
+{
+	return part_release_plan_flags(luns, guest, 0, ret, d);
+}
+
+int part_release_plan_flags(const struct part_luns *luns, const char *guest, unsigned flags,
+			    struct part_plan *ret, struct diag *d)
 {
 	const struct part_entry *e = NULL;
 	size_t lun = 0;
@@ -476,7 +352,9 @@ int part_release_plan(const struct part_luns *luns, const char *guest, struct pa
 
 	for (size_t i = 0; i < luns->n; i++) {
 		for (size_t k = 0; k < luns->v[i].n_parts; k++) {
-			if (!owned_by(&luns->v[i].parts[k], guest))
+			/* owned but still named "free": reserved, never claimed, nothing to undo */
+			if (!part__owned_by(&luns->v[i].parts[k], guest) ||
+			    streq(luns->v[i].parts[k].name, PART_NAME_FREE))
 				continue;
 			if (e) {
 				diag_add(
@@ -496,13 +374,14 @@ int part_release_plan(const struct part_luns *luns, const char *guest, struct pa
 	r = part_lun_check(&luns->v[lun], d);
 	if (r < 0)
 		return r;
-	r = plan_new(&p, PART_PLAN_RELEASE, &luns->v[lun], 1);
+	r = part__plan_new(&p, PART_PLAN_RELEASE, &luns->v[lun], 1);
 	if (r < 0)
 		return r;
 	p.n_steps = 1;
 	p.steps[0] = (struct part_step){.partno = e->partno,
 					.start = e->start,
 					.size = e->size,
+					.remove = flags & PART_RELEASE_DELETE,
 					.name = strdup(PART_NAME_FREE),
 					.old_name = strdup(e->name)};
 	p.guest = strdup(guest);
@@ -516,7 +395,7 @@ int part_release_plan(const struct part_luns *luns, const char *guest, struct pa
 
 uint64_t part_lun_largest_free(const struct part_lun *l)
 {
-	return largest_free(l);
+	return part__largest_free(l);
 }
 
 void part_plan_format(const struct part_plan *p, bool done, struct strbuf *out)
@@ -534,7 +413,12 @@ void part_plan_format(const struct part_plan *p, bool done, struct strbuf *out)
 		if (p->kind == PART_PLAN_RELEASE)
 			strbuf_addf(out, "%s the signatures in partition %u on '%s'\n",
 				    done ? "wiped" : "would wipe", s->partno, p->lun);
-		if (s->create)
+		if (s->remove)
+			strbuf_addf(out, "%s partition %u on '%s' (size %s, name '%s')\n",
+				    done ? "deleted" : "would delete", s->partno, p->lun,
+				    format_size(s->size, b1, sizeof(b1)),
+				    s->old_name ? s->old_name : "");
+		else if (s->create)
 			strbuf_addf(out, "%s partition %u on '%s': start %s, size %s, name '%s'\n",
 				    create, s->partno, p->lun,
 				    format_size(s->start, b1, sizeof(b1)),

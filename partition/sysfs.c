@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Find a partition's device node through sysfs: there is no udev on the target machines,
- * and the kernel only knows the partitions libfdisk told it about (BLKPG).
+ * and the kernel only knows the partitions libfdisk told it about (BLKPG); tell it about one
+ * it does not know (a table written on another Dom0, or a crash before libfdisk told it).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+
+#include <linux/blkpg.h>
+#include <linux/fs.h>
 
 #include "common/macro.h"
 #include "common/util.h"
@@ -83,5 +88,20 @@ int part__sysfs_node(dev_t whole, unsigned partno, uint64_t start, uint64_t size
 		return 0;
 	}
 	diag_error(d, NULL, "the kernel does not know partition %u of '%s'", partno, base);
-	return -ENOENT;
+	return -ENXIO;
+}
+
+int part__kernel_add(int fd, const char *path, unsigned partno, uint64_t start, uint64_t size,
+		     struct diag *d)
+{
+	struct blkpg_partition part = {
+		.start = (long long) start, .length = (long long) size, .pno = (int) partno};
+	struct blkpg_ioctl_arg arg = {
+		.op = BLKPG_ADD_PARTITION, .datalen = sizeof(part), .data = &part};
+
+	if (ioctl(fd, BLKPG, &arg) < 0 && errno != EBUSY)
+		return diag_error_errno(d, NULL, -errno,
+					"cannot tell the kernel about partition %u of '%s'", partno,
+					path);
+	return 0;
 }
