@@ -203,4 +203,3 @@ int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct
 	boot = (struct hv_domcfg){0};
 	return 0;
 }
-

@@ -40,4 +40,3 @@ int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct
 
 /* DIR/NAME.KIND.cfg ("/etc/xen/provision/web1.install.cfg"). Caller frees; NULL on OOM. */
 char *guest_cfg_path(const char *dir, const char *name, const char *kind);
-

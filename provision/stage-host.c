@@ -72,7 +72,7 @@ int pipeline_render(struct pipeline *p, struct guest_render *ret)
 
 int stage_configs(struct pipeline *p)
 {
-	_cleanup_(guest_render_release) struct guest_render gr = { 0 };
+	_cleanup_(guest_render_release) struct guest_render gr = {0};
 	int r;
 
 	r = pipeline_render(p, &gr);
