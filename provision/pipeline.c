@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,29 @@ char *pipeline_who(const char *request_id)
 	else
 		k = asprintf(&s, "%s(%u)", pw ? pw->pw_name : "?", (unsigned) getuid());
 	return k < 0 ? NULL : s;
+}
+
+int prov_lock(const struct site *s, const char *name, struct diag *d)
+{
+	_cleanup_(freep) char *dir = NULL, *path = NULL;
+	int fd;
+
+	if (asprintf(&dir, "%s/locks", s->state_dir) < 0 ||
+	    asprintf(&path, "%s/%s.lock", dir, name) < 0)
+		return -ENOMEM;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return diag_error_errno(d, NULL, -errno, "cannot create '%s'", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = -errno;
+
+			close(fd);
+			return diag_error_errno(d, NULL, e, "cannot lock '%s'", path);
+		}
+	return fd;
 }
 
 void pipeline_release(struct pipeline *p)

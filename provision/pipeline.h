@@ -78,6 +78,12 @@ void pipeline_print_json(const struct pipeline *p, int r, FILE *f);
 
 void pipeline_release(struct pipeline *p);
 
+/*
+ * Take state_dir/locks/NAME.lock exclusively (waiting for it); closing the returned fd
+ * releases it. Returns: the fd (> 0), or < 0 with the reason in d.
+ */
+int prov_lock(const struct site *s, const char *name, struct diag *d);
+
 /* The stages, in stage-*.c. Each returns 0 (done or nothing to do), or < 0 with d. */
 int stage_allocate(struct pipeline *p);
 int stage_carve(struct pipeline *p);

@@ -71,6 +71,39 @@ static int guard_init(struct pipeline *p, struct owners *o, struct part_guard *g
 	return 0;
 }
 
+/*
+ * Whether the guest's partition was carved from free space ("new") or an existing "free"
+ * partition was reused ("reused"): destroy deletes the first and renames the second back,
+ * so the LUN's table is as it was before the guest. Kept beside the guest's spec.
+ */
+static char *origin_path(const struct pipeline *p)
+{
+	char *s;
+
+	if (asprintf(&s, "%s/guests/%s/partition-origin", p->site->state_dir, p->name) < 0)
+		return NULL;
+	return s;
+}
+
+static int origin_save(struct pipeline *p)
+{
+	_cleanup_(freep) char *path = origin_path(p);
+	const char *v = p->g->part.partuuid ? "reused\n" : "new\n";
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = write_file_atomic(path, v, strlen(v), 0640, true);
+	return r < 0 ? diag_error_errno(&p->ctx->diag, NULL, r, "cannot write '%s'", path) : 0;
+}
+
+static bool origin_is_new(const struct pipeline *p)
+{
+	_cleanup_(freep) char *path = origin_path(p), *v = NULL;
+
+	return path && read_file(path, &v, NULL) >= 0 && streq(v, "new\n");
+}
+
 int stage_allocate(struct pipeline *p)
 {
 	_cleanup_(freep) struct part_candidate *cands = NULL;
@@ -147,6 +180,8 @@ int stage_allocate(struct pipeline *p)
 		p->g->part.partuuid ? p->g->part.partuuid : "a new place",
 		format_mac(p->g->mac, b2), p->g->has_ip ? format_ipv4(p->g->ip, b3) : "none");
 	r = prov_spec_save(p);
+	if (r >= 0 && !p->dry_run)
+		r = origin_save(p);
 out:
 	part_luns_release(&luns);
 	owners_release(&o);
@@ -156,30 +191,15 @@ out:
 /* A lock per LUN, held only while its label is written: state_dir/locks/lun-DEV-INO.lock */
 static int lun_lock(struct pipeline *p, const char *lun)
 {
-	_cleanup_(freep) char *dir = NULL, *path = NULL;
 	struct stat st;
-	int fd;
+	char name[64];
 
 	if (stat(lun, &st) < 0)
 		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot stat LUN '%s'", lun);
-	if (asprintf(&dir, "%s/locks", p->site->state_dir) < 0 ||
-	    asprintf(&path, "%s/lun-%llx-%llx.lock", dir,
-		     (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
-		     (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino)) < 0)
-		return -ENOMEM;
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot create '%s'", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			int e = -errno;
-
-			close(fd);
-			return diag_error_errno(&p->ctx->diag, NULL, e, "cannot lock '%s'", path);
-		}
-	return fd;
+	snprintf(name, sizeof(name), "lun-%llx-%llx",
+		 (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
+		 (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino));
+	return prov_lock(p->site, name, &p->ctx->diag);
 }
 
 /*
@@ -299,7 +319,9 @@ int stage_disk_release(struct pipeline *p)
 	if (r >= 0)
 		r = part_luns_read(&guard, one, &luns, &p->ctx->diag);
 	if (r >= 0) {
-		r = part_release_plan(&luns, p->name, &plan, &p->ctx->diag);
+		r = part_release_plan_flags(&luns, p->name,
+					    origin_is_new(p) ? PART_RELEASE_DELETE : 0, &plan,
+					    &p->ctx->diag);
 		if (r == -ENOENT) {
 			/* never carved, or released by an earlier destroy */
 			diag_clear(&p->ctx->diag);

@@ -26,12 +26,18 @@ int stage_network(struct pipeline *p)
 {
 	struct net_want want;
 	struct net_plan plan = {0};
-	int r;
+	int lock, r;
 
 	r = prov_net_want(p->site, p->t->vlan, &p->ctx->diag, &want);
 	if (r < 0)
 		return r;
+	/* one ensure at a time on this host: two creating the same bridge would collide */
+	lock = p->dry_run ? 0 : prov_lock(p->site, "network", &p->ctx->diag);
+	if (lock < 0)
+		return lock;
 	r = net_ensure(&want, 1, p->dry_run, &p->ctx->diag, &plan);
+	if (lock > 0)
+		close(lock);
 	if (r >= 0 && plan.n_actions == 0)
 		fprintf(p->out, "  bridge '%s' for VLAN %u: nothing to do\n", want.bridge,
 			want.vlan);
