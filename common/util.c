@@ -397,11 +397,28 @@ static int fsync_dir_of(const char *path)
 	return 0;
 }
 
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		len -= (size_t) k;
+	}
+	return 0;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, bool overwrite)
 {
 	_cleanup_(freep) char *tmp = NULL;
 	_cleanup_(closep) int fd = -1;
-	const char *p = data;
 	int r;
 
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
@@ -413,16 +430,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 		return -errno;
 	if (fchmod(fd, mode) < 0)
 		goto fail_errno;
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail_errno;
-		}
-		p += k;
-		len -= (size_t) k;
+	r = write_all(fd, data, len);
+	if (r < 0) {
+		(void) unlink(tmp);
+		return r;
 	}
 	if (fsync(fd) < 0)
 		goto fail_errno;

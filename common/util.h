@@ -71,6 +71,9 @@ const char *str_closest(const char *s, const char *const *candidates);
  */
 bool hostname_label_valid(const char *s);
 
+/* Write all of data to fd, retrying short writes and EINTR. Returns: 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
+
 /*
  * Write data to path atomically: a temporary file in the same directory, fsync, rename,
  * fsync of the directory. With overwrite false an existing path is -EEXIST and nothing is

@@ -238,6 +238,16 @@ static bool name_char_ok(char ch)
 	       ch == '-' || ch == '_' || ch == '.';
 }
 
+bool hv__name_valid(const char *n)
+{
+	if (!n || !*n || strlen(n) > HV__NAME_MAX)
+		return false;
+	for (const char *p = n; *p; p++)
+		if (!name_char_ok(*p))
+			return false;
+	return true;
+}
+
 static void check_name(const struct hv_domcfg *c, struct diag *d)
 {
 	const char *n = c->name;
@@ -254,8 +264,9 @@ static void check_name(const struct hv_domcfg *c, struct diag *d)
 				xl_unrepresentable(n) ? "(unprintable)" : n);
 			return;
 		}
-	if (strlen(n) > 64)
-		diag_error(d, NULL, "domain name '%s' is longer than 64 characters", n);
+	if (strlen(n) > HV__NAME_MAX)
+		diag_error(d, NULL, "domain name '%s' is longer than %d characters", n,
+			   HV__NAME_MAX);
 }
 
 static const char *const firmware_keywords[] = {"bios", "uefi", "seabios", "rombios", "ovmf", NULL};

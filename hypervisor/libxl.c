@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 /*
- * The libxl edge: the only file that includes <libxl.h>. libxl's ERROR_* codes are
- * translated to -errno here and never leave this file.
+ * The libxl edge, part one: hv_domcfg -> libxl_domain_config, and its JSON. The lifecycle
+ * (context, create, wait, destroy) is libxl-run.c; only these two files include <libxl.h>.
+ * libxl's ERROR_* codes are translated to -errno in them and never leave them.
  *
  * Without a hypervisor there is no libxl_ctx (libxl_ctx_alloc fails: "cannot open libxc
  * handle"), so everything here must work with ctx NULL. Measured with libxl 4.17:
@@ -28,9 +29,9 @@
 #include "common/macro.h"
 #include "hypervisor/hypervisor-internal.h"
 #include "hypervisor/hypervisor.h"
+#include "hypervisor/libxl-internal.h"
 
-/* libxl's error codes as -errno (for the few calls here that return them). */
-static int xlrc_to_errno(int xlrc)
+int hv__xlrc_to_errno(int xlrc)
 {
 	switch (xlrc) {
 	case 0:
@@ -42,6 +43,7 @@ static int xlrc_to_errno(int xlrc)
 	case ERROR_NI:
 		return -EOPNOTSUPP;
 	case ERROR_NOTFOUND:
+	case ERROR_DOMAIN_NOTFOUND:
 		return -ENOENT;
 	default:
 		return -EIO;
@@ -137,7 +139,7 @@ static int build_hvm(const struct hv_domcfg *c, libxl_domain_build_info *b, bool
 			int xlrc = libxl_bios_type_from_string(c->firmware, &b->u.hvm.bios);
 
 			if (xlrc)
-				return diag_error_errno(d, NULL, xlrc_to_errno(xlrc),
+				return diag_error_errno(d, NULL, hv__xlrc_to_errno(xlrc),
 							"domain '%s': libxl rejects firmware '%s'",
 							c->name, c->firmware);
 		}
@@ -147,7 +149,7 @@ static int build_hvm(const struct hv_domcfg *c, libxl_domain_build_info *b, bool
 	return 0;
 }
 
-static int build_config(const struct hv_domcfg *c, libxl_domain_config *dc, struct diag *d)
+int hv__libxl_config_build(const struct hv_domcfg *c, libxl_domain_config *dc, struct diag *d)
 {
 	libxl_domain_type type =
 		c->type == HV_TYPE_HVM ? LIBXL_DOMAIN_TYPE_HVM : LIBXL_DOMAIN_TYPE_PV;
@@ -238,7 +240,7 @@ int hv_domcfg_to_json(const struct hv_domcfg *c, char **ret, struct diag *d)
 		return r;
 	libxl_domain_config_init(&config);
 	dc = &config;
-	r = build_config(c, dc, d);
+	r = hv__libxl_config_build(c, dc, d);
 	if (r == -ENOMEM)
 		return diag_error_errno(d, NULL, r, "cannot build libxl config for domain '%s'",
 					c->name);

@@ -61,7 +61,7 @@ int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 		fputs(gr.boot_text, stdout);
 		return EXIT_OK;
 	}
-	r = guest_render_write(&gr, ctx->site, out, opt_flag(ctx, "force"), ctx->dry_run,
+	r = guest_render_write(&gr, ctx->site, out, opt_flag(ctx, "force"), ctx->dry_run, stdout,
 			       &ctx->diag);
 	if (r == -EEXIST)
 		return EXIT_CONFLICT;

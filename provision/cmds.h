@@ -93,3 +93,17 @@ int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
+int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-new-guest.c, cmd-destroy.c, cmd-list.c */
+extern const struct cmd_option new_guest_options[], resume_options[], destroy_options[],
+	list_options[];
+int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_resume(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_show(struct prov_ctx *ctx, int argc, char **argv);

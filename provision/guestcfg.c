@@ -203,14 +203,3 @@ int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct
 	boot = (struct hv_domcfg){0};
 	return 0;
 }
-
-char *guest_disk_path(const char *lun, unsigned partno)
-{
-	size_t n = strlen(lun);
-	bool digit = n > 0 && lun[n - 1] >= '0' && lun[n - 1] <= '9';
-	char *p;
-
-	if (asprintf(&p, "%s%s%u", lun, digit ? "p" : "", partno) < 0)
-		return NULL;
-	return p;
-}

@@ -40,11 +40,3 @@ int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct
 
 /* DIR/NAME.KIND.cfg ("/etc/xen/provision/web1.install.cfg"). Caller frees; NULL on OOM. */
 char *guest_cfg_path(const char *dir, const char *name, const char *kind);
-
-/*
- * The device path of partition partno of lun as every Dom0 names it: the LUN's path from
- * site.yaml plus the kernel's suffix rule ("p13" after a name ending in a digit, "13"
- * otherwise): /dev/fc/fc-p1d1 -> /dev/fc/fc-p1d1p13, /dev/sdb -> /dev/sdb13.
- * Caller frees; NULL on OOM.
- */
-char *guest_disk_path(const char *lun, unsigned partno);

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
+#include "partition/partition.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
 #include "prov.h"
@@ -168,9 +169,9 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 	if (opt_get(ctx, "disk-path"))
 		a.disk_path = opt_get(ctx, "disk-path");
 	else if (g->has_partition && g->part.partno) {
-		disk = guest_disk_path(g->part.lun, g->part.partno);
-		if (!disk)
-			return -ENOMEM;
+		r = part_alias_path(g->part.lun, g->part.partno, &disk);
+		if (r < 0)
+			return r;
 		a.disk_path = disk;
 	} else
 		a.disk_path = GUEST_DISK_PLACEHOLDER;
@@ -200,7 +201,7 @@ static int check_target(const char *path, const char *text, bool force, bool *re
 }
 
 int guest_render_write(const struct guest_render *gr, const struct site *s, const char *dir,
-		       bool force, bool dry_run, struct diag *d)
+		       bool force, bool dry_run, FILE *out, struct diag *d)
 {
 	const char *kinds[2] = {"install", "boot"}, *texts[2] = {gr->install_text, gr->boot_text};
 	char *paths[2] = {NULL, NULL};
@@ -217,18 +218,18 @@ int guest_render_write(const struct guest_render *gr, const struct site *s, cons
 		r = check_target(paths[i], texts[i], force, &same[i], d);
 	for (int i = 0; r >= 0 && i < 2; i++) {
 		if (same[i]) {
-			printf("unchanged %s\n", paths[i]);
+			fprintf(out, "unchanged %s\n", paths[i]);
 			continue;
 		}
 		if (dry_run) {
-			printf("would write %s\n", paths[i]);
+			fprintf(out, "would write %s\n", paths[i]);
 			continue;
 		}
 		r = write_file_atomic(paths[i], texts[i], strlen(texts[i]), 0644, true);
 		if (r < 0)
 			diag_error_errno(d, NULL, r, "cannot write '%s'", paths[i]);
 		else
-			printf("wrote %s\n", paths[i]);
+			fprintf(out, "wrote %s\n", paths[i]);
 	}
 	free(paths[0]);
 	free(paths[1]);

@@ -53,10 +53,10 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
  * Write NAME.install.cfg and NAME.boot.cfg into dir (NULL: the site's config_dir), each
  * atomically. An existing file with the same content is left alone; one with other content
  * is refused (-EEXIST, nothing written) unless force. dry_run: say what would be written.
- * Returns: 0, or < 0 with the reason in d.
+ * What was done goes to out, a line per file. Returns: 0, or < 0 with the reason in d.
  */
 int guest_render_write(const struct guest_render *gr, const struct site *s, const char *dir,
-		       bool force, bool dry_run, struct diag *d);
+		       bool force, bool dry_run, FILE *out, struct diag *d);
 
 /* {"name": ..., "install": <libxl domain config>, "boot": <libxl domain config>} */
 int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx, FILE *f);

@@ -294,12 +294,25 @@ int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret)
 	p = (const char *) t + f->off;
 	switch (f->type) {
 	case G_STR:
-		if (*(char *const *) p && asprintf(&v, "\"%s\"", *(char *const *) p) < 0)
-			return -ENOMEM;
-		break;
 	case G_PATH:
-	case G_WORD:
 	case G_FIRMWARE:
+		/* double-quoted YAML: only '\\' needs escaping, '"' is never in a value */
+		if (*(char *const *) p) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_putc(&sb, '"');
+			for (const char *c = *(char *const *) p; *c; c++) {
+				if (*c == '\\')
+					strbuf_putc(&sb, '\\');
+				strbuf_putc(&sb, *c);
+			}
+			strbuf_putc(&sb, '"');
+			v = strbuf_detach(&sb);
+			if (!v)
+				return -ENOMEM;
+		}
+		break;
+	case G_WORD:
 	case G_CPUS:
 	case G_BOOT:
 		if (*(char *const *) p && !(v = strdup(*(char *const *) p)))
@@ -355,6 +368,8 @@ _printf_(5, 6) static void cross_err(const struct tmpl_guest *t, struct diag *d,
 	_cleanup_(freep) char *msg = NULL;
 	va_list ap;
 
+	if (oa->how == ORIGIN_INVALID || (ob && ob->how == ORIGIN_INVALID))
+		return; /* already reported; the check would only repeat it */
 	if (oa->how == ORIGIN_DEFAULT && ob && ob->how != ORIGIN_DEFAULT)
 		c = (struct vctx){d, b, ob->loc.file ? &ob->loc : NULL};
 	else if (oa->how == ORIGIN_DEFAULT && (!ob || ob->how == ORIGIN_DEFAULT))
@@ -416,7 +431,7 @@ int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct di
 		for (size_t i = 0; i < tmpl__n_guest_fields; i++)
 			if (strncmp(tmpl__guest_fields[i].key, "hvm.", 4) == 0 &&
 			    t->origins[i].how != ORIGIN_DEFAULT)
-				cross_err(t, d, tmpl__guest_fields[i].key, NULL,
+				cross_err(t, d, tmpl__guest_fields[i].key, "type",
 					  "only for HVM guests (this one is pv)");
 	if (s)
 		check_site(t, s, d);
@@ -441,4 +456,41 @@ struct tmpl_guest *tmpl_guest_free(struct tmpl_guest *t)
 	free(t->origins);
 	free(t);
 	return NULL;
+}
+
+int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *section = "";
+	size_t sl = 0;
+
+	if (origins) {
+		strbuf_addf(&sb, "# template '%s' from %s\n", t->name, t->path);
+		for (char **f = t->files + 1; *f; f++)
+			strbuf_addf(&sb, "# extends %s\n", *f);
+	}
+	for (const char *const *k = tmpl_guest_keys; *k; k++) {
+		const char *dot = strchr(*k, '.');
+		const struct src_loc *l = origins ? tmpl_guest_loc(t, *k) : NULL;
+		_cleanup_(freep) char *v = NULL;
+		char line[512];
+
+		if (t->type != TMPL_GUEST_HVM && strncmp(*k, "hvm.", 4) == 0)
+			continue;
+		if (tmpl_guest_format(t, *k, &v) < 0)
+			continue;
+		if (dot && (sl != (size_t) (dot - *k) || strncmp(section, *k, sl) != 0)) {
+			section = *k;
+			sl = (size_t) (dot - *k);
+			strbuf_addf(&sb, "%.*s:\n", (int) sl, section);
+		}
+		snprintf(line, sizeof(line), "%s%s: %s", dot ? "  " : "", dot ? dot + 1 : *k,
+			 v ? v : "~");
+		if (l)
+			strbuf_addf(&sb, "%-40s # %s:%u\n", line, l->file, l->line);
+		else
+			strbuf_addf(&sb, "%s\n", line);
+	}
+	*ret = strbuf_detach(&sb);
+	return *ret ? 0 : -ENOMEM;
 }

@@ -240,6 +240,8 @@ int tmpl_guest_load(const struct site *s, const char *name, struct diag *d, stru
 	char *path = NULL;
 	int r;
 
+	if (!name)
+		return diag_error(d, NULL, "no template given");
 	if (tmpl__is_path(name)) {
 		path = strdup(name);
 		if (!path)
@@ -277,8 +279,8 @@ int tmpl_guest_load(const struct site *s, const char *name, struct diag *d, stru
 	r = validate_map(t, merged, "", d);
 	if (r < 0)
 		goto out;
-	/* the checks between keys only make sense with the whole chain read */
-	if (ch.complete && d->n_errors == errors)
+	/* the checks between keys need the whole chain; they skip keys already refused */
+	if (ch.complete)
 		(void) tmpl_guest_check(t, s, d);
 	r = d->n_errors > errors ? -EINVAL : 0;
 out:

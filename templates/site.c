@@ -191,7 +191,7 @@ static int parse_range(const struct vctx *c, const char *s, uint32_t *first, uin
 		return tmpl__err(
 			c, "invalid range '%s' (use FIRST-LAST, e.g. 10.0.0.60-10.0.0.120)", s);
 	if (*last < *first)
-		return tmpl__err(c, "range '%s' goes backwards", s);
+		return tmpl__err(c, "'%s' goes backwards", s);
 	return 0;
 }
 

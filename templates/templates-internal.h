@@ -197,7 +197,8 @@ struct gfield {
 enum origin_how {
 	ORIGIN_DEFAULT,
 	ORIGIN_FILE,
-	ORIGIN_SET, /* tmpl_guest_set() */
+	ORIGIN_SET,	/* tmpl_guest_set() */
+	ORIGIN_INVALID, /* the file's value was refused: checks involving the key are left out */
 };
 
 struct tmpl_origin {

@@ -122,8 +122,7 @@ struct tmpl_guest {
 	char *root;	     /* production root, default "/dev/xvda1 ro" */
 	char *extra;	     /* extra kernel command line for the production boot, may be NULL */
 	char *install_extra; /* extra kernel command line for the installer, may be NULL */
-	char **fai_classes;  /* FAI classes for the install (FAI_CLASSES? see netboot), may be empty
-			      */
+	char **fai_classes;  /* FAI classes for the install, may be empty (never NULL) */
 	unsigned install_timeout_s; /* 0: the site's */
 	struct tmpl_hvm hvm;	    /* used when type is HVM */
 	struct src_loc loc;	    /* where the template starts */
@@ -166,6 +165,13 @@ const struct src_loc *tmpl_guest_loc(const struct tmpl_guest *t, const char *key
  * Returns: 0, -ENOENT for an unknown key, -ENOMEM.
  */
 int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret);
+
+/*
+ * The template as YAML that tmpl_guest_load() reads back to the same values: every key, in
+ * sections ("install:", "hvm:"). With origins, comments say which file and line each value
+ * came from (template show). Returns: 0 and a new string in *ret, -ENOMEM.
+ */
+int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret);
 
 /* The template keys tmpl_guest_set() accepts, NULL-terminated ("description", ..., "hvm.vnc"). */
 extern const char *const tmpl_guest_keys[];

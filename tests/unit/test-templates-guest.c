@@ -107,7 +107,7 @@ TEST(builtin_debian)
 	ASSERT_EQ(t->vlan, 0);
 	ASSERT_STREQ(t->kernel, "default");
 	ASSERT_STREQ(t->root, "/dev/xvda1 ro");
-	ASSERT_NULL(t->extra);
+	ASSERT_STREQ(t->extra, "console=hvc0");
 	ASSERT_EQ(strv_length(t->fai_classes), 2);
 	ASSERT_EQ(t->install_timeout_s, 0);
 	ASSERT_EQ(strv_length(t->files), 1);
@@ -268,6 +268,13 @@ TEST(cycles_and_missing)
 			     dir) > 0);
 	load_fail(s, "miss2", want);
 	load_fail(s, "nothing-like-it", "-:0:0: unknown template 'nothing-like-it'\n");
+	{
+		_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+		struct tmpl_guest *t = NULL;
+
+		ASSERT_ERR(tmpl_guest_load(s, NULL, &d, &t), EINVAL);
+		ASSERT_STREQ(d.v[0].msg, "no template given");
+	}
 }
 
 TEST(self_extension)

@@ -1,0 +1,125 @@
+# lib.sh - helpers for the lab's tests, which run inside dom0 (sourced)
+# Lines starting with LAB are shown by tests/lab/run as they come; everything else goes to
+# the serial log only.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+OUT=/lab/out
+CONSOLE_DIR=/var/log/xen/console
+mkdir -p "$OUT"
+lab_failed=0
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+step() { echo "LAB-STEP: $*"; }
+timing() { echo "LAB-TIMING: $*"; }
+
+# check DESCRIPTION CMD...: run CMD (output to the serial log), record ok or FAIL
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		echo "LAB-CHECK: ok   $desc"
+	else
+		echo "LAB-CHECK: FAIL $desc"
+		lab_failed=1
+	fi
+}
+# finish: the test's exit status
+finish() { exit $lab_failed; }
+
+# domain_gone NAME [TIMEOUT]: wait until the domain no longer exists
+domain_gone() {
+	local i=0
+	while xl domid "$1" > /dev/null 2>&1; do
+		[ $i -ge $((${2:-60} * 2)) ] && return 1
+		sleep 0.5
+		i=$((i + 1))
+	done
+}
+
+# wait_console NAME PATTERN TIMEOUT: wait for an extended regex in the guest's console log
+# while the domain lives; returns 1 on timeout or when the domain went away without it
+wait_console() {
+	local log=$CONSOLE_DIR/guest-$1.log i=0
+	while ! grep -aqE "$2" "$log" 2> /dev/null; do
+		[ $i -ge $(($3 * 2)) ] && return 1
+		xl domid "$1" > /dev/null 2>&1 || { sleep 1; grep -aqE "$2" "$log" 2> /dev/null; return; }
+		sleep 0.5
+		i=$((i + 1))
+	done
+}
+
+# keep_console NAME TAG: copy the guest's console log into the results
+keep_console() { cp "$CONSOLE_DIR/guest-$1.log" "$OUT/console-$1-$2.log" 2> /dev/null || true; }
+
+# vlan_bridge VLAN: the trunk's VLAN interface eth0.VLAN enslaved to brVLAN (forward delay 0),
+# made by provision when it has 'net ensure', else by hand the same way
+vlan_bridge() {
+	local v=$1
+	if provision help net 2> /dev/null | grep -q ensure; then
+		step "provision net ensure $v"
+		provision net ensure "$v"
+		return
+	fi
+	ip link show "br$v" > /dev/null 2>&1 && return 0
+	ip link add link eth0 name "eth0.$v" type vlan id "$v"
+	ip link add "br$v" type bridge forward_delay 0
+	ip link set "eth0.$v" master "br$v"
+	ip link set "eth0.$v" up
+	ip link set "br$v" up
+}
+
+# fai_server_start: dom0 as the site's FAI server on VLAN 53 (10.53.0.1 on labsrv.53):
+# NFS exports of the nfsroot, the config space (hooks/fai with the lab's DEFAULT.var, from
+# the share, on a tmpfs) and the package pool
+fai_server_start() {
+	mountpoint -q /srv/fai || { echo "no FAI server disk (faisrv) in this lab"; return 1; }
+	if ! mountpoint -q /srv/fai/config; then
+		mount -t tmpfs -o size=256m faiconfig /srv/fai/config
+		cp -r /lab/fai-config/. /srv/fai/config/
+		cp /srv/fai/basefiles/XENGUEST.tar.zst /srv/fai/config/basefiles/
+	fi
+	cat > /etc/exports <<-EOT
+	/srv/fai/nfsroot 10.53.0.0/24(ro,async,no_root_squash,no_subtree_check)
+	/srv/fai/config  10.53.0.0/24(ro,async,no_root_squash,no_subtree_check,fsid=53)
+	/srv/fai/mirror  10.53.0.0/24(ro,async,no_root_squash,no_subtree_check)
+	EOT
+	modprobe -a nfsd nfsv3 nfsv4
+	/etc/init.d/rpcbind start > /dev/null
+	/etc/init.d/nfs-kernel-server start > /dev/null
+	exportfs -v
+}
+
+# carve DEV SIZE NAME: one GPT partition named NAME on the LUN, ext4 with a 256 MiB
+# /swapfile in it: what provision's partition and filesystem stages make. Prints the
+# partition's /dev/fc link.
+carve() {
+	local dev=$1 size=$2 name=$3 part=${1}p1 i=0 m=/mnt/carve
+	printf 'label: gpt\n,%s,L,name=%s\n' "$size" "$name" | sfdisk -q "$dev" > /dev/null
+	while [ ! -b "$part" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b "$part" ] || { echo "no $part after sfdisk" >&2; return 1; }
+	mkfs.ext4 -q -F -L "$name" "$part"
+	mkdir -p $m && mount "$part" $m
+	fallocate -l 256M $m/swapfile && chmod 600 $m/swapfile && mkswap -q $m/swapfile
+	umount $m
+	echo "$part"
+}
+
+# pv_cfg FILE NAME KERNEL RAMDISK MEMORY EXTRA [XL LINE...]: a PV guest's xl config
+pv_cfg() {
+	local f=$1 name=$2 kernel=$3 ramdisk=$4 mem=$5 extra=$6
+	shift 6
+	{
+		echo "name = '$name'"
+		echo "type = 'pv'"
+		echo "kernel = '$kernel'"
+		echo "ramdisk = '$ramdisk'"
+		echo "extra = '$extra'"
+		echo "memory = $mem"
+		echo "vcpus = 1"
+		echo "on_poweroff = 'destroy'"
+		echo "on_reboot = 'destroy'"
+		echo "on_crash = 'destroy'"
+		printf '%s\n' "$@"
+	} > "$f"
+	sed 's/^/  | /' "$f"
+}
