@@ -222,6 +222,7 @@ int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struc
 			part_result_release(&res);
 		return r < 0 ? r : 0;
 	}
+	part_plan_release(&claim); /* set by prepare_write() even when a later check failed */
 	if (r < 0)
 		return r;
 	if (p->kind == PART_PLAN_RELEASE) {

@@ -42,8 +42,9 @@ static int probe_new(const struct part__region *rg, bool write, int *ret_fd, blk
 		return diag_error(d, NULL, "cannot probe '%s' at offset %llu", rg->path,
 				  (unsigned long long) rg->offset);
 	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE |
-						      BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
+						      BLKID_SUBLKS_USAGE | BLKID_SUBLKS_MAGIC |
+						      BLKID_SUBLKS_BADCSUM);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC | BLKID_PARTS_FORCE_GPT);
 	*ret_fd = TAKE_FD(fd);

@@ -2,7 +2,8 @@
 /*
  * partition/ on a loop device (root; suite 'root', skipped otherwise): the kernel learns the
  * new partitions through BLKPG (it cannot parse GPT here), the nodes exist, blkid reads
- * PARTLABEL/PARTUUID from them, and the swap file is accepted by swapon where the kernel can.
+ * PARTLABEL/PARTUUID from them, and the swap file is accepted by swapon where the kernel can;
+ * the pipeline's stages (claim, locate, format) and the site's stable partition names.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,11 +28,13 @@ static void loop_attach(void)
 	loopdev = th_sh("losetup -f --show %s", image);
 	if (strncmp(loopdev, "/dev/loop", 9) != 0)
 		SKIP("no loop device: %s", loopdev);
+	/* the kernel keeps BLKPG partitions across detach: drop any an earlier user left */
+	free(th_sh("partx -d %s 2>/dev/null", loopdev));
 }
 
 static void loop_detach(void)
 {
-	free(th_sh("losetup -d %s", loopdev));
+	free(th_sh("partx -d %s 2>/dev/null; losetup -d %s", loopdev, loopdev));
 	th_unlink(image);
 	free(loopdev);
 	free(image);
@@ -126,6 +129,126 @@ TEST(loop_blkpg_nodes_swapon)
 	ASSERT_EQ(count_kernel_parts(loopdev), 15);
 
 	part_result_release(&res);
+	loop_detach();
+	diag_release(&d);
+}
+
+/*
+ * The pipeline's stages on a loop device: the claim's node, a partition the kernel does not
+ * know (as on another Dom0) found again, format through the node, the site's stable name.
+ */
+TEST(loop_stages_and_stable_names)
+{
+	_cleanup_(freep) char *fc = NULL, *lettered = NULL, *alias = NULL, *uuid = NULL;
+	struct part_result res = {0}, found = {0};
+	struct diag d = DIAG_INIT;
+	struct stat st, nst;
+	bool already = true;
+	char *s, *path = NULL, want[PATH_MAX];
+
+	loop_attach();
+	ASSERT_TRUE(asprintf(&fc, "%s/fc-p1d1", th_dir()) > 0);
+	ASSERT_OK(symlink(loopdev, fc));
+	/* the site names the LUN by its stable path: the guard compares device numbers */
+	char *list[] = {fc, NULL};
+	struct part_guard g = {.luns = list};
+	struct part_lun l = {0};
+	struct part_plan p = {0};
+
+	th_init_carve(&g, fc, NULL, 0);
+	ASSERT_OK(part_lun_read(&g, fc, &l, &d));
+	ASSERT_OK(part_claim_plan(&l, "web1", M, 5 * G, NULL, &p, &d));
+	part_lun_release(&l);
+	ASSERT_OK(part_plan_apply(&g, &p, &res, &d));
+	part_plan_release(&p);
+	snprintf(want, sizeof(want), "%sp1", loopdev);
+	ASSERT_STREQ(res.node, want);
+	ASSERT_STREQ(res.target, want);
+	ASSERT_EQ(count_kernel_parts(loopdev), 1);
+	uuid = strdup(res.uuid);
+
+	/* another Dom0 never heard of it: part_locate tells the kernel (BLKPG) */
+	free(th_sh("delpart %s 1", loopdev));
+	ASSERT_EQ(count_kernel_parts(loopdev), 0);
+	ASSERT_OK(part_locate(&g, fc, uuid, &found, &d));
+	ASSERT_STREQ(found.node, want);
+	ASSERT_OK(stat(found.node, &nst));
+	ASSERT_TRUE(S_ISBLK(nst.st_mode));
+	ASSERT_STREQ(s = th_sh("cat /sys/class/block/%s/start", found.node + 5), "2048");
+	free(s);
+	part_result_release(&found);
+
+	/* format through the node; blkid and the swap file checked on the node */
+	part_result_release(&res);
+	ASSERT_OK(part_format(&g, fc, uuid, "web1", 1 * G, &already, &res, &d));
+	ASSERT_FALSE(already);
+	ASSERT_STREQ(res.node, want);
+	th_check_referee(loopdev, &res, "guest:web1", "web1");
+	th_check_swapfile(res.node, 1 * G, "web1");
+	ASSERT_EQ(part_format_check(&g, fc, uuid, "web1", 1 * G, &d), 1);
+
+	/* the stable name: LUN path + "p" + N, a symlink to the node; idempotent */
+	ASSERT_OK(part_alias_ensure(fc, res.partno, res.node, &path, &d));
+	snprintf(want, sizeof(want), "%s/fc-p1d1p1", th_dir());
+	ASSERT_STREQ(path, want);
+	ASSERT_OK(lstat(path, &st));
+	ASSERT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_OK(stat(path, &st));
+	ASSERT_TRUE(S_ISBLK(st.st_mode) && st.st_rdev == nst.st_rdev);
+	free(path);
+	ASSERT_OK(part_alias_ensure(fc, res.partno, res.node, &path, &d));
+	ASSERT_STREQ(path, want);
+	alias = path;
+	/* a symlink pointing elsewhere is replaced */
+	ASSERT_OK(unlink(alias));
+	ASSERT_OK(symlink("/dev/null", alias));
+	ASSERT_OK(part_alias_ensure(fc, res.partno, res.node, NULL, &d));
+	ASSERT_OK(stat(alias, &st));
+	ASSERT_TRUE(st.st_rdev == nst.st_rdev);
+	/* the kernel's own name: nothing to create */
+	ASSERT_OK(part_alias_ensure(loopdev, res.partno, res.node, &path, &d));
+	ASSERT_STREQ(path, res.node);
+	free(path);
+	/* a LUN path ending in a letter: + N */
+	ASSERT_TRUE(asprintf(&lettered, "%s/lunA", th_dir()) > 0);
+	ASSERT_OK(symlink(loopdev, lettered));
+	ASSERT_OK(part_alias_ensure(lettered, res.partno, res.node, &path, &d));
+	ASSERT_STREQ(path, th_fmt("%s1", lettered));
+	ASSERT_OK(part_alias_remove(lettered, res.partno, &d));
+	ASSERT_TRUE(lstat(path, &st) < 0 && errno == ENOENT);
+	free(path);
+	/* removed; absent is fine; never a file that is not a symlink */
+	ASSERT_OK(part_alias_remove(fc, res.partno, &d));
+	ASSERT_TRUE(lstat(alias, &st) < 0 && errno == ENOENT);
+	ASSERT_OK(part_alias_remove(fc, res.partno, &d));
+	free(th_sh("echo keep >%s", alias));
+	ASSERT_ERR(part_alias_ensure(fc, res.partno, res.node, NULL, &d), EEXIST);
+	ASSERT_STREQ(d.v[d.n - 1].msg,
+		     th_fmt("'%s' exists and is not a symlink, refusing to point it at '%s'", alias,
+			    res.node));
+	ASSERT_OK(part_alias_remove(fc, res.partno, &d));
+	ASSERT_STREQ(s = th_sh("cat %s", alias), "keep");
+	free(s);
+	ASSERT_ERR(part_alias_ensure(fc, res.partno, alias, NULL, &d), ENOTBLK);
+	(void) unlink(alias);
+
+	/* destroy: the entry is deleted, and the kernel forgets the partition too */
+	{
+		struct part_luns luns = {0};
+
+		ASSERT_OK(part_luns_read(&g, list, &luns, &d));
+		ASSERT_OK(part_release_plan_flags(&luns, "web1", PART_RELEASE_DELETE, &p, &d));
+		part_luns_release(&luns);
+		ASSERT_OK(part_plan_apply(&g, &p, NULL, &d));
+		part_plan_release(&p);
+	}
+	ASSERT_EQ(count_kernel_parts(loopdev), 0);
+	ASSERT_STREQ(s = th_sh("sfdisk --json %s | " TH_SFDISK_SUMMARY, loopdev), "gpt 0");
+	free(s);
+
+	part_result_release(&res);
+	(void) unlink(fc);
+	(void) unlink(lettered);
 	loop_detach();
 	diag_release(&d);
 }
