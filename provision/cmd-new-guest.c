@@ -85,72 +85,154 @@ static int finish(struct pipeline *p, int r)
 	return status;
 }
 
-int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
+/* Continue the existing guest p->g from its saved spec (a repeated request, or resume). */
+static int continue_guest(struct pipeline *p)
 {
-	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
 	int r;
 
-	if (!opt_get(ctx, "template"))
+	p->request_id = p->g->request_id;
+	p->owner = p->g->owner;
+	free(p->who);
+	p->who = pipeline_who(p->request_id);
+	if (!p->who)
+		return -ENOMEM;
+	p->t = tmpl_guest_free(p->t);
+	r = pipeline_load_template(p);
+	if (r >= 0)
+		r = pipeline_run(p);
+	return r;
+}
+
+/*
+ * A request again: the same request_id returns the guest it made (finishing it when it
+ * stopped half-way); a different request for a name that exists is refused.
+ */
+static int request_again(struct pipeline *p, const struct tmpl_request *req)
+{
+	struct diag *d = &p->ctx->diag;
+	int r;
+
+	r = inv_guest_get_by_request(p->inv, req->request_id, d, &p->g);
+	if (r == -ENOENT) {
+		r = inv_guest_get(p->inv, p->name, d, &p->g);
+		if (r == -ENOENT)
+			return 0; /* new */
+		if (r < 0)
+			return r;
+		diag_error(d, &req->name_loc, "guest '%s' exists for %s%s%s, not for request '%s'",
+			   p->name, p->g->request_id ? "request '" : "no request",
+			   p->g->request_id ? p->g->request_id : "", p->g->request_id ? "'" : "",
+			   req->request_id);
+		return -EEXIST;
+	}
+	if (r < 0)
+		return r;
+	if (!streq(p->g->name, p->name)) {
+		diag_error(d, &req->name_loc, "request '%s' made guest '%s', not '%s'",
+			   req->request_id, p->g->name, p->name);
+		return -EEXIST;
+	}
+	fprintf(p->out, "request '%s': guest '%s' exists (stage %s)\n", req->request_id, p->name,
+		p->g->stage ? p->g->stage : "none");
+	return 1;
+}
+
+int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(tmpl_request_freep) struct tmpl_request *req = NULL;
+	const char *req_path = opt_get(ctx, "request");
+	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argc > 1 ? argv[1] : NULL};
+	int lock = -1, r;
+
+	if (req_path) {
+		r = tmpl_request_load(req_path, &ctx->diag, &req);
+		if (r < 0)
+			return prov_finish(ctx, EXIT_USAGE);
+		if (p.name && !streq(p.name, req->name))
+			return usage_error(ctx, "the request is for '%s', not '%s'", req->name,
+					   p.name);
+		p.name = req->name;
+		p.request_id = req->request_id;
+		p.owner = req->owner;
+	} else if (!p.name) {
+		return usage_error(ctx, "'new-guest' needs NAME (or --request FILE)");
+	} else if (!opt_get(ctx, "template")) {
 		return usage_error(ctx, "'new-guest' needs --template NAME");
+	}
 	r = parse_until(ctx, &p.until);
 	if (r)
 		return r;
 	p.dry_run = ctx->dry_run;
 	p.out = ctx->json ? stderr : stdout;
-	p.owner = opt_get(ctx, "owner");
+	if (!p.owner)
+		p.owner = opt_get(ctx, "owner");
 	p.who = pipeline_who(p.request_id);
 	if (!p.who)
 		return EXIT_FAIL;
-	r = prov_guest_template(ctx, p.name, &p.t);
-	if (r == -EDOM) {
+	r = prov_guest_template(ctx, p.name, req, &p.t);
+	if (r < 0 && (r == -EDOM || req)) {
 		pipeline_release(&p);
-		return EXIT_USAGE;
+		return EXIT_USAGE; /* a bad name, or a bad request */
 	}
+	/* one run per guest at a time: a repeated request waits for the first to finish */
+	if (r >= 0 && !p.dry_run)
+		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
 	if (r >= 0)
 		r = (p.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
 							      &p.inv);
-	if (r < 0)
-		return finish(&p, r);
-	r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
-	if (r >= 0) {
-		diag_error(&ctx->diag, NULL,
-			   "guest '%s' already exists (stage %s, %s): 'provision resume %s' "
-			   "continues it",
-			   p.name, p.g->stage ? p.g->stage : "none",
-			   inv_state_to_string(p.g->state), p.name);
-		return finish(&p, -EEXIST);
+	if (r >= 0 && req) {
+		r = request_again(&p, req);
+		if (r > 0) {
+			r = continue_guest(&p);
+			goto out;
+		}
+	} else if (r >= 0) {
+		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
+		if (r >= 0) {
+			diag_error(
+				&ctx->diag, NULL,
+				"guest '%s' already exists (stage %s, %s): 'provision resume %s' "
+				"continues it",
+				p.name, p.g->stage ? p.g->stage : "none",
+				inv_state_to_string(p.g->state), p.name);
+			r = -EEXIST;
+		} else if (r == -ENOENT) {
+			r = 0;
+		}
 	}
-	if (r != -ENOENT)
-		return finish(&p, r);
-	r = refuse_foreign_configs(&p);
+	if (r >= 0)
+		r = refuse_foreign_configs(&p);
 	if (r >= 0)
 		r = pipeline_run(&p);
+out:
+	if (lock >= 0)
+		close(lock);
 	return finish(&p, r);
 }
 
 int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
-	int r;
+	int lock = -1, r;
 
 	r = parse_until(ctx, &p.until);
 	if (r)
 		return r;
 	p.dry_run = ctx->dry_run;
 	p.out = ctx->json ? stderr : stdout;
-	r = (p.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag, &p.inv);
+	if (!p.dry_run)
+		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
+	if (r >= 0)
+		r = (p.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
+							      &p.inv);
 	if (r >= 0) {
 		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
 		if (r == -ENOENT)
 			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
 	}
-	if (r >= 0) {
-		p.request_id = p.g->request_id;
-		p.owner = p.g->owner;
-		p.who = pipeline_who(p.request_id);
-		r = p.who ? pipeline_load_template(&p) : -ENOMEM;
-	}
 	if (r >= 0)
-		r = pipeline_run(&p);
+		r = continue_guest(&p);
+	if (lock >= 0)
+		close(lock);
 	return finish(&p, r);
 }

@@ -44,7 +44,7 @@ int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 
 	if (!opt_get(ctx, "template"))
 		return usage_error(ctx, "'render' needs --template NAME");
-	r = prov_guest_template(ctx, name, &t);
+	r = prov_guest_template(ctx, name, NULL, &t);
 	if (r < 0)
 		return r == -EDOM ? EXIT_USAGE : EXIT_FAIL;
 	r = guest_render_preview(ctx, name, t, &gr);

@@ -85,6 +85,14 @@ int prov_lock(const struct site *s, const char *name, struct diag *d)
 	return fd;
 }
 
+int prov_lock_guest(const struct site *s, const char *name, struct diag *d)
+{
+	char lock[80];
+
+	snprintf(lock, sizeof(lock), "guest-%s", name);
+	return prov_lock(s, lock, d);
+}
+
 void pipeline_release(struct pipeline *p)
 {
 	p->t = tmpl_guest_free(p->t);

@@ -83,6 +83,8 @@ void pipeline_release(struct pipeline *p);
  * releases it. Returns: the fd (> 0), or < 0 with the reason in d.
  */
 int prov_lock(const struct site *s, const char *name, struct diag *d);
+/* The lock of one guest, held for a whole new-guest, resume or destroy run. */
+int prov_lock_guest(const struct site *s, const char *name, struct diag *d);
 
 /* The stages, in stage-*.c. Each returns 0 (done or nothing to do), or < 0 with d. */
 int stage_allocate(struct pipeline *p);

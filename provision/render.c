@@ -32,7 +32,8 @@ void guest_render_release(struct guest_render *gr)
 /* Command-line options that override a template key, in the order they are applied. */
 static const char *const override_keys[] = {"vlan", "memory", "vcpus", "disk", "swap", NULL};
 
-int prov_guest_template(struct prov_ctx *ctx, const char *name, struct tmpl_guest **ret)
+int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmpl_request *req,
+			struct tmpl_guest **ret)
 {
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	int r;
@@ -44,14 +45,20 @@ int prov_guest_template(struct prov_ctx *ctx, const char *name, struct tmpl_gues
 			    name);
 		return -EDOM;
 	}
-	r = tmpl_guest_load(ctx->site, opt_get(ctx, "template"), &ctx->diag, &t);
+	r = tmpl_guest_load(ctx->site, req ? req->template_name : opt_get(ctx, "template"),
+			    &ctx->diag, &t);
 	if (r < 0)
 		return r;
+	/* the request's parameters, then the command line's, each checked where it was given */
+	for (size_t i = 0; req && i < req->n_params; i++)
+		if (tmpl_guest_set(t, req->params[i].key, req->params[i].value, &req->params[i].loc,
+				   &ctx->diag) < 0)
+			r = -EINVAL; /* keep going: report every bad value */
 	for (const char *const *k = override_keys; *k; k++) {
 		const char *v = opt_get(ctx, *k);
 
 		if (v && tmpl_guest_set(t, *k, v, NULL, &ctx->diag) < 0)
-			r = -EINVAL; /* keep going: report every bad option */
+			r = -EINVAL;
 	}
 	if (r < 0)
 		return r;

@@ -31,11 +31,14 @@ struct guest_render {
 void guest_render_release(struct guest_render *gr);
 
 /*
- * The guest's template: --template (a name or a file), then the command line's overrides
- * (--vlan, --memory, --vcpus, --disk, --swap), checked against the site.
+ * The guest's template: the request's template or --template (a name or a file), then the
+ * request's parameters, then the command line's overrides (--vlan, --memory, --vcpus,
+ * --disk, --swap), checked against the site. req may be NULL.
  * Returns: 0, -EDOM for a bad guest name (a usage error), < 0 with the reasons in ctx->diag.
  */
-int prov_guest_template(struct prov_ctx *ctx, const char *name, struct tmpl_guest **ret);
+struct tmpl_request;
+int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmpl_request *req,
+			struct tmpl_guest **ret);
 
 /* Build both configs and their xl texts for what was allocated. */
 int guest_render_build(const struct site *s, const struct tmpl_guest *t,

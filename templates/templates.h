@@ -218,3 +218,40 @@ enum tmpl_guest_type tmpl_guest_type_from_string(const char *s);
  */
 int tmpl_guest_set(struct tmpl_guest *t, const char *key, const char *value,
 		   const struct src_loc *loc, struct diag *d);
+
+/* ---- requests from a ticket system ---- */
+
+struct tmpl_request_param {
+	char *key;	    /* a template key ("memory", "install.extra") */
+	char *value;	    /* its text; a list comma-separated */
+	struct src_loc loc; /* of the value, for tmpl_guest_set() */
+};
+
+/*
+ * A request: request_id, name, template (required), owner, ip, mac, lun, and any template
+ * parameter ("memory: 2G", "install: {extra: ...}"), in YAML or JSON.
+ */
+struct tmpl_request {
+	char *file; /* what errors cite; "<stdin>" for - */
+	char *request_id, *name, *template_name, *owner;
+	char *ip, *mac, *lun; /* NULL: the allocator's choice */
+	struct src_loc name_loc;
+	struct tmpl_request_param *params; /* in file order */
+	size_t n_params;
+};
+
+/*
+ * Parse a request; path "-" reads standard input. Unknown keys (neither a request's nor a
+ * template's) are errors with "did you mean"; template values are checked when applied with
+ * tmpl_guest_set(params[i].key, params[i].value, &params[i].loc, d).
+ * Returns: 0 and a new request in *ret, or < 0 with every problem in d as FILE:LINE:COL.
+ */
+int tmpl_request_load(const char *path, struct diag *d, struct tmpl_request **ret);
+int tmpl_request_parse(const char *file, const char *text, size_t len, struct diag *d,
+		       struct tmpl_request **ret);
+/* Accepts NULL. Returns NULL. */
+struct tmpl_request *tmpl_request_free(struct tmpl_request *r);
+static inline void tmpl_request_freep(struct tmpl_request **r)
+{
+	tmpl_request_free(*r);
+}
