@@ -29,6 +29,7 @@ const struct cmd_option new_guest_options[] = {
 	 "stop after this stage (allocate carve format network configs install boot)"},
 	{"force", 'f', NULL,
 	 "take over configs in config_dir that no guest of the inventory holds"},
+	{"request", 'r', "FILE|-", "a YAML or JSON request (idempotent by its request_id)"},
 	{NULL},
 };
 

@@ -62,7 +62,8 @@ static char *value_text(const struct vctx *c, const struct ynode *n)
 	return strbuf_detach(&sb);
 }
 
-static int add_param(struct tmpl_request *r, const char *key, const struct ynode *n, struct diag *d)
+static int add_param(struct tmpl_request *r, const char *key, const struct src_loc *key_loc,
+		     const struct ynode *n, struct diag *d)
 {
 	struct tmpl_request_param *v;
 	char *value;
@@ -76,7 +77,7 @@ static int add_param(struct tmpl_request *r, const char *key, const struct ynode
 		return -ENOMEM;
 	}
 	r->params = v;
-	v[r->n_params] = (struct tmpl_request_param){strdup(key), value, n->loc};
+	v[r->n_params] = (struct tmpl_request_param){strdup(key), value, n->loc, *key_loc};
 	if (!v[r->n_params].key)
 		return -ENOMEM;
 	r->n_params++;
@@ -138,12 +139,12 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 				char key[128];
 
 				snprintf(key, sizeof(key), "%s.%s", p->key, q->key);
-				if (add_param(r, key, q->value, d) == -ENOMEM)
+				if (add_param(r, key, &q->loc, q->value, d) == -ENOMEM)
 					goto oom;
 			}
 			continue;
 		}
-		if (add_param(r, p->key, p->value, d) == -ENOMEM)
+		if (add_param(r, p->key, &p->loc, p->value, d) == -ENOMEM)
 			goto oom;
 	}
 	/* unknown keys: neither the request's nor a template's */
@@ -161,10 +162,10 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 				(void) strv_push(&all, *t);
 			best = all ? str_closest(key, (const char *const *) all) : NULL;
 			if (best)
-				diag_error(d, &r->params[i].loc,
+				diag_error(d, &r->params[i].key_loc,
 					   "unknown key '%s' (did you mean '%s'?)", key, best);
 			else
-				diag_error(d, &r->params[i].loc, "unknown key '%s'", key);
+				diag_error(d, &r->params[i].key_loc, "unknown key '%s'", key);
 		}
 	}
 	if (!r->request_id)
@@ -182,7 +183,7 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 	}
 	/* the locations point into the file name, which the request owns from now on */
 	for (size_t i = 0; i < r->n_params; i++)
-		r->params[i].loc.file = r->file;
+		r->params[i].loc.file = r->params[i].key_loc.file = r->file;
 	r->name_loc.file = r->file;
 	*ret = r;
 	return 0;

@@ -225,6 +225,7 @@ struct tmpl_request_param {
 	char *key;	    /* a template key ("memory", "install.extra") */
 	char *value;	    /* its text; a list comma-separated */
 	struct src_loc loc; /* of the value, for tmpl_guest_set() */
+	struct src_loc key_loc;
 };
 
 /*
