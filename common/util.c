@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -451,6 +452,41 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 fail_errno:
 	r = -errno;
 	(void) unlink(tmp);
+	return r;
+}
+
+int rm_rf_at(int dirfd, const char *name)
+{
+	DIR *dir;
+	struct dirent *de;
+	int fd, r = 0;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	/* O_NOFOLLOW: a symlink swapped in since unlinkat() is not entered */
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = -errno;
+		(void) close(fd);
+		return r;
+	}
+	while ((de = readdir(dir))) {
+		int k;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		k = rm_rf_at(fd, de->d_name);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	closedir(dir);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0)
+		r = -errno;
 	return r;
 }
 

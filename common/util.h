@@ -83,5 +83,12 @@ int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
 		      bool overwrite);
 
+/*
+ * Remove name (relative to dirfd, or AT_FDCWD) and, if it is a directory, everything in it,
+ * never following a symlink: a symlink is removed, not what it points to. Absent: 0.
+ * Returns: 0 or -errno (what could be removed is removed).
+ */
+int rm_rf_at(int dirfd, const char *name);
+
 /* Read a whole file into a NUL-terminated buffer. Returns: 0 or -errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);

@@ -168,6 +168,40 @@ TEST(atomic_write)
 	ASSERT_OK(rmdir(dir)); /* no temporary file left behind */
 }
 
+TEST(rm_rf)
+{
+	char dir[] = "/tmp/prov-test-XXXXXX", outside[] = "/tmp/prov-test-XXXXXX", p[128];
+	char *got = NULL;
+	size_t len;
+	int fd;
+
+	ASSERT_NOT_NULL(mkdtemp(dir));
+	ASSERT_NOT_NULL(mkdtemp(outside));
+	snprintf(p, sizeof(p), "%s/keep", outside);
+	ASSERT_OK(write_file_atomic(p, "x\n", 2, 0644, false));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(mkdirat(fd, "t", 0755));
+	ASSERT_OK(mkdirat(fd, "t/a", 0755));
+	ASSERT_OK(mkdirat(fd, "t/a/b", 0)); /* no permissions: root removes it anyway */
+	ASSERT_OK(symlinkat(outside, fd, "t/a/out"));
+	ASSERT_OK(symlinkat(outside, fd, "link"));
+	snprintf(p, sizeof(p), "%s/t/a/f", dir);
+	ASSERT_OK(write_file_atomic(p, "y\n", 2, 0644, false));
+	/* a symlink to a directory is removed itself, never what it points to */
+	ASSERT_OK(rm_rf_at(fd, "link"));
+	ASSERT_OK(rm_rf_at(fd, "t"));
+	ASSERT_OK(rm_rf_at(fd, "t")); /* absent */
+	close(fd);
+	ASSERT_OK(rmdir(dir)); /* empty now */
+	snprintf(p, sizeof(p), "%s/keep", outside);
+	ASSERT_OK(read_file(p, &got, &len));
+	ASSERT_STREQ(got, "x\n");
+	free(got);
+	ASSERT_OK(rm_rf_at(AT_FDCWD, outside));
+	ASSERT_TRUE(access(outside, F_OK) < 0 && errno == ENOENT);
+}
+
 TEST(diag_format)
 {
 	struct diag d = DIAG_INIT;
