@@ -106,13 +106,35 @@ int part_locate(const struct part_guard *g, const char *lun, const char *partuui
 	return r;
 }
 
-/* Where the partition's bytes are: its node on a block device, else an offset in the image. */
-static struct part__region region_of(const struct part_result *res)
+struct part__region part__result_region(const struct part_result *res)
 {
 	if (res->node)
 		return (struct part__region){.path = res->node, .fd = -1, .size = res->size};
 	return (struct part__region){
 		.path = res->lun, .fd = -1, .offset = res->start, .size = res->size};
+}
+
+int part__guest_partition(const struct part_guard *g, const char *lun, const char *partuuid,
+			  const char *guest, const char *verb, struct part_result *ret,
+			  struct diag *d)
+{
+	_cleanup_(closep) int fd = -1;
+	const struct part_entry *e;
+	struct part_lun now = {0};
+	int r;
+
+	r = open_find(g, lun, partuuid, &fd, &now, &e, d);
+	if (r >= 0 && !part__owned_by(e, guest)) {
+		diag_error(
+			d, NULL,
+			"partition %u on '%s' (PARTUUID %s, '%s') does not belong to guest '%s', refusing to %s it",
+			e->partno, lun, partuuid, e->name, guest, verb);
+		r = -EPERM;
+	}
+	if (r >= 0)
+		r = part__result_fill(fd, &now, e, true, ret, d);
+	part_lun_release(&now);
+	return r;
 }
 
 /* part_format_check(), leaving the partition in *res for part_format(). */
@@ -121,31 +143,18 @@ static int format_state(const struct part_guard *g, const char *lun, const char 
 			struct diag *d)
 {
 	_cleanup_(freep) char *label = NULL, *type = NULL, *fs_label = NULL;
-	_cleanup_(closep) int fd = -1;
-	const struct part_entry *e;
-	struct part_lun now = {0};
 	struct part__region rg;
 	uint64_t have = 0;
 	bool complete = false;
 	int r;
 
-	r = open_find(g, lun, partuuid, &fd, &now, &e, d);
-	if (r >= 0 && !part__owned_by(e, guest)) {
-		diag_error(
-			d, NULL,
-			"partition %u on '%s' (PARTUUID %s, '%s') does not belong to guest '%s', refusing to format it",
-			e->partno, lun, partuuid, e->name, guest);
-		r = -EPERM;
-	}
-	if (r >= 0)
-		r = part__result_fill(fd, &now, e, true, res, d);
-	part_lun_release(&now);
+	r = part__guest_partition(g, lun, partuuid, guest, "format", res, d);
 	if (r < 0)
 		return r;
 	fs_label = part__fs_label(guest);
 	if (!fs_label)
 		return -ENOMEM;
-	rg = region_of(res);
+	rg = part__result_region(res);
 	r = part__blkid_probe_label(&rg, &type, &label, d);
 	if (r < 0 || !type)
 		return r;
@@ -196,7 +205,7 @@ int part_format(const struct part_guard *g, const char *lun, const char *partuui
 	}
 	if (r == 0) {
 		fs_label = part__fs_label(guest);
-		rg = region_of(&res);
+		rg = part__result_region(&res);
 		r = fs_label ? part__format_region(&rg, fs_label, swap_size, d) : -ENOMEM;
 	}
 	if (r < 0) {

@@ -137,6 +137,18 @@ int part__format_region(const struct part__region *r, const char *label, uint64_
 int part__result_fill(int fd, const struct part_lun *now, const struct part_entry *e,
 		      bool with_node, struct part_result *ret, struct diag *d);
 
+/* Where res's bytes are: its node on a block device, else its offset in the image. */
+struct part__region part__result_region(const struct part_result *res);
+/*
+ * Partition partuuid of lun (the LUN through the guard, read-only) when it belongs to guest
+ * per the owner callback, into ret as part_locate() gives it. verb says what the caller
+ * would do ("format"), for the refusal.
+ * Returns: 0, -EPERM (not a listed LUN, not guest's), -ENOENT (no such partition), -errno.
+ */
+int part__guest_partition(const struct part_guard *g, const char *lun, const char *partuuid,
+			  const char *guest, const char *verb, struct part_result *ret,
+			  struct diag *d);
+
 /* ---- lun.c ---- */
 int part__owners_fill(const struct part_guard *g, struct part_lun *l, struct diag *d);
 int part__lun_read_fd(const struct part_guard *g, int fd, const char *path, struct part_lun *ret,
