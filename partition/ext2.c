@@ -6,8 +6,13 @@
  * The file is allocated with EXT2_FALLOCATE_FORCE_INIT: initialized extents and no holes,
  * because some dom0 kernels refuse swap files with unwritten extents. Its blocks are not
  * zeroed (as with mkswap on a preallocated file): only the header page is written.
+ *
+ * And read a directory tree out of it, read-only, for part_fs_copy_out(): the entries go to
+ * a sink (copyout.c writes them on the host); nothing here follows a symlink out of the
+ * filesystem or passes on a name that is not one plain path component.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,4 +195,272 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 		return fail(d, e, "read /" SWAPFILE_NAME, rg);
 	*ret_complete = got == PAGE_BYTES && memcmp(page + PAGE_BYTES - 10, "SWAPSPACE2", 10) == 0;
 	return 0;
+}
+
+/* ---- reading a tree out (part_fs_copy_out) ---- */
+
+#define CHUNK_BYTES (64 * 1024)
+
+struct dent {
+	char *name; /* NUL-terminated copy */
+	size_t len; /* the length on disk: more than strlen(name) when the name holds a NUL */
+	ext2_ino_t ino;
+};
+
+struct dents {
+	struct dent *v;
+	size_t n, alloc;
+	unsigned *left; /* entries the walk may still take */
+	int r;
+};
+
+struct walk {
+	ext2_filsys fs;
+	const struct part__region *rg;
+	const char *src;
+	const struct part__fs_limits *lim;
+	const struct part__fs_sink *s;
+	uint64_t bytes;
+	unsigned left;
+	char *buf;
+	struct diag *d;
+};
+
+static void dents_release(struct dents *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+}
+
+static int dent_collect(_unused_ ext2_ino_t dir, _unused_ int entry, struct ext2_dir_entry *de,
+			_unused_ int offset, _unused_ int blocksize, _unused_ char *buf, void *data)
+{
+	struct dents *l = data;
+	size_t len = (size_t) ext2fs_dirent_name_len(de);
+	struct dent *x;
+
+	if (!de->inode || (len == 1 && de->name[0] == '.') ||
+	    (len == 2 && de->name[0] == '.' && de->name[1] == '.'))
+		return 0;
+	if (*l->left == 0) {
+		l->r = -EFBIG;
+		return DIRENT_ABORT;
+	}
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? 2 * l->alloc : 16;
+		struct dent *v = reallocarray(l->v, alloc, sizeof(*v));
+
+		if (!v) {
+			l->r = -ENOMEM;
+			return DIRENT_ABORT;
+		}
+		l->v = v;
+		l->alloc = alloc;
+	}
+	x = &l->v[l->n];
+	x->name = malloc(len + 1);
+	if (!x->name) {
+		l->r = -ENOMEM;
+		return DIRENT_ABORT;
+	}
+	memcpy(x->name, de->name, len);
+	x->name[len] = 0;
+	x->len = len;
+	x->ino = de->inode;
+	l->n++;
+	(*l->left)--;
+	return 0;
+}
+
+/* One path component that cannot lead anywhere else when created under a directory. */
+static bool dent_safe(const struct dent *x)
+{
+	return x->len > 0 && strlen(x->name) == x->len && !strchr(x->name, '/');
+}
+
+static int walk_fail(struct walk *w, errcode_t e, const char *what)
+{
+	diag_error(w->d, NULL, "cannot %s under '%s' in the ext4 in '%s' at offset %llu: %s", what,
+		   w->src, w->rg->path, (unsigned long long) w->rg->offset, error_message(e));
+	return ext2_err(e);
+}
+
+static int walk_limit(struct walk *w, const char *what, unsigned long long limit)
+{
+	diag_error(w->d, NULL, "'%s' in the ext4 in '%s' at offset %llu has more than %llu %s",
+		   w->src, w->rg->path, (unsigned long long) w->rg->offset, limit, what);
+	return -EFBIG;
+}
+
+/* Up to size bytes of inode ino, in chunks to the sink (to buf when it is NULL). */
+static int walk_read(struct walk *w, ext2_ino_t ino, uint64_t size, char *to)
+{
+	unsigned int got;
+	uint64_t done = 0;
+	ext2_file_t f;
+	errcode_t e, e2;
+	int r = 0;
+
+	e = ext2fs_file_open(w->fs, ino, 0, &f);
+	if (e)
+		return walk_fail(w, e, "open a file");
+	while (!e && r >= 0 && done < size) {
+		unsigned int want =
+			size - done < CHUNK_BYTES ? (unsigned) (size - done) : CHUNK_BYTES;
+
+		got = 0;
+		e = ext2fs_file_read(f, to ? to + done : w->buf, want, &got);
+		if (e || got == 0)
+			break;
+		if (!to)
+			r = w->s->file_data(w->s->data, w->buf, got);
+		done += got;
+	}
+	e2 = ext2fs_file_close(f);
+	if (!e)
+		e = e2;
+	if (r >= 0 && e)
+		r = walk_fail(w, e, "read a file");
+	if (r >= 0 && done != size) {
+		diag_error(w->d, NULL, "a file under '%s' in '%s' ended after %llu of %llu bytes",
+			   w->src, w->rg->path, (unsigned long long) done,
+			   (unsigned long long) size);
+		r = -EIO;
+	}
+	return r;
+}
+
+static int walk_symlink(struct walk *w, const struct dent *x, struct ext2_inode *inode)
+{
+	uint64_t size = EXT2_I_SIZE(inode);
+	char target[PATH_MAX];
+	int r;
+
+	if (size == 0 || size >= sizeof(target)) {
+		w->s->skip(w->s->data);
+		return 0;
+	}
+	if (ext2fs_is_fast_symlink(inode)) {
+		memcpy(target, inode->i_block, size);
+	} else {
+		r = walk_read(w, x->ino, size, target);
+		if (r < 0)
+			return r;
+	}
+	target[size] = 0;
+	if (strlen(target) != size) {
+		w->s->skip(w->s->data);
+		return 0;
+	}
+	return w->s->symlink(w->s->data, x->name, target);
+}
+
+static int walk_dir(struct walk *w, ext2_ino_t dir, unsigned depth);
+
+static int walk_entry(struct walk *w, const struct dent *x, unsigned depth)
+{
+	const struct part__fs_sink *s = w->s;
+	struct ext2_inode inode;
+	uint64_t size;
+	errcode_t e;
+	int r;
+
+	if (!dent_safe(x)) {
+		s->skip(s->data);
+		return 0;
+	}
+	e = ext2fs_read_inode(w->fs, x->ino, &inode);
+	if (e)
+		return walk_fail(w, e, "read an inode");
+	if (LINUX_S_ISDIR(inode.i_mode)) {
+		if (depth + 1 > w->lim->max_depth)
+			return walk_limit(w, "directory levels", w->lim->max_depth);
+		r = s->dir_begin(s->data, x->name, inode.i_mode & 07777);
+		if (r >= 0)
+			r = walk_dir(w, x->ino, depth + 1);
+		return r < 0 ? r : s->dir_end(s->data);
+	}
+	if (LINUX_S_ISLNK(inode.i_mode))
+		return walk_symlink(w, x, &inode);
+	if (!LINUX_S_ISREG(inode.i_mode)) {
+		s->skip(s->data);
+		return 0;
+	}
+	size = EXT2_I_SIZE(&inode);
+	if (size > w->lim->max_bytes - w->bytes)
+		return walk_limit(w, "bytes in its files", (unsigned long long) w->lim->max_bytes);
+	w->bytes += size;
+	r = s->file_begin(s->data, x->name, inode.i_mode & 07777, size);
+	if (r >= 0)
+		r = walk_read(w, x->ino, size, NULL);
+	return r < 0 ? r : s->file_end(s->data);
+}
+
+static int walk_dir(struct walk *w, ext2_ino_t dir, unsigned depth)
+{
+	struct dents l = {.left = &w->left};
+	errcode_t e;
+	int r = 0;
+
+	/* no DIRENT_FLAG_INCLUDE_INLINE_DATA: libext2fs reads inline-data directories itself */
+	e = ext2fs_dir_iterate2(w->fs, dir, 0, NULL, dent_collect, &l);
+	if (l.r == -EFBIG)
+		r = walk_limit(w, "entries", w->lim->max_entries);
+	else if (l.r < 0)
+		r = l.r;
+	else if (e)
+		r = walk_fail(w, e, "read a directory");
+	for (size_t i = 0; r >= 0 && i < l.n; i++)
+		r = walk_entry(w, &l.v[i], depth);
+	dents_release(&l);
+	return r;
+}
+
+int part__fs_walk(const struct part__region *rg, const char *src, const struct part__fs_limits *lim,
+		  const struct part__fs_sink *sink, struct diag *d)
+{
+	_cleanup_(ext2fs_freep) ext2_filsys fs = NULL;
+	_cleanup_(freep) char *buf = NULL;
+	struct walk w = {.rg = rg, .src = src, .lim = lim, .s = sink, .d = d};
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	char opts[64];
+	errcode_t e;
+
+	if (!src || src[0] != '/')
+		return diag_error(d, NULL, "not an absolute path: '%s'", src ? src : "");
+	buf = malloc(CHUNK_BYTES);
+	if (!buf)
+		return -ENOMEM;
+	snprintf(opts, sizeof(opts), "offset=%llu", (unsigned long long) rg->offset);
+	initialize_ext2_error_table();
+	e = ext2fs_open2(rg->path, opts, EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs);
+	if (e)
+		return fail(d, e, "open the ext4 filesystem", rg);
+	w.fs = fs;
+	w.buf = buf;
+	w.left = lim->max_entries;
+	/* root and cwd are the filesystem's root: "/x" and ".." never lead out of it */
+	e = ext2fs_namei_follow(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, src, &ino);
+	if (e == EXT2_ET_FILE_NOT_FOUND) {
+		diag_error(d, NULL, "'%s' does not exist in the ext4 in '%s' at offset %llu", src,
+			   rg->path, (unsigned long long) rg->offset);
+		return -ENOENT;
+	}
+	if (e == EXT2_ET_SYMLINK_LOOP) {
+		diag_error(d, NULL, "too many symlinks in '%s' in the ext4 in '%s' at offset %llu",
+			   src, rg->path, (unsigned long long) rg->offset);
+		return -ELOOP;
+	}
+	if (!e)
+		e = ext2fs_read_inode(fs, ino, &inode);
+	if (e && e != EXT2_ET_NO_DIRECTORY)
+		return walk_fail(&w, e, "look up the directory");
+	if (e || !LINUX_S_ISDIR(inode.i_mode)) {
+		diag_error(d, NULL, "'%s' in the ext4 in '%s' at offset %llu is not a directory",
+			   src, rg->path, (unsigned long long) rg->offset);
+		return -ENOTDIR;
+	}
+	return walk_dir(&w, ino, 0);
 }

@@ -121,6 +121,41 @@ int part__swapfile_create(const struct part__region *r, uint64_t size, const cha
 int part__swapfile_stat(const struct part__region *r, uint64_t *ret_size, bool *ret_complete,
 			struct diag *d);
 
+/* Limits of a walk (part__fs_walk): a hostile guest's filesystem cannot fill the Dom0. */
+struct part__fs_limits {
+	uint64_t max_bytes;   /* sum of the regular files' sizes */
+	unsigned max_entries; /* directories, files and symlinks, in all */
+	unsigned max_depth;   /* directory levels below src */
+};
+
+/*
+ * What part__fs_walk() hands over, depth first. name is one path component: never empty,
+ * ".", "..", and without '/' or NUL (entries with such names are passed to skip instead).
+ * Each callback returns 0 to go on or < 0 to stop the walk with that error.
+ */
+struct part__fs_sink {
+	int (*dir_begin)(void *data, const char *name, unsigned mode);
+	int (*dir_end)(void *data);
+	int (*file_begin)(void *data, const char *name, unsigned mode, uint64_t size);
+	int (*file_data)(void *data, const void *buf, size_t len);
+	int (*file_end)(void *data);
+	int (*symlink)(void *data, const char *name, const char *target);
+	/* an entry not copied: a device, FIFO or socket, or an unsafe name */
+	void (*skip)(void *data);
+	void *data;
+};
+
+/*
+ * Walk the tree at src (absolute; symlinks on the way, and src itself, resolved inside the
+ * filesystem: an absolute target means the filesystem's root) in the ext4 of the region,
+ * read-only. The entries below src go to sink; symlinks below src are handed over, never
+ * followed. Stops at the limits (-EFBIG, checked before anything over them is read).
+ * Returns: 0, -ENOENT (no src), -ENOTDIR (src is not a directory), -ELOOP, -EFBIG, the
+ * sink's errors, -errno (-EIO for a damaged filesystem), with the reason in d.
+ */
+int part__fs_walk(const struct part__region *r, const char *src, const struct part__fs_limits *lim,
+		  const struct part__fs_sink *sink, struct diag *d);
+
 /* The Linux swap header for a file of size bytes, in a page of page_size bytes. */
 int part__swap_header(void *page, size_t page_size, uint64_t size, const uint8_t uuid[16],
 		      const char *label);

@@ -308,6 +308,32 @@ int part_format(const struct part_guard *g, const char *lun, const char *partuui
 		const char *guest, uint64_t swap_size, bool *ret_already, struct part_result *ret,
 		struct diag *d);
 
+/* What part_fs_copy_out() takes at most, so a hostile guest cannot fill the Dom0. */
+#define PART_COPY_MAX_BYTES   (UINT64_C(64) << 20) /* the files' sizes, in all */
+#define PART_COPY_MAX_ENTRIES 10000		   /* directories, files and symlinks */
+#define PART_COPY_MAX_DEPTH   16		   /* directory levels below src */
+
+/*
+ * Copy directory src (absolute, inside the guest's ext4 on partition partuuid of lun) to
+ * dest_dir on the host, read-only on the partition (through the guard: lun must be listed,
+ * the partition must belong to guest per the owner callback; the domain must not run).
+ * Copied: regular files (mode without set-id bits and group/other write), directories and
+ * symlinks, recreated as symlinks with the same target and never followed; devices, FIFOs,
+ * sockets and unsafe names (with '/' or NUL) are left out. Symlinks in src itself (".../last")
+ * are resolved inside the filesystem: an absolute target means the guest's root.
+ * The copy is made in a new directory beside dest_dir, written only through openat()
+ * relative to directories it made itself (O_NOFOLLOW, O_EXCL), then renamed to dest_dir,
+ * which it replaces (the old one is removed, not followed); dest_dir's parent must exist.
+ * On error dest_dir is untouched. Over the PART_COPY_MAX_* limits nothing is copied.
+ * On a block device the Dom0's page cache of the partition is dropped first: the guest
+ * wrote past it.
+ * Returns: the number of regular files copied (>= 0); -ENOENT (no such partition, or src does
+ * not exist), -ENOTDIR, -EPERM (not a listed LUN, not guest's partition), -EFBIG (over a
+ * limit), -EIO (no ext4, damaged), -errno; the reason in d.
+ */
+int part_fs_copy_out(const struct part_guard *g, const char *lun, const char *partuuid,
+		     const char *guest, const char *src, const char *dest_dir, struct diag *d);
+
 /*
  * The site's stable name of partition partno of lun, as configs use it: lun + "p" + N when
  * lun ends in a digit, else lun + N (/dev/fc/fc-p1d1 -> /dev/fc/fc-p1d1p13, /dev/sdb -> /dev/sdb3).
