@@ -28,6 +28,7 @@
 
 struct inv;
 struct inv_guest;
+struct part_guard;
 struct tmpl_guest;
 
 enum stage {
@@ -98,6 +99,19 @@ int stage_boot(struct pipeline *p);
 /* The guest's two configs from its inventory row and spec (configs, install, boot). */
 struct guest_render;
 int pipeline_render(struct pipeline *p, struct guest_render *ret);
+
+/*
+ * The partition guard of the disk stages (stage-disk.c): the site's LUNs, and a partition
+ * belongs to a guest only when the inventory says so (by PARTUUID, or by place for a
+ * reservation not carved yet). g borrows o, which the caller releases after g's last use.
+ */
+struct pipeline_owners {
+	struct inv_guest *v;
+	size_t n;
+};
+int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
+			struct diag *d);
+void pipeline_owners_release(struct pipeline_owners *o);
 
 /* Undo for destroy, tolerant of any partial state. */
 int stage_disk_release(struct pipeline *p);

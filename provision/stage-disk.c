@@ -28,14 +28,9 @@
  * says so, by PARTUUID, or by place for a reservation not carved yet (a crash between the
  * GPT write and the inventory update leaves guest:NAME at the reserved place).
  */
-struct owners {
-	struct inv_guest *v;
-	size_t n;
-};
-
 static int inv_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
 {
-	const struct owners *o = data;
+	const struct pipeline_owners *o = data;
 
 	for (size_t i = 0; i < o->n; i++) {
 		const struct inv_guest *g = &o->v[i];
@@ -55,15 +50,16 @@ static int inv_owner(void *data, const char *lun, const struct part_entry *e, ch
 	return 0;
 }
 
-static void owners_release(struct owners *o)
+void pipeline_owners_release(struct pipeline_owners *o)
 {
 	o->v = inv_guest_array_free(o->v, o->n);
 	o->n = 0;
 }
 
-static int guard_init(struct pipeline *p, struct owners *o, struct part_guard *g)
+int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
+			struct diag *d)
 {
-	int r = inv_guest_list(p->inv, 0, &p->ctx->diag, &o->v, &o->n);
+	int r = inv_guest_list(p->inv, 0, d, &o->v, &o->n);
 
 	if (r < 0)
 		return r;
@@ -111,7 +107,7 @@ int stage_allocate(struct pipeline *p)
 	_cleanup_(freep) char *host = NULL;
 	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
 	struct part_luns luns = {0};
-	struct owners o = {0};
+	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct inv_alloc req;
 	const char *ip = opt_get(p->ctx, "ip"), *mac = opt_get(p->ctx, "mac");
@@ -121,7 +117,7 @@ int stage_allocate(struct pipeline *p)
 
 	if (p->g)
 		return 0;
-	r = guard_init(p, &o, &guard);
+	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0)
 		r = part_luns_read(&guard, p->site->luns, &luns, &p->ctx->diag);
 	if (r >= 0)
@@ -184,7 +180,7 @@ int stage_allocate(struct pipeline *p)
 		r = origin_save(p);
 out:
 	part_luns_release(&luns);
-	owners_release(&o);
+	pipeline_owners_release(&o);
 	return r;
 }
 
@@ -228,14 +224,14 @@ int stage_carve(struct pipeline *p)
 	struct part_plan plan = {0};
 	struct part_result res = {0};
 	struct part_lun l = {0};
-	struct owners o = {0};
+	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct strbuf text = STRBUF_INIT;
 	int lock = -1, r;
 
 	if (!p->g->has_partition)
 		return 0;
-	r = guard_init(p, &o, &guard);
+	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0 && !p->dry_run)
 		r = lock = lun_lock(p, part->lun);
 	if (r >= 0)
@@ -264,7 +260,7 @@ int stage_carve(struct pipeline *p)
 	part_result_release(&res);
 	part_plan_release(&plan);
 	part_lun_release(&l);
-	owners_release(&o);
+	pipeline_owners_release(&o);
 	return r;
 }
 
@@ -272,7 +268,7 @@ int stage_format(struct pipeline *p)
 {
 	const struct inv_partition *part = &p->g->part;
 	struct part_result res = {0};
-	struct owners o = {0};
+	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	bool already = false;
 	char b[32];
@@ -285,7 +281,7 @@ int stage_format(struct pipeline *p)
 			p->name, format_size(p->t->swap_size, b, sizeof(b)));
 		return 0;
 	}
-	r = guard_init(p, &o, &guard);
+	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0)
 		r = part_format(&guard, part->lun, part->partuuid, p->name, p->t->swap_size,
 				&already, &res, &p->ctx->diag);
@@ -296,7 +292,7 @@ int stage_format(struct pipeline *p)
 			already ? "found" : "made", p->name,
 			format_size(p->t->swap_size, b, sizeof(b)), p->disk_path);
 	part_result_release(&res);
-	owners_release(&o);
+	pipeline_owners_release(&o);
 	return r;
 }
 
@@ -305,7 +301,7 @@ int stage_disk_release(struct pipeline *p)
 	struct part_plan plan = {0};
 	struct part_result res = {0};
 	struct part_luns luns = {0};
-	struct owners o = {0};
+	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct strbuf text = STRBUF_INIT;
 	char *const one[] = {p->g->has_partition ? p->g->part.lun : NULL, NULL};
@@ -313,7 +309,7 @@ int stage_disk_release(struct pipeline *p)
 
 	if (!p->g->has_partition)
 		return 0;
-	r = guard_init(p, &o, &guard);
+	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0 && !p->dry_run)
 		r = lock = lun_lock(p, p->g->part.lun);
 	if (r >= 0)
@@ -347,6 +343,6 @@ out:
 	part_result_release(&res);
 	part_plan_release(&plan);
 	part_luns_release(&luns);
-	owners_release(&o);
+	pipeline_owners_release(&o);
 	return r;
 }

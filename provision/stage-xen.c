@@ -6,6 +6,9 @@
  *
  * The domain configs are built again from the inventory and the saved spec: the same
  * hv_domcfg that render wrote into config_dir, handed to libxl directly (not re-parsed).
+ *
+ * Once the installer is gone (done, failed, or destroyed by us), FAI's own logs are copied
+ * from the guest's disk into state_dir/guests/NAME/fai, beside the console logs.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +24,7 @@
 #include "inventory/inventory.h"
 #include "netboot/listen.h"
 #include "netboot/monitor.h"
+#include "partition/partition.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
 #include "pipeline.h"
@@ -71,6 +75,47 @@ static void show_console_tail(struct pipeline *p, const char *log)
 
 /* ---- install ---- */
 
+/*
+ * FAI's savelog keeps each run's logs on the target in /var/log/fai/HOST/ACTION-DATE_TIME
+ * with `last` pointing to the newest; HOST is the name from ip=, the guest's. Best effort:
+ * the install's result stands either way, and after a destroyed installer FAI may have
+ * written nothing (or empty files: the console log is the record then).
+ */
+static void keep_fai_logs(struct pipeline *p)
+{
+	_cleanup_(freep) char *src = NULL, *dest = NULL;
+	struct pipeline_owners o = {0};
+	struct diag d = DIAG_INIT;
+	struct part_guard guard;
+	int r;
+
+	if (!p->g->has_partition || !p->g->part.partuuid)
+		return;
+	if (asprintf(&src, "/var/log/fai/%s/last", p->name) < 0)
+		src = NULL;
+	if (asprintf(&dest, "%s/guests/%s/fai", p->site->state_dir, p->name) < 0)
+		dest = NULL;
+	r = src && dest ? pipeline_guard_init(p, &o, &guard, &d) : -ENOMEM;
+	if (r >= 0)
+		r = part_fs_copy_out(&guard, p->g->part.lun, p->g->part.partuuid, p->name, src,
+				     dest, &d);
+	if (r >= 0)
+		fprintf(p->out, "  FAI's logs kept in %s (%d files)\n", dest, r);
+	/* the install's result stands: what went wrong here is a warning */
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.v[i].level == DIAG_ERROR)
+			diag_add(&p->ctx->diag, DIAG_WARNING, NULL,
+				 "cannot keep FAI's logs of '%s': %s", p->name, d.v[i].msg);
+		else
+			diag_add(&p->ctx->diag, d.v[i].level, NULL, "%s", d.v[i].msg);
+	}
+	if (r < 0 && d.n_errors == 0)
+		diag_add(&p->ctx->diag, DIAG_WARNING, NULL, "cannot keep FAI's logs of '%s': %s",
+			 p->name, strerror(-r));
+	diag_release(&d);
+	pipeline_owners_release(&o);
+}
+
 struct install_watch {
 	struct pipeline *p;
 	struct nb_listener *l;
@@ -109,7 +154,7 @@ int stage_install(struct pipeline *p)
 		p->t->install_timeout_s ? p->t->install_timeout_s : p->site->fai.timeout_s;
 	long start, last_progress;
 	uint32_t domid = 0;
-	bool running = false;
+	bool running = false, started = false, gone = false;
 	void *h = NULL;
 	int r;
 
@@ -138,7 +183,7 @@ int stage_install(struct pipeline *p)
 		r = hv_libxl_ops.create(h, &gr.install, log, &domid, &p->ctx->diag);
 	if (r < 0)
 		goto out;
-	running = true;
+	running = started = true;
 	start = last_progress = w.last_msg = now_s();
 	fprintf(p->out, "  installer running as domain %u, console in %s\n", domid, log);
 	for (;;) {
@@ -159,7 +204,7 @@ int stage_install(struct pipeline *p)
 		if (w.mon.state == NB_MON_STOPPED ||
 		    (nb_monitor_stalled_on_error(&w.mon) && now_s() - w.last_msg > STOP_GRACE_S)) {
 			/* FAI sits at its shell and never powers off: stop it now */
-			(void) hv_libxl_ops.destroy(h, domid, &p->ctx->diag);
+			gone = hv_libxl_ops.destroy(h, domid, &p->ctx->diag) >= 0;
 			running = false;
 			(void) nb_monitor_result(&w.mon, &p->ctx->diag);
 			r = diag_error(&p->ctx->diag, NULL,
@@ -168,12 +213,17 @@ int stage_install(struct pipeline *p)
 			goto out;
 		}
 		if (ev.type == HV_EVENT_SHUTDOWN || ev.type == HV_EVENT_DEATH) {
-			struct hv_next next;
+			struct hv_next next = {.step = HV_NEXT_DESTROY};
+			int k = 0;
 
 			if (ev.type == HV_EVENT_SHUTDOWN)
-				(void) hv_shutdown_apply(&hv_libxl_ops, h, &gr.install, log,
-							 ev.reason, &domid, &next, &p->ctx->diag);
+				k = hv_shutdown_apply(&hv_libxl_ops, h, &gr.install, log, ev.reason,
+						      &domid, &next, &p->ctx->diag);
 			running = false;
+			/* no longer writing its disk unless it was started again */
+			gone = k >= 0 && next.step != HV_NEXT_RESTART &&
+			       next.step != HV_NEXT_RENAME_RESTART &&
+			       next.step != HV_NEXT_SOFT_RESET;
 			r = nb_monitor_result(&w.mon, &p->ctx->diag);
 			if (r < 0)
 				goto out;
@@ -205,9 +255,11 @@ int stage_install(struct pipeline *p)
 	}
 out:
 	if (running)
-		(void) hv_libxl_ops.destroy(h, domid, &p->ctx->diag);
+		gone = hv_libxl_ops.destroy(h, domid, &p->ctx->diag) >= 0;
 	if (r < 0)
 		show_console_tail(p, log);
+	if (started && gone)
+		keep_fai_logs(p);
 	nb_listener_close(w.l);
 	hv_libxl_ops.close(h);
 	return r;
