@@ -75,6 +75,14 @@ static void show_console_tail(struct pipeline *p, const char *log)
 
 /* ---- install ---- */
 
+/* Destroy the installer; whether it is gone (also when it was already). */
+static bool install_destroy(struct pipeline *p, void *h, uint32_t domid)
+{
+	int r = hv_libxl_ops.destroy(h, domid, &p->ctx->diag);
+
+	return r >= 0 || r == -ENOENT;
+}
+
 /*
  * FAI's savelog keeps each run's logs on the target in /var/log/fai/HOST/ACTION-DATE_TIME
  * with `last` pointing to the newest; HOST is the name from ip=, the guest's. Best effort:
@@ -204,7 +212,7 @@ int stage_install(struct pipeline *p)
 		if (w.mon.state == NB_MON_STOPPED ||
 		    (nb_monitor_stalled_on_error(&w.mon) && now_s() - w.last_msg > STOP_GRACE_S)) {
 			/* FAI sits at its shell and never powers off: stop it now */
-			gone = hv_libxl_ops.destroy(h, domid, &p->ctx->diag) >= 0;
+			gone = install_destroy(p, h, domid);
 			running = false;
 			(void) nb_monitor_result(&w.mon, &p->ctx->diag);
 			r = diag_error(&p->ctx->diag, NULL,
@@ -255,7 +263,7 @@ int stage_install(struct pipeline *p)
 	}
 out:
 	if (running)
-		gone = hv_libxl_ops.destroy(h, domid, &p->ctx->diag) >= 0;
+		gone = install_destroy(p, h, domid);
 	if (r < 0)
 		show_console_tail(p, log);
 	if (started && gone)
