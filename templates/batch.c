@@ -386,3 +386,54 @@ int tmpl_batch_load(const char *path, struct diag *d, struct tmpl_batch **ret)
 		return diag_error_errno(d, NULL, r, "cannot open batch file '%s'", path);
 	return tmpl_batch_parse(path, text, len, d, ret);
 }
+
+static int flatten(const struct ynode *n, const char *prefix, char ***v)
+{
+	for (size_t i = 0; i < n->n_pairs; i++) {
+		const struct ynode *val = n->pairs[i].value;
+		_cleanup_(freep) char *key = NULL;
+		int r;
+
+		if (asprintf(&key, "%s%s%s", prefix, *prefix ? "." : "", n->pairs[i].key) < 0) {
+			key = NULL;
+			return -ENOMEM;
+		}
+		if (val->kind == YNODE_MAP)
+			r = flatten(val, key, v);
+		else if (val->kind == YNODE_SCALAR && !tmpl__ynode_is_null(val))
+			r = strv_push(v, key) < 0 || strv_push(v, val->scalar) < 0 ? -ENOMEM : 0;
+		else
+			r = 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int tmpl_doc_flatten(const char *file, const char *text, size_t len, struct diag *d, char ***ret)
+{
+	_cleanup_(tmpl__ydoc_freep) struct ydoc *doc = NULL;
+	_cleanup_(strv_freep) char **v = strv_copy(NULL);
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	r = tmpl__yaml_parse(file, text, len, d, &doc);
+	if (r < 0)
+		return r;
+	if (doc->root->kind != YNODE_MAP)
+		return diag_error(d, &doc->root->loc, "a mapping is needed");
+	r = flatten(doc->root, "", &v);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+const char *tmpl_flat_get(char *const *flat, const char *key)
+{
+	for (; flat && flat[0] && flat[1]; flat += 2)
+		if (streq(flat[0], key))
+			return flat[1];
+	return NULL;
+}

@@ -306,3 +306,13 @@ static inline void tmpl_batch_freep(struct tmpl_batch **b)
 {
 	tmpl_batch_free(*b);
 }
+
+/*
+ * A YAML or JSON document as flat pairs: a NULL-terminated list "KEY", "VALUE", ... with the
+ * keys of nested mappings dotted ("error.cause"); null values and sequences are left out.
+ * For reading the one-object results of `new-guest --json` (batch).
+ * Returns: 0 and a new list in *ret, or < 0 with d.
+ */
+int tmpl_doc_flatten(const char *file, const char *text, size_t len, struct diag *d, char ***ret);
+/* The value of key in a list from tmpl_doc_flatten(), or NULL. */
+const char *tmpl_flat_get(char *const *flat, const char *key);
