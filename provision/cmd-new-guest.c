@@ -38,22 +38,6 @@ const struct cmd_option resume_options[] = {
 	{NULL},
 };
 
-static int parse_until(struct prov_ctx *ctx, enum stage *ret)
-{
-	const char *u = opt_get(ctx, "until");
-
-	*ret = STAGE_BOOT;
-	if (!u)
-		return 0;
-	*ret = stage_from_string(u);
-	if (*ret < 0)
-		return usage_error(ctx,
-				   "--until: unknown stage '%s' (allocate, carve, format, network, "
-				   "configs, install, boot)",
-				   u);
-	return 0;
-}
-
 static int finish(struct pipeline *p, int r)
 {
 	struct prov_ctx *ctx = p->ctx;
@@ -87,7 +71,7 @@ int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	} else if (!opt_get(ctx, "template")) {
 		return usage_error(ctx, "'new-guest' needs --template NAME");
 	}
-	r = parse_until(ctx, &p.until);
+	r = pipeline_parse_until(ctx, &p.until);
 	if (r)
 		return r;
 	p.dry_run = ctx->dry_run;
@@ -130,7 +114,7 @@ int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
 	int lock = -1, r;
 
-	r = parse_until(ctx, &p.until);
+	r = pipeline_parse_until(ctx, &p.until);
 	if (r)
 		return r;
 	p.dry_run = ctx->dry_run;

@@ -16,6 +16,22 @@
 #include "pipeline.h"
 #include "render.h"
 
+int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret)
+{
+	const char *u = opt_get(ctx, "until");
+
+	*ret = STAGE_BOOT;
+	if (!u)
+		return 0;
+	*ret = stage_from_string(u);
+	if (*ret < 0)
+		return usage_error(ctx,
+				   "--until: unknown stage '%s' (allocate, carve, format, network, "
+				   "configs, install, boot)",
+				   u);
+	return 0;
+}
+
 int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 {
 	if (req) {

@@ -81,6 +81,8 @@ void pipeline_release(struct pipeline *p);
 
 /* provision/pipeline-guest.c: how new-guest, resume and batch start a guest's pipeline. */
 struct tmpl_request;
+/* --until STAGE into *ret (STAGE_BOOT without it). Returns: 0, or EXIT_USAGE (printed). */
+int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret);
 /*
  * The guest's name, request id and owner from req (NULL: p->name as set), the actor, and its
  * template with the request's parameters and the command line's overrides, each checked
