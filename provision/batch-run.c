@@ -159,20 +159,20 @@ static void finished(struct batch *b, struct batch_guest *g)
 	int k = -1;
 
 	g->end_usec = batch_now_usec();
-	if (b->live) {
-		batch_redraw(b);
-		return;
-	}
 	if (g->status == BG_DONE)
 		k = asprintf(&s, "done (stage %s%s%s)", g->stage ? g->stage : "none",
 			     g->ip ? ", IP " : "", g->ip ? g->ip : "");
 	else if (g->status == BG_FAILED)
 		k = asprintf(&s, "failed at %s: %s", g->err_stage ? g->err_stage : "start",
 			     g->err_cause ? g->err_cause : "unknown cause");
-	if (k >= 0)
-		plain_line(b, g, s);
-	else
+	if (k < 0)
 		s = NULL;
+	else
+		set_str(&g->message, s);
+	if (b->live)
+		batch_redraw(b);
+	else if (s)
+		plain_line(b, g, s);
 }
 
 /* ---- children ---- */

@@ -88,4 +88,15 @@ n_checks=$((n_checks + 1))
 n_checks=$((n_checks + 1))
 expect_eq "$(world)" "$after"
 expect_eq "$(sql "SELECT count(*) FROM events")" "$events"
+
+# on a terminal: a table redrawn in place (the cursor moved up over it), then the summary
+TERM=xterm script -qfec "$PROVISION batch $T/course.yaml --until configs" /dev/null >"$T/tty"
+expect_eq "$?" 0
+grep -q $'\e\\[[0-9]*A' "$T/tty" || fail "no redraw on a terminal"
+grep -q "^GUEST  *STAGE  *ELAPSED  *LAST" <(sed 's/\x1b\[K//g; s/\r//g' "$T/tty") || fail "no table"
+grep -q "^lab20  *done  *0:0[0-9]  *done (stage configs, IP 10.10.0.69)" <(sed 's/\x1b\[K//g; s/\r//g' "$T/tty") ||
+	fail "no row for lab20"
+grep -q "^batch 'course': 20 done, 0 failed, 0 skipped" <(tr -d '\r' <"$T/tty") || fail "no summary"
+n_checks=$((n_checks + 4))
+expect_eq "$(world)" "$after"
 done_testing
