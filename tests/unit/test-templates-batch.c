@@ -215,4 +215,28 @@ TEST(errors)
 	}
 }
 
+/* the one-object results of new-guest --json, read back by the batch */
+TEST(flatten)
+{
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	_cleanup_(strv_freep) char **v = NULL;
+	const char *json =
+		"{\"guest\": \"lab1\", \"ok\": false, \"ip\": null, \"n\": 3,\n"
+		" \"configs\": {\"boot\": \"/c/lab1.boot.cfg\"}, \"list\": [1, 2],\n"
+		" \"error\": {\"stage\": \"carve\", \"cause\": \"a \\\"quoted\\\" \\u00e9\"}}\n";
+
+	ASSERT_OK(tmpl_doc_flatten("r", json, strlen(json), &d, &v));
+	ASSERT_EQ(strv_length(v), 12);
+	ASSERT_STREQ(tmpl_flat_get(v, "guest"), "lab1");
+	ASSERT_STREQ(tmpl_flat_get(v, "ok"), "false");
+	ASSERT_TRUE(tmpl_flat_get(v, "ip") == NULL);
+	ASSERT_TRUE(tmpl_flat_get(v, "list") == NULL);
+	ASSERT_STREQ(tmpl_flat_get(v, "configs.boot"), "/c/lab1.boot.cfg");
+	ASSERT_STREQ(tmpl_flat_get(v, "error.stage"), "carve");
+	ASSERT_STREQ(tmpl_flat_get(v, "error.cause"), "a \"quoted\" \xc3\xa9");
+	v = strv_free(v);
+	ASSERT_ERR(tmpl_doc_flatten("r", "[1]", 3, &d, &v), EINVAL);
+	ASSERT_ERR(tmpl_doc_flatten("r", "{\"a\": ", 7, &d, &v), EINVAL);
+}
+
 TEST_MAIN()
