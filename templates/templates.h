@@ -271,8 +271,7 @@ static inline void tmpl_request_freep(struct tmpl_request **r)
  * column of the problem. Names are not checked here.
  * Returns: 0 and a new NULL-terminated list in *ret, or -EINVAL with d, -ENOMEM.
  */
-int tmpl_names_expand(const char *pattern, const struct src_loc *loc, struct diag *d,
-		      char ***ret);
+int tmpl_names_expand(const char *pattern, const struct src_loc *loc, struct diag *d, char ***ret);
 
 /*
  * A batch file: name (default: the file's name without .yaml), template, vlan, owner,
