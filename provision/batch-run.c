@@ -243,6 +243,9 @@ static int child_start(struct batch *b, struct batch_guest *g)
 	close(in[1]);
 	if (r < 0 && r != -EPIPE)
 		return r;
+	/* non-blocking: what an ended child left in its pipes is drained without waiting */
+	(void) fcntl(out[0], F_SETFL, O_NONBLOCK);
+	(void) fcntl(err[0], F_SETFL, O_NONBLOCK);
 	g->pid = pid;
 	g->fd_out = out[0];
 	g->fd_err = err[0];
@@ -285,7 +288,7 @@ static void child_read(struct batch *b, struct batch_guest *g, int *fd)
 	char buf[4096];
 	ssize_t k = read(*fd, buf, sizeof(buf));
 
-	if (k < 0 && errno == EINTR)
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (k <= 0) {
 		close(*fd);
@@ -388,15 +391,34 @@ static int poll_children(struct batch *b, int timeout_ms)
 			child_read(b, owner[i],
 				   fds[i].fd == owner[i]->fd_out ? &owner[i]->fd_out
 								 : &owner[i]->fd_err);
-	/* a child whose pipes are both closed has ended (or is about to) */
+	/*
+	 * A child that ended: drain its pipes. Its pipes may stay open after it ended (a hook
+	 * left something running in the background), so the end is asked of waitpid().
+	 */
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_guest *g = &b->g[i];
+		bool closed;
 		int status;
 
-		if (g->status != BG_RUNNING || g->fd_out >= 0 || g->fd_err >= 0)
+		if (g->status != BG_RUNNING)
 			continue;
-		if (waitpid(g->pid, &status, 0) == g->pid)
-			child_end(b, g, status);
+		closed = g->fd_out < 0 && g->fd_err < 0;
+		if (waitpid(g->pid, &status, closed ? 0 : WNOHANG) != g->pid)
+			continue;
+		for (int j = 0; j < 64 && g->fd_out >= 0; j++)
+			child_read(b, g, &g->fd_out);
+		for (int j = 0; j < 64 && g->fd_err >= 0; j++)
+			child_read(b, g, &g->fd_err);
+		if (g->fd_out >= 0)
+			close(g->fd_out);
+		if (g->fd_err >= 0) {
+			close(g->fd_err);
+			if (g->err_line.len)
+				child_line(b, g, strbuf_str(&g->err_line));
+			strbuf_reset(&g->err_line);
+		}
+		g->fd_out = g->fd_err = -1;
+		child_end(b, g, status);
 	}
 	return 0;
 }
@@ -439,7 +461,7 @@ int batch_run(struct batch *b)
 		}
 		if (!running(b) && (stop || r < 0 || next >= b->n))
 			break;
-		if (poll_children(b, b->live ? 500 : -1) < 0)
+		if (poll_children(b, 500) < 0)
 			break;
 		if (b->live)
 			batch_redraw(b);
