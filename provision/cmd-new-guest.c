@@ -15,14 +15,7 @@
 #include "render.h"
 
 const struct cmd_option new_guest_options[] = {
-	{"template", 't', "NAME|FILE", "the template (required)"},
-	{"vlan", 0, "N", "the VLAN of the guest's vif (default: the template's)"},
-	{"memory", 0, "SIZE", "override the template's memory (512M, 2G)"},
-	{"vcpus", 0, "N", "override the template's vcpus"},
-	{"disk", 0, "SIZE", "override the template's disk size"},
-	{"swap", 0, "SIZE", "override the template's swap file size"},
-	{"ip", 0, "ADDR", "this IPv4 address instead of the first free one"},
-	{"mac", 0, "MAC", "this MAC address instead of the one drawn from the name"},
+	GUEST_OPTIONS,
 	{"lun", 0, "DEV", "take the partition from this LUN only"},
 	{"owner", 0, "WHO", "who asked for the guest (for the hooks, e.g. an e-mail address)"},
 	{"until", 0, "STAGE",

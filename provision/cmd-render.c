@@ -21,14 +21,7 @@
 #include "render.h"
 
 const struct cmd_option render_options[] = {
-	{"template", 't', "NAME|FILE", "the template (required)"},
-	{"vlan", 0, "N", "the VLAN of the guest's vif (default: the template's)"},
-	{"memory", 0, "SIZE", "override the template's memory (512M, 2G)"},
-	{"vcpus", 0, "N", "override the template's vcpus"},
-	{"disk", 0, "SIZE", "override the template's disk size"},
-	{"swap", 0, "SIZE", "override the template's swap file size"},
-	{"ip", 0, "ADDR", "use this IPv4 address instead of the allocator's pick"},
-	{"mac", 0, "MAC", "use this MAC address instead of the one drawn from the name"},
+	GUEST_OPTIONS,
 	{"disk-path", 0, "PATH", "use this disk instead of the guest's partition"},
 	{"out", 'o', "DIR|-", "write into DIR instead of config_dir; - prints both to stdout"},
 	{"force", 'f', NULL, "overwrite existing configs with other content"},

@@ -126,6 +126,8 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 			const struct guest_alloc *a, struct hv_domcfg *c, struct diag *d)
 {
 	struct nb_install nb = {0};
+	struct strbuf classes = STRBUF_INIT;
+	_cleanup_(freep) char *extra = NULL;
 	uint32_t server;
 	int r;
 
@@ -142,6 +144,16 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 			d, &v->loc,
 			"VLAN %u has no subnet: cannot give the installer of '%s' an address",
 			v->id, a->name);
+	/* the template's FAI classes, for the config space's class script (hooks/fai) */
+	if (t->fai_classes && t->fai_classes[0]) {
+		strbuf_puts(&classes, "PROVISION_CLASSES=");
+		for (char **k = t->fai_classes; *k; k++)
+			strbuf_addf(&classes, "%s%s", k == t->fai_classes ? "" : ",", *k);
+	}
+	extra = join_words(strbuf_str(&classes), t->install_extra);
+	strbuf_release(&classes);
+	if (!extra)
+		return -ENOMEM;
 	if (!s->fai.server || parse_ipv4(s->fai.server, &server) < 0)
 		return diag_error(d, NULL,
 				  "site '%s': fai.server must be an IPv4 address to install '%s'",
@@ -160,7 +172,7 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 		.monserver = true,
 		.console = "hvc0",
 		.net_ifnames0 = true,
-		.extra = t->install_extra,
+		.extra = extra,
 	};
 	r = nb_cmdline_build(&nb, &c->cmdline, d);
 	if (r < 0)

@@ -132,6 +132,7 @@ static char **hook_env(const struct pipeline *p, enum stage s)
 		{"REQUEST_ID", p->request_id ? p->request_id : ""},
 		{"OWNER", p->owner ? p->owner : ""},
 		{"STATE_DIR", p->site->state_dir},
+		{"SITE", p->ctx->site_path},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {

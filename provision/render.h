@@ -16,6 +16,22 @@
 
 struct tmpl_guest;
 
+/*
+ * The options that choose and shape a guest, shared by render and new-guest (the keys that
+ * prov_guest_template() applies, and --ip/--mac for the allocation).
+ */
+#define GUEST_OPTIONS                                                                              \
+	{"template", 't', "NAME|FILE", "the template (required)"},                                 \
+		{"vlan", 0, "N", "the VLAN of the guest's vif (default: the template's)"},         \
+		{"memory", 0, "SIZE", "override the template's memory (512M, 2G)"},                \
+		{"vcpus", 0, "N", "override the template's vcpus"},                                \
+		{"disk", 0, "SIZE", "override the template's disk size"},                          \
+		{"swap", 0, "SIZE", "override the template's swap file size"},                     \
+		{"ip", 0, "ADDR", "this IPv4 address instead of the first free one"},              \
+	{                                                                                          \
+		"mac", 0, "MAC", "this MAC address instead of the one drawn from the name"         \
+	}
+
 struct guest_render {
 	char *name;
 	char *template_name;

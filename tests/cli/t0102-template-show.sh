@@ -14,7 +14,7 @@ expect_out "# extends $builtin/debian.yaml"
 n_checks=$((n_checks + 1))
 grep -qE "^memory: 512M +# $builtin/lab.yaml:4$" "$T/out" || fail "memory and its origin"
 grep -qE "^kernel: default +# $builtin/debian.yaml:9$" "$T/out" || fail "kernel from debian"
-grep -qE "^  classes: \[DEBIAN, XEN_GUEST, LAB\] +# $builtin/lab.yaml:9$" "$T/out" || fail "classes"
+grep -qE "^  classes: \[DEBIAN, LAB\] +# $builtin/lab.yaml:9$" "$T/out" || fail "classes"
 grep -qxF "maxmem: ~" "$T/out" || fail "a default without origin"
 ! grep -q "^hvm:" "$T/out" || fail "hvm settings shown for a PV template"
 
@@ -28,7 +28,7 @@ assert t["name"] == "lab" and t["files"] == [b + "/lab.yaml", b + "/debian.yaml"
 assert (t["type"], t["memory_mib"], t["maxmem_mib"], t["vcpus"]) == ("pv", 512, 512, 1), t
 assert (t["disk_bytes"], t["swap_bytes"], t["vlan"]) == (10 << 30, 512 << 20, None), t
 assert (t["kernel"], t["root"]) == ("default", "/dev/xvda1 ro"), t
-assert t["install"] == {"extra": None, "classes": ["DEBIAN", "XEN_GUEST", "LAB"],
+assert t["install"] == {"extra": None, "classes": ["DEBIAN", "LAB"],
                         "timeout_s": 1800}, t["install"]
 assert t["hvm"] is None
 PY
@@ -58,7 +58,7 @@ install:
 YAML
 run 0 "$PROVISION" template show web
 n_checks=$((n_checks + 1))
-grep -qE "^  classes: \[DEBIAN, XEN_GUEST, LAB\] +# $builtin/lab.yaml:9$" "$T/out" || fail "merged install"
+grep -qE "^  classes: \[DEBIAN, LAB\] +# $builtin/lab.yaml:9$" "$T/out" || fail "merged install"
 grep -qE "^  timeout: 2h +# $T/templates/web.yaml:9$" "$T/out" || fail "install.timeout"
 grep -qE "^cpus: 0-3,6 +# $T/templates/web.yaml:5$" "$T/out" || fail "cpus"
 run 0 "$PROVISION" template show "$T/templates/web.yaml"

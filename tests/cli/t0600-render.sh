@@ -25,7 +25,7 @@ done
 expect_eq "$(xlget "$I" vif)" "$(xlget "$B" vif)"
 expect_xl "$I" kernel /boot/fai/vmlinuz
 expect_xl "$I" ramdisk /boot/fai/initrd.img
-expect_xl "$I" cmdline "console=hvc0 net.ifnames=0 root=nfs:147.228.53.154:/srv/fai/nfsroot:vers=3 rootovl ip=147.228.53.60::147.228.53.1:255.255.255.0:web1:eth0:off FAI_ACTION=install FAI_FLAGS=verbose,createvt,halt FAI_CONFIG_SRC=nfs://147.228.53.154/srv/fai/config monserver=147.228.53.154"
+expect_xl "$I" cmdline "console=hvc0 net.ifnames=0 root=nfs:147.228.53.154:/srv/fai/nfsroot:vers=3 rootovl ip=147.228.53.60::147.228.53.1:255.255.255.0:web1:eth0:off FAI_ACTION=install FAI_FLAGS=verbose,createvt,halt FAI_CONFIG_SRC=nfs://147.228.53.154/srv/fai/config monserver=147.228.53.154 PROVISION_CLASSES=DEBIAN"
 expect_xl "$I" on_reboot destroy
 expect_xl "$I" on_poweroff destroy
 expect_xl "$B" kernel /boot/vmlinuz-6.1.0-xen

@@ -108,7 +108,7 @@ TEST(builtin_debian)
 	ASSERT_STREQ(t->kernel, "default");
 	ASSERT_STREQ(t->root, "/dev/xvda1 ro");
 	ASSERT_STREQ(t->extra, "console=hvc0");
-	ASSERT_EQ(strv_length(t->fai_classes), 2);
+	ASSERT_EQ(strv_length(t->fai_classes), 1);
 	ASSERT_EQ(t->install_timeout_s, 0);
 	ASSERT_EQ(strv_length(t->files), 1);
 	ASSERT_STREQ(t->loc.file, t->path);
@@ -125,8 +125,8 @@ TEST(builtin_lab_extends)
 	ASSERT_EQ(t->swap_size, 512ULL << 20);
 	ASSERT_STREQ(t->kernel, "default"); /* from debian */
 	ASSERT_STREQ(t->root, "/dev/xvda1 ro");
-	ASSERT_EQ(strv_length(t->fai_classes), 3);
-	ASSERT_STREQ(t->fai_classes[2], "LAB");
+	ASSERT_EQ(strv_length(t->fai_classes), 2);
+	ASSERT_STREQ(t->fai_classes[1], "LAB");
 	ASSERT_EQ(t->install_timeout_s, 1800);
 	ASSERT_EQ(strv_length(t->files), 2);
 	ASSERT_TRUE(strstr(t->files[0], "/lab.yaml") != NULL);
