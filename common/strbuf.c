@@ -11,6 +11,13 @@ void strbuf_release(struct strbuf *sb)
 	*sb = (struct strbuf) STRBUF_INIT;
 }
 
+void strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
 static bool grow(struct strbuf *sb, size_t extra)
 {
 	size_t want;

@@ -27,6 +27,8 @@ static inline void strbuf_releasep(struct strbuf *sb)
 {
 	strbuf_release(sb);
 }
+/* Empty sb, keeping its buffer for reuse. */
+void strbuf_reset(struct strbuf *sb);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);

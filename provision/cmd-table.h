@@ -1,6 +1,7 @@
 /* Included inside prov_cmds[] in main.c: one line per command, in help order. */
 /* clang-format off */
 { "new-guest",     cmd_new_guest,  0,  1, CMD_SITE | CMD_DRYRUN, "NAME | --request FILE",      "create a guest: allocate, carve, format, network, configs, install, boot", new_guest_options },
+{ "batch",         cmd_batch,      1,  1, CMD_SITE | CMD_DRYRUN, "FILE",      "create the guests of a batch file (lab machines), several at once", batch_options },
 { "resume",        cmd_resume,     1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "continue a guest's pipeline after its last completed stage", resume_options },
 { "destroy",       cmd_destroy,    1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "stop a guest, wipe and free its partition, release MAC and IP, remove its configs", destroy_options },
 { "list",          cmd_list,       0,  0, CMD_SITE,              "",          "list the guests of the inventory", list_options },

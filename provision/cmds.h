@@ -107,3 +107,7 @@ int cmd_resume(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_list(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_show(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-batch.c */
+extern const struct cmd_option batch_options[];
+int cmd_batch(struct prov_ctx *ctx, int argc, char **argv);

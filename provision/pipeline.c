@@ -101,7 +101,9 @@ void pipeline_release(struct pipeline *p)
 	free(p->who);
 	free(p->disk_path);
 	free(p->failed_stage);
-	p->who = p->disk_path = p->failed_stage = NULL;
+	free(p->g_request_id);
+	free(p->g_owner);
+	p->who = p->disk_path = p->failed_stage = p->g_request_id = p->g_owner = NULL;
 }
 
 /* The PROVISION_* environment of the hooks (documented in doc/hooks.md). */

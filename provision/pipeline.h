@@ -61,6 +61,7 @@ struct pipeline {
 	/* what the stages found or made, for later stages and the report */
 	char *disk_path; /* what the configs use for the guest's disk */
 	char *failed_stage;
+	char *g_request_id, *g_owner; /* p->g's, kept when continuing a guest */
 };
 
 /* The actor for events: "request:ID" when request_id, else "user(uid)". Caller frees. */
@@ -78,6 +79,28 @@ int pipeline_run(struct pipeline *p);
 void pipeline_print_json(const struct pipeline *p, int r, FILE *f);
 
 void pipeline_release(struct pipeline *p);
+
+/* provision/pipeline-guest.c: how new-guest, resume and batch start a guest's pipeline. */
+struct tmpl_request;
+/* --until STAGE into *ret (STAGE_BOOT without it). Returns: 0, or EXIT_USAGE (printed). */
+int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret);
+/*
+ * The guest's name, request id and owner from req (NULL: p->name as set), the actor, and its
+ * template with the request's parameters and the command line's overrides, each checked
+ * where it was written. p->ctx and p->site must be set.
+ * Returns: 0, or < 0 with the reasons in ctx->diag (-EDOM: an invalid guest name).
+ */
+int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req);
+/* A new guest (p->inv open, no guest of that name): refuse foreign configs, run the stages. */
+int pipeline_guest_new(struct pipeline *p);
+/* Continue p->g from its saved spec up to p->until (resume, a repeated request). */
+int pipeline_guest_continue(struct pipeline *p);
+/*
+ * Run request req (after pipeline_guest_init()): the guest the same request_id made is
+ * continued (and reported on p->out), a guest of that name made otherwise is refused
+ * (-EEXIST), else a new guest is made. Returns: 0, or < 0 as pipeline_run().
+ */
+int pipeline_request_run(struct pipeline *p, const struct tmpl_request *req);
 
 /*
  * Take state_dir/locks/NAME.lock exclusively (waiting for it); closing the returned fd

@@ -62,8 +62,8 @@ static char *value_text(const struct vctx *c, const struct ynode *n)
 	return strbuf_detach(&sb);
 }
 
-static int add_param(struct tmpl_request *r, const char *key, const struct src_loc *key_loc,
-		     const struct ynode *n, struct diag *d)
+int tmpl__request_param_add(struct tmpl_request *r, const char *key, const struct src_loc *key_loc,
+			    const struct ynode *n, struct diag *d)
 {
 	struct tmpl_request_param *v;
 	char *value;
@@ -82,6 +82,73 @@ static int add_param(struct tmpl_request *r, const char *key, const struct src_l
 		return -ENOMEM;
 	r->n_params++;
 	return 0;
+}
+
+/* "did you mean" for an unknown parameter key: among the template keys and own_keys. */
+static void unknown_key(const struct tmpl_request_param *v, const char *const *own_keys,
+			struct diag *d)
+{
+	_cleanup_(strv_freep) char **all = strv_copy((char *const *) own_keys);
+	const char *best;
+
+	for (const char *const *t = tmpl_guest_keys; all && *t; t++)
+		(void) strv_push(&all, *t);
+	best = all ? str_closest(v->key, (const char *const *) all) : NULL;
+	if (best)
+		diag_error(d, &v->key_loc, "unknown key '%s' (did you mean '%s'?)", v->key, best);
+	else
+		diag_error(d, &v->key_loc, "unknown key '%s'", v->key);
+}
+
+int tmpl__request_params_add(struct tmpl_request *r, const struct ynode *map,
+			     const char *const *own_keys, struct diag *d)
+{
+	size_t first = r->n_params;
+	int k = 0;
+
+	for (size_t i = 0; i < map->n_pairs; i++) {
+		const struct ypair *p = &map->pairs[i];
+		bool own = false;
+
+		for (const char *const *o = own_keys; o && *o && !own; o++)
+			own = streq(*o, p->key);
+		if (own)
+			continue;
+		if (p->value->kind != YNODE_MAP) {
+			if (tmpl__request_param_add(r, p->key, &p->loc, p->value, d) == -ENOMEM)
+				return -ENOMEM;
+			continue;
+		}
+		/* install: {extra: ...}, hvm: {cdrom: ...} are the keys install.extra, ... */
+		for (size_t j = 0; j < p->value->n_pairs; j++) {
+			const struct ypair *q = &p->value->pairs[j];
+			char key[128];
+
+			snprintf(key, sizeof(key), "%s.%s", p->key, q->key);
+			if (tmpl__request_param_add(r, key, &q->loc, q->value, d) == -ENOMEM)
+				return -ENOMEM;
+		}
+	}
+	/* unknown keys: neither the caller's nor a template's */
+	for (size_t i = first; i < r->n_params; i++) {
+		bool known = false;
+
+		for (const char *const *t = tmpl_guest_keys; *t && !known; t++)
+			known = streq(*t, r->params[i].key);
+		if (!known) {
+			unknown_key(&r->params[i], own_keys, d);
+			k = -EINVAL;
+		}
+	}
+	return k;
+}
+
+void tmpl__request_own_locs(struct tmpl_request *r)
+{
+	/* the locations point into the file name, which the request owns from now on */
+	for (size_t i = 0; i < r->n_params; i++)
+		r->params[i].loc.file = r->params[i].key_loc.file = r->file;
+	r->name_loc.file = r->file;
 }
 
 static int scalar_field(const struct ypair *p, struct diag *d, char **ret)
@@ -125,49 +192,14 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 			       : streq(p->key, "lun")	   ? &r->lun
 							   : NULL;
 
-		if (field) {
-			(void) scalar_field(p, d, field);
-			if (field == &r->name)
-				r->name_loc = p->value->loc;
+		if (!field)
 			continue;
-		}
-		if (p->value->kind == YNODE_MAP) {
-			/* install: {extra: ...}, hvm: {cdrom: ...} are the keys install.extra, ...
-			 */
-			for (size_t j = 0; j < p->value->n_pairs; j++) {
-				const struct ypair *q = &p->value->pairs[j];
-				char key[128];
-
-				snprintf(key, sizeof(key), "%s.%s", p->key, q->key);
-				if (add_param(r, key, &q->loc, q->value, d) == -ENOMEM)
-					goto oom;
-			}
-			continue;
-		}
-		if (add_param(r, p->key, &p->loc, p->value, d) == -ENOMEM)
-			goto oom;
+		(void) scalar_field(p, d, field);
+		if (field == &r->name)
+			r->name_loc = p->value->loc;
 	}
-	/* unknown keys: neither the request's nor a template's */
-	for (size_t i = 0; i < r->n_params; i++) {
-		const char *key = r->params[i].key;
-		bool known = false;
-
-		for (const char *const *t = tmpl_guest_keys; *t && !known; t++)
-			known = streq(*t, key);
-		if (!known) {
-			_cleanup_(strv_freep) char **all = strv_copy((char **) request_keys);
-			const char *best;
-
-			for (const char *const *t = tmpl_guest_keys; all && *t; t++)
-				(void) strv_push(&all, *t);
-			best = all ? str_closest(key, (const char *const *) all) : NULL;
-			if (best)
-				diag_error(d, &r->params[i].key_loc,
-					   "unknown key '%s' (did you mean '%s'?)", key, best);
-			else
-				diag_error(d, &r->params[i].key_loc, "unknown key '%s'", key);
-		}
-	}
+	if (tmpl__request_params_add(r, doc->root, request_keys, d) == -ENOMEM)
+		goto oom;
 	if (!r->request_id)
 		diag_error(d, &doc->root->loc, "missing required key 'request_id'");
 	if (!r->name)
@@ -181,10 +213,7 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 		tmpl_request_free(r);
 		return -EINVAL;
 	}
-	/* the locations point into the file name, which the request owns from now on */
-	for (size_t i = 0; i < r->n_params; i++)
-		r->params[i].loc.file = r->params[i].key_loc.file = r->file;
-	r->name_loc.file = r->file;
+	tmpl__request_own_locs(r);
 	*ret = r;
 	return 0;
 oom:

@@ -220,3 +220,19 @@ void tmpl__guest_origin(struct tmpl_guest *t, size_t i, enum origin_how how,
 			const struct src_loc *loc);
 /* file, as one of t->files (added if missing). NULL on OOM. */
 const char *tmpl__guest_intern(struct tmpl_guest *t, const char *file);
+
+/* request.c: a request's template parameters, shared with the batch files */
+struct tmpl_request;
+/* Append key (a template key) with the text of n (a scalar, or a list joined by commas). */
+int tmpl__request_param_add(struct tmpl_request *r, const char *key, const struct src_loc *key_loc,
+			    const struct ynode *n, struct diag *d);
+/*
+ * The pairs of map as template parameters of r, except the keys in own_keys (NULL: none);
+ * one level of nesting gives dotted keys (install: {extra: x} is install.extra). A key that
+ * is no template key is an error, with "did you mean" among the template keys and own_keys.
+ * Returns: 0, -EINVAL with d, -ENOMEM.
+ */
+int tmpl__request_params_add(struct tmpl_request *r, const struct ynode *map,
+			     const char *const *own_keys, struct diag *d);
+/* Point every location of r at r->file (call once r->file is set for good). */
+void tmpl__request_own_locs(struct tmpl_request *r);

@@ -256,3 +256,62 @@ static inline void tmpl_request_freep(struct tmpl_request **r)
 {
 	tmpl_request_free(*r);
 }
+
+/* ---- batches of lab machines ---- */
+
+/* Most guests one batch file may name. */
+#define TMPL_BATCH_MAX 1000
+
+/*
+ * Expand a guest name pattern: at most one brace group {A..B} of decimal numbers, A <= B,
+ * with text around it ("lab{01..20}" is lab01 ... lab20). A number written with a leading
+ * zero pads every number to the width of the wider of A and B ({01..20}, {001..120});
+ * without one there is no padding ({8..10} is 8 9 10). No brace group: the pattern is one
+ * name. loc is where the pattern's first character is (NULL: no file); errors cite the
+ * column of the problem. Names are not checked here.
+ * Returns: 0 and a new NULL-terminated list in *ret, or -EINVAL with d, -ENOMEM.
+ */
+int tmpl_names_expand(const char *pattern, const struct src_loc *loc, struct diag *d, char ***ret);
+
+/*
+ * A batch file: name (default: the file's name without .yaml), template, vlan, owner,
+ * names (a pattern or a list of names) and overrides (guest name -> template parameters).
+ * Each guest is one request: request_id "NAME:GUEST", the batch's template, owner and vlan,
+ * then the guest's overrides, each keeping its place in the batch file.
+ */
+struct tmpl_batch {
+	char *file; /* as errors cite it */
+	char *name;
+	char *template_name, *owner; /* owner NULL: none */
+	struct src_loc template_loc;
+	struct tmpl_request **guests; /* in the order of names */
+	size_t n_guests;
+	/* the batch's own settings (template, owner, vlan) without any override */
+	struct tmpl_request *base;
+};
+
+/*
+ * Read and check a batch file: its keys, the names (hostname labels, no duplicates, at most
+ * TMPL_BATCH_MAX), overrides only for names of the batch, override keys that are template
+ * keys. The override values are checked when applied, with tmpl_guest_set().
+ * Returns: 0 and a new batch in *ret, or < 0 with every problem in d as FILE:LINE:COL.
+ */
+int tmpl_batch_load(const char *path, struct diag *d, struct tmpl_batch **ret);
+int tmpl_batch_parse(const char *file, const char *text, size_t len, struct diag *d,
+		     struct tmpl_batch **ret);
+/* Accepts NULL. Returns NULL. */
+struct tmpl_batch *tmpl_batch_free(struct tmpl_batch *b);
+static inline void tmpl_batch_freep(struct tmpl_batch **b)
+{
+	tmpl_batch_free(*b);
+}
+
+/*
+ * A YAML or JSON document as flat pairs: a NULL-terminated list "KEY", "VALUE", ... with the
+ * keys of nested mappings dotted ("error.cause"); null values and sequences are left out.
+ * For reading the one-object results of `new-guest --json` (batch).
+ * Returns: 0 and a new list in *ret, or < 0 with d.
+ */
+int tmpl_doc_flatten(const char *file, const char *text, size_t len, struct diag *d, char ***ret);
+/* The value of key in a list from tmpl_doc_flatten(), or NULL. */
+const char *tmpl_flat_get(char *const *flat, const char *key);
