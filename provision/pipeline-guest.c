@@ -34,11 +34,18 @@ int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret)
 
 int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 {
+	p->ip = opt_get(p->ctx, "ip");
+	p->mac = opt_get(p->ctx, "mac");
+	p->lun = opt_get(p->ctx, "lun");
 	if (req) {
 		p->name = req->name;
 		p->request_id = req->request_id;
 		if (req->owner)
 			p->owner = req->owner;
+		/* a request's choices; the command line still wins */
+		p->ip = p->ip ? p->ip : req->ip;
+		p->mac = p->mac ? p->mac : req->mac;
+		p->lun = p->lun ? p->lun : req->lun;
 	}
 	free(p->who);
 	p->who = pipeline_who(p->request_id);

@@ -54,6 +54,7 @@ struct pipeline {
 	struct inv_guest *g; /* the guest's inventory row, refreshed after every stage */
 	const char *name;
 	const char *request_id, *owner; /* NULL: none */
+	const char *ip, *mac, *lun;	/* allocate: the request's or --ip/--mac/--lun; NULL: any */
 	char *who;			/* actor for the events: "alice(1000)" or "request:RT-1" */
 	enum stage until;		/* last stage to run */
 	bool dry_run;

@@ -110,7 +110,7 @@ int stage_allocate(struct pipeline *p)
 	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct inv_alloc req;
-	const char *ip = opt_get(p->ctx, "ip"), *mac = opt_get(p->ctx, "mac");
+	const char *ip = p->ip, *mac = p->mac;
 	char hn[256] = "", b1[32], b2[18], b3[16];
 	size_t n = 0;
 	int r;
@@ -125,7 +125,7 @@ int stage_allocate(struct pipeline *p)
 				    &(struct part_request){.guest = p->name,
 							   .size = p->t->disk_size,
 							   .swap_size = p->t->swap_size,
-							   .lun = opt_get(p->ctx, "lun")},
+							   .lun = p->lun},
 				    &cands, &n, &p->ctx->diag);
 	if (r >= 0) {
 		ext = calloc(n + 1, sizeof(*ext));

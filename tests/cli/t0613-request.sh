@@ -55,6 +55,11 @@ expect_eq "$(sql "SELECT count(*) FROM guests WHERE name = 'web2'")" 1
 expect_eq "$(grep -l "ok: guest 'web2': stage configs done" "$T"/c?.out | wc -l)" 6
 expect_eq "$(gpt "$T/lun0.img" "$T/lun1.img" | grep -c ' guest:web2 ')" 1
 
+# a request may choose the address and MAC
+printf 'request_id: RT-6000\nname: web5\ntemplate: lab\nvlan: 10\nip: 10.10.0.77\nmac: "00:16:3e:aa:bb:cc"\n' >"$T/rt6.yaml"
+run 0 "$PROVISION" new-guest --request "$T/rt6.yaml" --until allocate
+expect_eq "$(sql "SELECT ip, mac FROM guests WHERE name = 'web5'")" "168427597|00:16:3e:aa:bb:cc"
+
 # malformed requests: exit 2, every error with its place, nothing changed
 sum=$(world)
 cat >"$T/bad.yaml" <<'Y'
