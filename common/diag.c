@@ -51,7 +51,7 @@ static void diag_vadd(struct diag *d, enum diag_level level, const struct src_lo
 	if (suffix)
 		strbuf_addf(&sb, ": %s", suffix);
 	e = &d->v[d->n];
-	*e = (struct diag_entry){ .level = level };
+	*e = (struct diag_entry){.level = level};
 	e->msg = strbuf_detach(&sb);
 	if (!e->msg)
 		return;

@@ -12,7 +12,7 @@
 #include "common/macro.h"
 
 struct src_loc {
-	const char *file; /* borrowed; NULL when the message is not about a file */
+	const char *file;   /* borrowed; NULL when the message is not about a file */
 	unsigned line, col; /* 1-based; 0 means unknown */
 };
 
@@ -35,7 +35,10 @@ struct diag {
 	unsigned n_errors;
 };
 
-#define DIAG_INIT { 0 }
+#define DIAG_INIT                                                                                  \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void diag_release(struct diag *d);
 static inline void diag_releasep(struct diag *d)

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/json.h"
 
 void json_init(struct json *j, bool pretty)
 {
-	*j = (struct json){ .pretty = pretty };
+	*j = (struct json){.pretty = pretty};
 	j->first[0] = true;
 }
 
@@ -149,6 +150,16 @@ void json_null(struct json *j)
 {
 	sep(j);
 	strbuf_puts(&j->sb, "null");
+}
+
+void json_raw(struct json *j, const char *text)
+{
+	size_t n = strlen(text);
+
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		n--;
+	sep(j);
+	strbuf_add(&j->sb, text, n);
 }
 
 char *json_finish(struct json *j)

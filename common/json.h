@@ -39,6 +39,8 @@ void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A value that is already JSON text (e.g. libxl's), inserted as is. */
+void json_raw(struct json *j, const char *text);
 
 static inline void json_key_str(struct json *j, const char *k, const char *v)
 {

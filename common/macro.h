@@ -7,11 +7,11 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-#define _cleanup_(f)	 __attribute__((cleanup(f)))
-#define _printf_(a, b)	 __attribute__((format(printf, a, b)))
-#define _unused_	 __attribute__((unused))
-#define _noreturn_	 __attribute__((noreturn))
-#define _warn_unused_	 __attribute__((warn_unused_result))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_       __attribute__((unused))
+#define _noreturn_     __attribute__((noreturn))
+#define _warn_unused_  __attribute__((warn_unused_result))
 
 /* Hand ownership of a _cleanup_ variable to someone else. */
 #define TAKE_PTR(p)                                                                                \

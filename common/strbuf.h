@@ -17,7 +17,10 @@ struct strbuf {
 	bool oom;
 };
 
-#define STRBUF_INIT { 0 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void strbuf_release(struct strbuf *sb);
 static inline void strbuf_releasep(struct strbuf *sb)

@@ -133,6 +133,63 @@ int parse_size(const char *s, uint64_t *ret)
 	return 0;
 }
 
+int parse_duration(const char *s, uint64_t *ret_sec)
+{
+	uint64_t total = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (strspn(s, "0123456789") == strlen(s))
+		return parse_u64(s, ret_sec);
+	while (*s) {
+		unsigned long long v;
+		uint64_t mult;
+		char *end;
+
+		if (!isdigit((unsigned char) *s))
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno == ERANGE)
+			return -ERANGE;
+		switch (*end) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (v > (UINT64_MAX - total) / mult)
+			return -ERANGE;
+		total += v * mult;
+		s = end + 1;
+	}
+	*ret_sec = total;
+	return 0;
+}
+
+char *format_duration(uint64_t sec, char *buf, size_t len)
+{
+	if (sec && sec % 86400 == 0)
+		snprintf(buf, len, "%llud", (unsigned long long) (sec / 86400));
+	else if (sec && sec % 3600 == 0)
+		snprintf(buf, len, "%lluh", (unsigned long long) (sec / 3600));
+	else if (sec && sec % 60 == 0)
+		snprintf(buf, len, "%llum", (unsigned long long) (sec / 60));
+	else
+		snprintf(buf, len, "%llus", (unsigned long long) sec);
+	return buf;
+}
+
 char *format_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char units[] = "KMGTPE";
@@ -340,12 +397,28 @@ static int fsync_dir_of(const char *path)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
-		      bool overwrite)
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		len -= (size_t) k;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, bool overwrite)
 {
 	_cleanup_(freep) char *tmp = NULL;
 	_cleanup_(closep) int fd = -1;
-	const char *p = data;
 	int r;
 
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
@@ -357,16 +430,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 		return -errno;
 	if (fchmod(fd, mode) < 0)
 		goto fail_errno;
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail_errno;
-		}
-		p += k;
-		len -= (size_t) k;
+	r = write_all(fd, data, len);
+	if (r < 0) {
+		(void) unlink(tmp);
+		return r;
 	}
 	if (fsync(fd) < 0)
 		goto fail_errno;

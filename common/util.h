@@ -16,7 +16,7 @@
 char **strv_free(char **v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, const char *s); /* copies s */
-int strv_push_take(char ***v, char *s);  /* takes s */
+int strv_push_take(char ***v, char *s);	 /* takes s */
 bool strv_contains(char *const *v, const char *s);
 char **strv_copy(char *const *v);
 static inline void strv_freep(char ***v)
@@ -33,6 +33,14 @@ int parse_size(const char *s, uint64_t *ret);
 
 /* Format a size as the shortest exact "20G"/"512M"/"123K"/"100" string. Returns buf. */
 char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * Parse a duration into seconds: "300" or "300s", "5m", "1h", "2d", or a sum "1h30m".
+ * Returns: 0 on success, -EINVAL on syntax error, -ERANGE on overflow.
+ */
+int parse_duration(const char *s, uint64_t *ret_sec);
+/* Format seconds in the largest exact unit: "1h", "5m", "90s". Returns buf. */
+char *format_duration(uint64_t sec, char *buf, size_t len);
 
 /* Decimal unsigned, whole string, no sign. Returns: 0, -EINVAL, -ERANGE. */
 int parse_u64(const char *s, uint64_t *ret);
@@ -62,6 +70,9 @@ const char *str_closest(const char *s, const char *const *candidates);
  * Upper case is refused: guest names become file names and GPT names, one spelling only.
  */
 bool hostname_label_valid(const char *s);
+
+/* Write all of data to fd, retrying short writes and EINTR. Returns: 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
 
 /*
  * Write data to path atomically: a temporary file in the same directory, fsync, rename,

@@ -28,9 +28,9 @@ enum cmd_flags {
 };
 
 struct cmd_option {
-	const char *name;  /* long name, without "--" */
-	char short_name;   /* 0: none */
-	const char *arg;   /* metavar; NULL: a flag without argument */
+	const char *name; /* long name, without "--" */
+	char short_name;  /* 0: none */
+	const char *arg;  /* metavar; NULL: a flag without argument */
 	const char *help;
 };
 
@@ -60,7 +60,7 @@ struct prov_ctx {
 	struct opt_value *opts; /* in command-line order; repeated options appear repeatedly */
 	size_t n_opts;
 	struct site *site; /* loaded for CMD_SITE commands */
-	struct diag diag;   /* printed by the dispatcher when the command returns */
+	struct diag diag;  /* printed by the dispatcher when the command returns */
 };
 
 /* Last value given for --name, or NULL. */
@@ -76,3 +76,34 @@ int prov_finish(struct prov_ctx *ctx, int status);
 
 /* The command table lives in main.c; exported for `help` and tests. */
 extern const struct cmd prov_cmds[];
+
+/* provision/cmd-net-check.c, provision/cmd-net-ensure.c */
+int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-render.c */
+extern const struct cmd_option render_options[];
+int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-lun-*.c, provision/cmd-disk-*.c; each command file defines its options */
+extern const struct cmd_option lun_carve_options[];
+extern const struct cmd_option disk_prepare_options[];
+int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
+int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv);
+
+/* provision/cmd-new-guest.c, cmd-destroy.c, cmd-list.c */
+extern const struct cmd_option new_guest_options[], resume_options[], destroy_options[],
+	list_options[];
+int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_resume(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_list(struct prov_ctx *ctx, int argc, char **argv);
+int cmd_show(struct prov_ctx *ctx, int argc, char **argv);

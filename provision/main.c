@@ -20,7 +20,7 @@
 
 static int cmd_help(struct prov_ctx *ctx, int argc, char **argv);
 
-static const struct cmd_option no_options[] = { { NULL } };
+static const struct cmd_option no_options[] = {{NULL}};
 
 /* clang-format off */
 const struct cmd prov_cmds[] = {
@@ -32,13 +32,13 @@ const struct cmd prov_cmds[] = {
 /* clang-format on */
 
 static const struct cmd_option global_options[] = {
-	{ "site", 0, "FILE", "site file (default $PROVISION_SITE, else " PROV_DEFAULT_SITE ")" },
-	{ "json", 0, NULL, "machine-readable output" },
-	{ "dry-run", 'n', NULL, "print what would be done, change nothing (where supported)" },
-	{ "verbose", 'v', NULL, "more output" },
-	{ "help", 'h', NULL, "show help" },
-	{ "version", 0, NULL, "show the version" },
-	{ NULL },
+	{"site", 0, "FILE", "site file (default $PROVISION_SITE, else " PROV_DEFAULT_SITE ")"},
+	{"json", 0, NULL, "machine-readable output"},
+	{"dry-run", 'n', NULL, "print what would be done, change nothing (where supported)"},
+	{"verbose", 'v', NULL, "more output"},
+	{"help", 'h', NULL, "show help"},
+	{"version", 0, NULL, "show the version"},
+	{NULL},
 };
 
 const char *opt_get(const struct prov_ctx *ctx, const char *name)
@@ -265,8 +265,8 @@ static int parse_cmd_options(struct prov_ctx *ctx, int *argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const struct cmd_option *o = &c->options[i];
 
-		lopts[i] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
-					    256 + (int) i };
+		lopts[i] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+					   256 + (int) i};
 		if (o->short_name) {
 			strbuf_putc(&shorts, o->short_name);
 			if (o->arg)
@@ -299,8 +299,9 @@ static int parse_cmd_options(struct prov_ctx *ctx, int *argc, char **argv)
 					names[i] = c->options[i].name;
 				best = names ? str_closest(name, names) : NULL;
 				if (best)
-					r = usage_error(ctx, "unknown option '--%s', did you mean '--%s'?",
-							name, best);
+					r = usage_error(
+						ctx, "unknown option '--%s', did you mean '--%s'?",
+						name, best);
 				else
 					r = usage_error(ctx, "unknown option '--%s'", name);
 			} else {
@@ -312,7 +313,7 @@ static int parse_cmd_options(struct prov_ctx *ctx, int *argc, char **argv)
 				if (c->options[i].short_name == opt)
 					o = &c->options[i];
 		}
-		ctx->opts[ctx->n_opts++] = (struct opt_value){ o->name, o->arg ? optarg : NULL };
+		ctx->opts[ctx->n_opts++] = (struct opt_value){o->name, o->arg ? optarg : NULL};
 	}
 	/* leave only the positional arguments, argv[0] being the command */
 	for (int i = optind, k = 1; i <= *argc; i++, k++)
@@ -343,7 +344,7 @@ static int cmd_help(struct prov_ctx *ctx, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct prov_ctx ctx = { .prog = "provision", .diag = DIAG_INIT };
+	struct prov_ctx ctx = {.prog = "provision", .diag = DIAG_INIT};
 	bool help = false, version = false;
 	const struct cmd *c;
 	int r, words;
@@ -384,7 +385,8 @@ int main(int argc, char **argv)
 	if (r)
 		goto out;
 	if (ctx.dry_run && !(c->flags & CMD_DRYRUN)) {
-		r = usage_error(&ctx, "'%s' does not take -n/--dry-run: it changes nothing", c->name);
+		r = usage_error(&ctx, "'%s' does not take -n/--dry-run: it changes nothing",
+				c->name);
 		goto out;
 	}
 	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {

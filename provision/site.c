@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <errno.h>
-#include <stdlib.h>
-
+#include "templates/templates.h"
 #include "prov.h"
 
-/* FIXME: the site loader arrives with the templates module (issue 2); no command uses it yet. */
 int prov_site_load(struct prov_ctx *ctx)
 {
-	return diag_error(&ctx->diag, NULL, "cannot load '%s': site files are not supported yet",
-			  ctx->site_path);
+	return tmpl_site_load(ctx->site_path, &ctx->diag, &ctx->site);
 }
 
 void prov_site_free(struct site *site)
 {
-	free(site);
+	tmpl_site_free(site);
 }

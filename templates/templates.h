@@ -18,50 +18,50 @@
 #include "common/diag.h"
 
 struct site_vlan {
-	unsigned id;	/* 1..4094 */
-	char *bridge;	/* "br53" */
-	bool native;	/* untagged: the bridge enslaves the trunk itself */
-	bool has_subnet;	/* subnet, gateway and range given */
-	uint32_t subnet;	/* network address */
-	unsigned prefix;	/* 0..32 */
+	unsigned id;	 /* 1..4094 */
+	char *bridge;	 /* "br53" */
+	bool native;	 /* untagged: the bridge enslaves the trunk itself */
+	bool has_subnet; /* subnet, gateway and range given */
+	uint32_t subnet; /* network address */
+	unsigned prefix; /* 0..32 */
 	uint32_t gateway;
 	uint32_t range_first, range_last; /* addresses provision may hand out, inclusive */
-	char **nameservers;	/* dotted quads; NULL-terminated, may be empty */
+	char **nameservers;		  /* dotted quads; NULL-terminated, may be empty */
 	struct src_loc loc;
 };
 
 struct site_kernel {
-	char *name;	/* key under kernels: ("default") */
+	char *name; /* key under kernels: ("default") */
 	char *kernel;
-	char *initrd;	/* NULL: none */
+	char *initrd; /* NULL: none */
 	struct src_loc loc;
 };
 
 struct site_fai {
-	char *server;	/* dotted quad of the NFS/monitor server */
-	char *nfsroot;	/* path exported by the server */
-	char *config_src;	/* FAI_CONFIG_SRC, "nfs://server/path" */
-	char *kernel, *initrd;	/* the installer's */
-	char **flags;	/* FAI_FLAGS, joined with ',' */
-	unsigned monitor_port;	/* default 4711 */
-	char *legacy_location;	/* NULL, or "srv:/path": also emit the 2007 FAI_LOCATION form */
-	unsigned fail_code;	/* a TASKEND code >= this fails the install; default 400 */
-	unsigned timeout_s;	/* install timeout, default 3600 */
+	char *server;	       /* dotted quad of the NFS/monitor server */
+	char *nfsroot;	       /* path exported by the server */
+	char *config_src;      /* FAI_CONFIG_SRC, "nfs://server/path" */
+	char *kernel, *initrd; /* the installer's */
+	char **flags;	       /* FAI_FLAGS, joined with ',' */
+	unsigned monitor_port; /* default 4711 */
+	char *legacy_location; /* NULL, or "srv:/path": also emit the 2007 FAI_LOCATION form */
+	unsigned fail_code;    /* a TASKEND code >= this fails the install; default 400 */
+	unsigned timeout_s;    /* install timeout, default 3600 */
 };
 
 struct site {
-	char *path;	/* the file it was read from */
-	char *config_dir;	/* NAME.install.cfg, NAME.boot.cfg */
-	char *state_dir;	/* inventory, per-guest logs */
-	char **template_dirs;	/* searched before the built-in templates */
+	char *path;	      /* the file it was read from */
+	char *config_dir;     /* NAME.install.cfg, NAME.boot.cfg */
+	char *state_dir;      /* inventory, per-guest logs */
+	char **template_dirs; /* searched before the built-in templates */
 	char *hooks_dir;
-	unsigned hook_timeout_s;	/* default 300 */
-	char **luns;	/* the only devices provision may write */
-	uint64_t *partition_sizes;	/* bytes */
+	unsigned hook_timeout_s;   /* default 300 */
+	char **luns;		   /* the only devices provision may write */
+	uint64_t *partition_sizes; /* bytes */
 	size_t n_partition_sizes;
 	uint8_t mac_prefix[6];
-	unsigned mac_prefix_len;	/* bytes of mac_prefix in use, 1..5 (seed: 3) */
-	char *trunk;	/* "eth0" */
+	unsigned mac_prefix_len; /* bytes of mac_prefix in use, 1..5 (seed: 3) */
+	char *trunk;		 /* "eth0" */
 	struct site_vlan *vlans;
 	size_t n_vlans;
 	struct site_fai fai;
@@ -76,6 +76,10 @@ struct site {
 int tmpl_site_load(const char *path, struct diag *d, struct site **ret);
 /* Accepts NULL. Returns NULL. */
 struct site *tmpl_site_free(struct site *s);
+static inline void tmpl_site_freep(struct site **s)
+{
+	tmpl_site_free(*s);
+}
 /* Lookups; borrowed pointers valid while the site lives, or NULL. */
 const struct site_vlan *tmpl_site_vlan(const struct site *s, unsigned id);
 const struct site_kernel *tmpl_site_kernel(const struct site *s, const char *name);
@@ -89,47 +93,116 @@ enum tmpl_guest_type {
 
 /* HVM settings, as in the seed: hvmloader firmware, emulated NIC, cdrom image, boot "dc". */
 struct tmpl_hvm {
-	char *firmware;	/* NULL: Xen's default (hvmloader) */
-	char *nic_model;	/* emulated NIC model ("rtl8139", "e1000"); the vif is type=ioemu */
-	char *cdrom;	/* image path or NULL */
-	char *boot;	/* boot order, "dc" */
+	char *firmware;	 /* NULL: Xen's default (hvmloader) */
+	char *nic_model; /* emulated NIC model ("rtl8139", "e1000"); the vif is type=ioemu */
+	char *cdrom;	 /* image path or NULL */
+	char *boot;	 /* boot order, "dc" */
 	bool vnc;
 };
 
+struct tmpl_origin; /* private: where each key's value came from */
+
 /*
  * A template after `extends:` and `<<` merges are applied and every value is checked.
- * Values the template leaves out have the documented defaults.
+ * Values the template leaves out have the documented defaults (doc/templates.md).
  */
 struct tmpl_guest {
-	char *name;	/* template name ("debian") */
-	char *path;	/* file it came from */
+	char *name; /* template name ("debian") */
+	char *path; /* file it came from */
 	char *description;
 	enum tmpl_guest_type type;
 	uint64_t memory_mib;
-	uint64_t maxmem_mib;	/* 0: same as memory */
+	uint64_t maxmem_mib; /* 0: same as memory */
 	unsigned vcpus;
-	char *cpus;	/* pinning list as written ("0-3,6"), validated; NULL: none */
-	uint64_t disk_size;	/* bytes */
-	uint64_t swap_size;	/* bytes, default 2 GiB; 0: no swap file */
-	unsigned vlan;	/* 0: must be given on the command line */
-	char *kernel;	/* a name from site kernels: (default "default") */
-	char *root;	/* production root, default "/dev/xvda1 ro" */
-	char *extra;	/* extra kernel command line for the production boot, may be NULL */
-	char *install_extra;	/* extra kernel command line for the installer, may be NULL */
-	char **fai_classes;	/* FAI classes for the install (FAI_CLASSES? see netboot), may be empty */
-	unsigned install_timeout_s;	/* 0: the site's */
-	struct tmpl_hvm hvm;	/* used when type is HVM */
-	struct src_loc loc;	/* where the template starts */
+	char *cpus;	     /* pinning list as written ("0-3,6"), validated; NULL: none */
+	uint64_t disk_size;  /* bytes */
+	uint64_t swap_size;  /* bytes, default 2 GiB; 0: no swap file */
+	unsigned vlan;	     /* 0: must be given on the command line */
+	char *kernel;	     /* a name from site kernels: (default "default") */
+	char *root;	     /* production root, default "/dev/xvda1 ro" */
+	char *extra;	     /* extra kernel command line for the production boot, may be NULL */
+	char *install_extra; /* extra kernel command line for the installer, may be NULL */
+	char **fai_classes;  /* FAI classes for the install, may be empty (never NULL) */
+	unsigned install_timeout_s; /* 0: the site's */
+	struct tmpl_hvm hvm;	    /* used when type is HVM */
+	struct src_loc loc;	    /* where the template starts */
+	char **files; /* the extends chain, this template's file first; every loc points here */
+	struct tmpl_origin *origins;
 };
 
 /*
  * Find template NAME in the site's template_dirs, then the built-in directory; NAME may
  * also be a path to a file (contains '/' or ends in ".yaml").
+ * s may be NULL: then only the built-in directory is searched and the checks against the
+ * site (kernel names, VLANs, partition sizes) are left out.
+ * The built-in directory is $PROVISION_TEMPLATES_DIR when set (tests, running from the
+ * build tree), else the one provision was installed with.
  * Returns: 0 and a new template in *ret, or < 0 with the reasons in d.
  */
 int tmpl_guest_load(const struct site *s, const char *name, struct diag *d,
 		    struct tmpl_guest **ret);
+/* Accepts NULL. Returns NULL. */
 struct tmpl_guest *tmpl_guest_free(struct tmpl_guest *t);
+static inline void tmpl_guest_freep(struct tmpl_guest **t)
+{
+	tmpl_guest_free(*t);
+}
+
+/*
+ * The checks between values (maxmem >= memory, swap smaller than disk, hvm settings only
+ * for HVM guests) and, when s is not NULL, against the site (kernel name, VLAN, disk not
+ * larger than the largest partition). tmpl_guest_load() runs them; run them again after
+ * tmpl_guest_set() overrides. Returns: 0, or -EINVAL with every problem in d.
+ */
+int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct diag *d);
+
+/* Where the value of key ("memory", "hvm.boot") was set, or NULL (default, command line). */
+const struct src_loc *tmpl_guest_loc(const struct tmpl_guest *t, const char *key);
+
+/*
+ * The value of key as a template would write it ("512M", "0-3,6", "[DEBIAN, LAB]", "dc"),
+ * text values in double quotes; NULL in *ret when unset. The caller frees *ret.
+ * Returns: 0, -ENOENT for an unknown key, -ENOMEM.
+ */
+int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret);
+
+/*
+ * The template as YAML that tmpl_guest_load() reads back to the same values: every key, in
+ * sections ("install:", "hvm:"). With origins, comments say which file and line each value
+ * came from (template show). Returns: 0 and a new string in *ret, -ENOMEM.
+ */
+int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret);
+
+/* The template keys tmpl_guest_set() accepts, NULL-terminated ("description", ..., "hvm.vnc"). */
+extern const char *const tmpl_guest_keys[];
+
+/* One entry of `template list`. */
+struct tmpl_info {
+	char *name;
+	char *path;
+	char *description; /* NULL if none or invalid */
+	bool valid;	   /* loads and passes every check */
+};
+
+struct tmpl_list {
+	struct tmpl_info *v;
+	size_t n;
+};
+
+/*
+ * Every template in the search path (site template_dirs, then built-in), sorted by name; a
+ * name found in an earlier directory hides the same name in a later one, as for lookups.
+ * Each is loaded to check it; its errors are not reported here (see `template check`).
+ * Unreadable directories are warnings in d; missing ones are skipped.
+ * Returns: 0 and a new list in *ret, or -ENOMEM.
+ */
+int tmpl_list_load(const struct site *s, struct diag *d, struct tmpl_list **ret);
+/* Accepts NULL. Returns NULL. */
+struct tmpl_list *tmpl_list_free(struct tmpl_list *l);
+static inline void tmpl_list_freep(struct tmpl_list **l)
+{
+	tmpl_list_free(*l);
+}
 
 const char *tmpl_guest_type_to_string(enum tmpl_guest_type t);
 enum tmpl_guest_type tmpl_guest_type_from_string(const char *s);
@@ -137,8 +210,10 @@ enum tmpl_guest_type tmpl_guest_type_from_string(const char *s);
 /*
  * Apply one "key=value" style override (from the command line, a request or a batch file)
  * with the same checks as the template file: key is a template key ("memory", "disk",
- * "vlan", "hvm.cdrom", ...), value its text. loc says where the value came from (NULL for
- * the command line: errors then read "provision: error: --memory: ...").
+ * "vlan", "hvm.cdrom", ...), value its text (NULL: back to the default; lists such as
+ * install.classes are separated by commas). loc says where the value came from (NULL for
+ * the command line: errors then read "provision: error: --memory: ..."); its file name is
+ * copied. Checks between values are left to tmpl_guest_check().
  * Returns: 0, or -EINVAL with the reason in d.
  */
 int tmpl_guest_set(struct tmpl_guest *t, const char *key, const char *value,

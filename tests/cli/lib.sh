@@ -7,7 +7,8 @@ trap 'rm -rf "$T"' EXIT
 n_checks=0
 
 fail() {
-	echo "${BASH_SOURCE[2]##*/}:${BASH_LINENO[1]}: FAIL: $*" >&2
+	local i=$((${#BASH_SOURCE[@]} - 1))
+	echo "${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}: FAIL: $*" >&2
 	exit 1
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/diag.h"
 #include "common/json.h"
+#include "common/process.h"
 #include "common/util.h"
 #include "tests/unit/test.h"
 
@@ -16,11 +17,19 @@ TEST(size_parse)
 		uint64_t v;
 		int r;
 	} t[] = {
-		{ "20G", 20ULL << 30, 0 },  { "512M", 512ULL << 20, 0 }, { "2GiB", 2ULL << 30, 0 },
-		{ "1k", 1024, 0 },	    { "4096", 4096, 0 },	 { "10GB", 10ULL << 30, 0 },
-		{ "", 0, -EINVAL },	    { "G", 0, -EINVAL },	 { "20X", 0, -EINVAL },
-		{ "-1G", 0, -EINVAL },	    { "20Gi", 0, -EINVAL },	 { "20G ", 0, -EINVAL },
-		{ "99999999999E", 0, -ERANGE },
+		{"20G", 20ULL << 30, 0},
+		{"512M", 512ULL << 20, 0},
+		{"2GiB", 2ULL << 30, 0},
+		{"1k", 1024, 0},
+		{"4096", 4096, 0},
+		{"10GB", 10ULL << 30, 0},
+		{"", 0, -EINVAL},
+		{"G", 0, -EINVAL},
+		{"20X", 0, -EINVAL},
+		{"-1G", 0, -EINVAL},
+		{"20Gi", 0, -EINVAL},
+		{"20G ", 0, -EINVAL},
+		{"99999999999E", 0, -ERANGE},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -40,6 +49,42 @@ TEST(size_format)
 	ASSERT_STREQ(format_size(1536ULL << 20, b, sizeof(b)), "1536M");
 	ASSERT_STREQ(format_size(1000, b, sizeof(b)), "1000");
 	ASSERT_STREQ(format_size(0, b, sizeof(b)), "0");
+}
+
+TEST(duration)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+		int r;
+	} t[] = {
+		{"300", 300, 0},
+		{"300s", 300, 0},
+		{"5m", 300, 0},
+		{"1h", 3600, 0},
+		{"1h30m", 5400, 0},
+		{"2d", 172800, 0},
+		{"", 0, -EINVAL},
+		{"m", 0, -EINVAL},
+		{"5x", 0, -EINVAL},
+		{"-5m", 0, -EINVAL},
+		{"5m ", 0, -EINVAL},
+		{"1.5h", 0, -EINVAL},
+		{"99999999999999999999d", 0, -ERANGE},
+	};
+	char b[32];
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		uint64_t v = 0;
+		int r = parse_duration(t[i].s, &v);
+
+		if (r != t[i].r || (r == 0 && v != t[i].v))
+			TEST__FAIL("parse_duration(\"%s\") = %d, %" PRIu64, t[i].s, r, v);
+	}
+	ASSERT_STREQ(format_duration(3600, b, sizeof(b)), "1h");
+	ASSERT_STREQ(format_duration(300, b, sizeof(b)), "5m");
+	ASSERT_STREQ(format_duration(90, b, sizeof(b)), "90s");
+	ASSERT_STREQ(format_duration(0, b, sizeof(b)), "0s");
 }
 
 TEST(ipv4)
@@ -79,7 +124,7 @@ TEST(mac)
 
 TEST(closest)
 {
-	static const char *const keys[] = { "disk", "memory", "vcpus", "kernel", NULL };
+	static const char *const keys[] = {"disk", "memory", "vcpus", "kernel", NULL};
 
 	ASSERT_STREQ(str_closest("dsik", keys), "disk");
 	ASSERT_STREQ(str_closest("memroy", keys), "memory");
@@ -126,20 +171,21 @@ TEST(atomic_write)
 TEST(diag_format)
 {
 	struct diag d = DIAG_INIT;
-	struct src_loc loc = { "templates/web.yaml", 12, 5 };
-	char buf[512] = { 0 };
+	struct src_loc loc = {"templates/web.yaml", 12, 5};
+	char buf[512] = {0};
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 	ASSERT_ERR(diag_error(&d, &loc, "unknown key '%s' (did you mean '%s'?)", "dsik", "disk"),
 		   EINVAL);
 	ASSERT_ERR(diag_error_errno(&d, NULL, -ENOENT, "cannot open '%s'", "/x"), ENOENT);
-	diag_add(&d, DIAG_WARNING, &(struct src_loc){ "s.yaml", 3, 0 }, "odd");
+	diag_add(&d, DIAG_WARNING, &(struct src_loc){"s.yaml", 3, 0}, "odd");
 	diag_print(&d, f, "provision");
 	fclose(f);
 	ASSERT_EQ(d.n_errors, 2);
-	ASSERT_STREQ(buf, "templates/web.yaml:12:5: error: unknown key 'dsik' (did you mean 'disk'?)\n"
-			  "provision: error: cannot open '/x': No such file or directory\n"
-			  "s.yaml:3: warning: odd\n");
+	ASSERT_STREQ(buf,
+		     "templates/web.yaml:12:5: error: unknown key 'dsik' (did you mean 'disk'?)\n"
+		     "provision: error: cannot open '/x': No such file or directory\n"
+		     "s.yaml:3: warning: odd\n");
 	diag_release(&d);
 }
 
@@ -164,6 +210,18 @@ TEST(json_writer)
 	s = json_finish(&j);
 	ASSERT_STREQ(s, "{\"name\":\"web\\\"1\",\"disks\":[1,{}],\"ok\":true,\"none\":null}\n");
 	free(s);
+}
+
+TEST(spawn_status_and_stderr)
+{
+	char *const ok[] = {"sh", "-c", "echo out; echo 'bad thing' >&2; exit 3", NULL};
+	char *const missing[] = {"/nonexistent/prog", NULL};
+	char *err = NULL;
+
+	ASSERT_EQ(spawn_wait(ok, &err), 3);
+	ASSERT_STREQ(err, "bad thing");
+	free(err);
+	ASSERT_ERR(spawn_wait(missing, NULL), ENOENT);
 }
 
 TEST_MAIN()

@@ -6,8 +6,8 @@
  * fail the current test. Each tests/unit/test-<module>-<topic>.c is one executable:
  *
  *	#include "tests/unit/test.h"
- *	TEST(size_parse) { uint64_t v; ASSERT_OK(parse_size("20G", &v)); ASSERT_EQ(v, 20ULL << 30); }
- *	TEST_MAIN()
+ *	TEST(size_parse) { uint64_t v; ASSERT_OK(parse_size("20G", &v)); ASSERT_EQ(v, 20ULL << 30);
+ *} TEST_MAIN()
  *
  * Exit status 0 when all pass, 1 when any fails, 77 (meson: skipped) when a test calls
  * SKIP() and none failed.
@@ -34,7 +34,7 @@ extern int test__skipped;
 	static void test_##n(void);                                                                \
 	__attribute__((constructor)) static void test__register_##n(void)                          \
 	{                                                                                          \
-		test__cases[test__n++] = (struct test_case){ #n, test_##n };                       \
+		test__cases[test__n++] = (struct test_case){#n, test_##n};                         \
 	}                                                                                          \
 	static void test_##n(void)
 
@@ -123,7 +123,7 @@ extern int test__skipped;
 			failed += r == 1;                                                          \
 			skipped += r == 2;                                                         \
 		}                                                                                  \
-		printf("%u passed, %u failed, %u skipped\n", ran - failed - skipped, failed,        \
+		printf("%u passed, %u failed, %u skipped\n", ran - failed - skipped, failed,       \
 		       skipped);                                                                   \
 		if (failed)                                                                        \
 			return 1;                                                                  \

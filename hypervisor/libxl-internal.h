@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Shared by the libxl edge files only: hypervisor/libxl.c (hv_domcfg -> libxl_domain_config)
+ * and hypervisor/libxl-run.c (context, logger, lifecycle), and by their unit test. Nothing
+ * else includes libxl's headers; none of these types reach hypervisor.h.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <libxl.h>
+#include <xentoollog.h>
+
+#include "hypervisor/hypervisor.h"
+
+/* libxl's ERROR_* as -errno. */
+int hv__xlrc_to_errno(int xlrc);
+
+/*
+ * Fill dc (initialised by the caller with libxl_domain_config_init(), disposed by the caller
+ * in every case) from c, which must have passed hv_domcfg_check().
+ * Returns: 0, -ENOMEM, -EINVAL with the reason in d.
+ */
+int hv__libxl_config_build(const struct hv_domcfg *c, libxl_domain_config *dc, struct diag *d);
+
+/*
+ * The logger handed to libxl: a xentoollog stdio stream on the caller's FILE (libxl's own
+ * messages, "libxl: error: libxl_create.c:1672:...: ...", reach the user as libxl writes them)
+ * that also keeps the text of the last error, so provision's diagnostic can quote it.
+ */
+struct hv__xlog;
+/* Level for provision's -v count: 0 warn, 1 info, 2 detail, 3+ debug. */
+xentoollog_level hv__xlog_level(int verbose);
+/* NULL only when out of memory. Free with xtl_logger_destroy(hv__xlog_logger(l)). */
+struct hv__xlog *hv__xlog_new(FILE *f, int verbose);
+xentoollog_logger *hv__xlog_logger(struct hv__xlog *l);
+/* The last error-level message since the last reset, without libxl's "file.c:LINE:func: "
+ * prefix, with ": strerror" when libxl gave an errno; "" when none. */
+const char *hv__xlog_last_error(const struct hv__xlog *l);
+void hv__xlog_reset(struct hv__xlog *l);
+/* While muted, messages are only recorded, not written (expected failures while polling). */
+void hv__xlog_mute(struct hv__xlog *l, bool mute);
+
+/*
+ * hv_libxl_ops.open without the /dev/xen/privcmd check: the logger, libxl_ctx_alloc(),
+ * libxl_childproc_setmode(). Exported for the unit test, which shows that libxl's own failure
+ * text reaches the log FILE and the diagnostic.
+ */
+int hv__libxl_new(const struct hv_open_opts *o, void **ret_h, struct diag *d);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The inventory: which partition, MAC, IP and stage belongs to which guest, and what
+ * happened to it (events). Backend-neutral: nothing here names SQLite. The embedded backend
+ * (inventory/sqlite.c) keeps one file, STATE_DIR/inventory.db; another backend (PostgreSQL,
+ * for several Dom0 hosts sharing one inventory) implements the ops table in
+ * inventory/inventory-internal.h and gets every function below for free. See doc/inventory.md.
+ *
+ * Units: sizes and offsets in bytes, IPv4 addresses in host byte order, times in
+ * microseconds since the epoch (CLOCK_REALTIME).
+ *
+ * Guests: a *live* guest holds its resources; `inv_guest_release()` (destroy) marks the row
+ * destroyed and keeps it, with the resources it last held, for the audit trail. Uniqueness
+ * (name, request_id, MAC, VLAN+IP, LUN+PARTUUID, LUN+start, no overlapping partitions) is
+ * enforced by the store among live guests only, so released resources are reusable.
+ *
+ * Every mutating call is one transaction and records its own event, with `who` (e.g.
+ * "alice(1000)" or "request:RT-4711") as the actor. Errors: -EEXIST for a conflict (name,
+ * request id, MAC, IP or partition already taken), -ENOSPC when no partition/IP/MAC is free,
+ * -ENOENT for an unknown guest, -EBUSY when the store stayed locked too long, -EIO for
+ * backend failures; the reason is always in the diag.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+
+struct inv;
+
+enum inv_state {
+	INV_STATE_OK,	     /* progressing or done; stage says how far */
+	INV_STATE_FAILED,    /* the last stage attempt failed; error says why */
+	INV_STATE_DESTROYED, /* released; the row is kept for the audit trail */
+	_INV_STATE_MAX,
+	_INV_STATE_INVALID = -22,
+};
+
+const char *inv_state_to_string(enum inv_state s);
+enum inv_state inv_state_from_string(const char *s);
+
+/*
+ * A piece of a LUN. As an allocation candidate: an existing partition (partuuid set: it is
+ * taken whole) or a free segment as the disk module sees it (partuuid NULL: the inventory
+ * reserves `size` bytes of it at the first aligned start that no live reservation overlaps).
+ * lun is a stable identity of the LUN chosen by the caller (the GPT disk GUID; the device
+ * path from site.yaml is fine for a single host) and compared as a string.
+ */
+struct inv_extent {
+	const char *lun;
+	uint64_t start, size; /* bytes */
+	const char *partuuid; /* NULL: free space */
+};
+
+/* A partition held by a guest. partuuid NULL: reserved ("pending"), not yet carved. */
+struct inv_partition {
+	char *lun;
+	uint64_t start, size; /* bytes */
+	char *partuuid;
+	unsigned partno; /* partition number once carved; 0: unknown */
+};
+
+struct inv_guest {
+	int64_t id; /* never reused, also not after destroy */
+	char *name;
+	char *template_name;
+	unsigned vlan;
+	char *request_id; /* NULL: none */
+	char *owner;	  /* NULL: none */
+	char *host;	  /* Dom0 that runs it; NULL: none yet */
+	bool has_partition;
+	struct inv_partition part;
+	uint8_t mac[6];
+	bool has_ip;
+	uint32_t ip;
+	char *stage; /* last stage recorded done; NULL: none yet */
+	enum inv_state state;
+	char *error; /* last error (state failed); NULL: none */
+	int64_t created_usec, updated_usec;
+	int64_t destroyed_usec; /* 0: live */
+};
+
+/* Accepts NULL. Returns NULL. */
+struct inv_guest *inv_guest_free(struct inv_guest *g);
+static inline void inv_guest_freep(struct inv_guest **g)
+{
+	inv_guest_free(*g);
+}
+/* Frees members of n guests and the array. Accepts NULL. Returns NULL. */
+struct inv_guest *inv_guest_array_free(struct inv_guest *v, size_t n);
+
+struct inv_stage {
+	char *stage;
+	int64_t done_usec;
+};
+struct inv_stage *inv_stage_array_free(struct inv_stage *v, size_t n);
+
+struct inv_event {
+	int64_t id;
+	int64_t at_usec;
+	int64_t guest_id; /* 0: not about one guest */
+	char *guest;	  /* guest name at the time; NULL: none */
+	char *who;
+	char *what;    /* "allocate", "stage carve", "release", "hook network.pre/10-dns" ... */
+	char *result;  /* "ok", "failed", "refused" */
+	char *message; /* NULL: none */
+};
+struct inv_event *inv_event_array_free(struct inv_event *v, size_t n);
+
+/*
+ * Open (creating or upgrading as needed) the inventory in state_dir, which is created if
+ * missing (its parent must exist). Safe to call from many processes at once. A handle
+ * belongs to one process and one thread at a time: open it after fork(), not before.
+ * Returns: 0 and a handle in *ret, or < 0 with the reason in d (-EPROTONOSUPPORT: the
+ * store was written by a newer provision).
+ */
+int inv_open(const char *state_dir, struct diag *d, struct inv **ret);
+/*
+ * A private in-memory copy of the inventory in state_dir (an empty one when there is none;
+ * nothing is created on disk). Dry runs allocate in it for real, so a plan shows exactly
+ * what the allocator would pick, cumulatively for a batch, and nothing is kept.
+ * Returns: 0 and a handle in *ret, or < 0 with the reason in d.
+ */
+int inv_open_scratch(const char *state_dir, struct diag *d, struct inv **ret);
+/* Accepts NULL. Returns NULL. */
+struct inv *inv_close(struct inv *inv);
+static inline void inv_closep(struct inv **inv)
+{
+	inv_close(*inv);
+}
+
+/* What to reserve for a new guest: everything is taken in one transaction or nothing. */
+struct inv_alloc {
+	const char *name; /* hostname label, checked */
+	const char *template_name;
+	unsigned vlan;
+	const char *request_id, *owner, *host; /* NULL: none */
+	const char *who;		       /* actor recorded in the event */
+
+	/* Partition: part_size 0 takes none. Candidates are tried in the caller's order. */
+	uint64_t part_size;  /* bytes */
+	uint64_t part_align; /* start alignment in bytes for free segments; 0: 1 MiB */
+	const struct inv_extent *candidates;
+	size_t n_candidates;
+
+	/* MAC: explicit when has_mac, else prefix + bytes drawn from the name (inv_mac_draw). */
+	bool has_mac;
+	uint8_t mac[6];
+	uint8_t mac_prefix[6];
+	unsigned mac_prefix_len; /* 1..5 */
+
+	/*
+	 * IP: explicit when has_ip; else, when range_last != 0, the first free address of
+	 * [range_first, range_last] on the VLAN that is not the gateway; else none.
+	 */
+	bool has_ip;
+	uint32_t ip;
+	uint32_t range_first, range_last, gateway;
+};
+
+/*
+ * Reserve name, partition, MAC and IP for a new guest (state ok, no stage yet) and record
+ * an "allocate" event, all in one transaction. A concurrent allocation never gets any of
+ * the same resources. Idempotent requests: on -EEXIST look the request up with
+ * inv_guest_get_by_request(): a concurrent identical request may have won.
+ * Returns: 0 and the new guest in *ret (may be NULL), or -EEXIST, -ENOSPC, -EINVAL, -EBUSY,
+ * -EIO with the reason in d.
+ */
+int inv_guest_allocate(struct inv *inv, const struct inv_alloc *req, struct diag *d,
+		       struct inv_guest **ret);
+
+/*
+ * Look up the live guest called name / holding request_id.
+ * Returns: 0 and a new copy in *ret, -ENOENT (nothing added to d), or < 0 with d.
+ */
+int inv_guest_get(struct inv *inv, const char *name, struct diag *d, struct inv_guest **ret);
+int inv_guest_get_by_request(struct inv *inv, const char *request_id, struct diag *d,
+			     struct inv_guest **ret);
+
+enum inv_list_flags {
+	INV_LIST_DESTROYED = 1 << 0, /* also destroyed guests (audit) */
+};
+/* All live guests (and destroyed ones with INV_LIST_DESTROYED), by name, then id. */
+int inv_guest_list(struct inv *inv, unsigned flags, struct diag *d, struct inv_guest **ret,
+		   size_t *ret_n);
+
+/*
+ * The pending partition of guest id was carved: record its PARTUUID and number.
+ * Returns: 0, -EEXIST when another live guest holds that PARTUUID on the LUN, -ENOENT.
+ */
+int inv_partition_carved(struct inv *inv, int64_t id, const char *partuuid, unsigned partno,
+			 const char *who, struct diag *d);
+
+/*
+ * Stage `stage` of guest id is done: record (or, when re-run on resume, refresh) its
+ * stage row, make it the guest's stage, state ok, clear the error, record an event.
+ */
+int inv_stage_done(struct inv *inv, int64_t id, const char *stage, const char *who, struct diag *d);
+/* Stage `stage` failed with error: state failed, error recorded, event "stage S" failed. */
+int inv_stage_failed(struct inv *inv, int64_t id, const char *stage, const char *error,
+		     const char *who, struct diag *d);
+/* The stages done by guest id, in the order they were (last) done. */
+int inv_stage_list(struct inv *inv, int64_t id, struct diag *d, struct inv_stage **ret,
+		   size_t *ret_n);
+
+/* Set the Dom0 that runs guest id (after migration, or when it is first booted). */
+int inv_guest_set_host(struct inv *inv, int64_t id, const char *host, const char *who,
+		       struct diag *d);
+
+/*
+ * Destroy: the guest's name, partition, MAC and IP become free for others; the row stays
+ * (state destroyed) with what it last held, and a "release" event is recorded. The caller
+ * releases only after the world is cleaned up (partition wiped, configs removed).
+ * Returns: 0, -ENOENT (already released or never existed).
+ */
+int inv_guest_release(struct inv *inv, int64_t id, const char *who, struct diag *d);
+
+/*
+ * Record an event (hooks, refusals, anything the pipeline wants in `show`). guest_id 0 and
+ * guest NULL for events that concern no guest.
+ */
+int inv_event_add(struct inv *inv, int64_t guest_id, const char *guest, const char *who,
+		  const char *what, const char *result, const char *message, struct diag *d);
+/* Events about every guest ever called name (all incarnations), oldest first. */
+int inv_event_list(struct inv *inv, const char *name, struct diag *d, struct inv_event **ret,
+		   size_t *ret_n);
+
+/*
+ * The MAC for name: prefix (prefix_len bytes) then bytes of a hash of name and attempt
+ * (attempt 0 first, then 1, 2, ... on collision). Stable across runs, hosts and backends.
+ */
+void inv_mac_draw(const uint8_t prefix[6], unsigned prefix_len, const char *name, unsigned attempt,
+		  uint8_t ret[6]);

@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The embedded inventory backend: one SQLite file, STATE_DIR/inventory.db, in WAL mode.
+ * The only file that includes <sqlite3.h>; SQLite result codes are translated to -errno here.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "inventory/inventory-internal.h"
+
+/* How long a writer waits for the lock before -EBUSY. Allocations hold it for milliseconds. */
+#define BUSY_TIMEOUT_MS 30000
+
+struct sq {
+	sqlite3 *db;
+};
+
+static void sqlite3_finalizep(sqlite3_stmt **s)
+{
+	(void) sqlite3_finalize(*s);
+}
+
+static void sqlite3_closep(sqlite3 **db)
+{
+	(void) sqlite3_close_v2(*db);
+}
+
+static int errno_of(int sqrc)
+{
+	switch (sqrc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_CONSTRAINT:
+		if (sqrc == SQLITE_CONSTRAINT_CHECK || sqrc == SQLITE_CONSTRAINT_NOTNULL)
+			return -EINVAL;
+		if (sqrc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return -ENOENT;
+		return -EEXIST;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
+}
+
+/* "cannot WHAT: sqlite's message"; returns the translated error. */
+static int sq_fail(sqlite3 *db, int sqrc, struct diag *d, const char *what)
+{
+	int r = errno_of(sqrc);
+
+	if (r == -EBUSY)
+		diag_add(d, DIAG_ERROR, NULL, "cannot %s: the inventory stayed locked (%s)", what,
+			 sqlite3_errmsg(db));
+	else
+		diag_add(d, DIAG_ERROR, NULL, "cannot %s: %s", what, sqlite3_errmsg(db));
+	return r;
+}
+
+static int sq_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what)
+{
+	int sqrc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return sqrc == SQLITE_OK ? 0 : sq_fail(db, sqrc, d, what);
+}
+
+static int sq_prepare(sqlite3 *db, const char *sql, struct diag *d, sqlite3_stmt **ret)
+{
+	int sqrc = sqlite3_prepare_v2(db, sql, -1, ret, NULL);
+
+	return sqrc == SQLITE_OK ? 0 : sq_fail(db, sqrc, d, "prepare an inventory query");
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+static int col_text(sqlite3_stmt *st, int i, char **ret)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	*ret = NULL;
+	if (!t)
+		return 0;
+	*ret = strdup((const char *) t);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int user_version(sqlite3 *db, struct diag *d, int *ret)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r, sqrc;
+
+	r = sq_prepare(db, "PRAGMA user_version", d, &st);
+	if (r < 0)
+		return r;
+	sqrc = sqlite3_step(st);
+	if (sqrc != SQLITE_ROW)
+		return sq_fail(db, sqrc, d, "read the inventory's schema version");
+	*ret = sqlite3_column_int(st, 0);
+	return 0;
+}
+
+static int migrate(sqlite3 *db, const char *const *steps, size_t n, struct diag *d)
+{
+	char sql[64];
+	int r, v;
+
+	r = user_version(db, d, &v);
+	if (r < 0)
+		return r;
+	if (v == (int) n)
+		return 0; /* the common case takes no write lock */
+	r = sq_exec(db, "BEGIN IMMEDIATE", d, "lock the inventory to upgrade it");
+	if (r < 0)
+		return r;
+	r = user_version(db, d, &v); /* someone may have upgraded it meanwhile */
+	if (r < 0)
+		goto out;
+	if (v < 0 || (size_t) v > n) {
+		r = -EPROTONOSUPPORT;
+		diag_add(d, DIAG_ERROR, NULL,
+			 "inventory schema version %d is newer than this provision knows (%zu)", v,
+			 n);
+		goto out;
+	}
+	for (size_t i = (size_t) v; i < n; i++) {
+		if (v > 0) /* a new store is created, not upgraded: no news */
+			diag_add(d, DIAG_NOTE, NULL, "upgrading inventory schema to version %zu",
+				 i + 1);
+		r = sq_exec(db, steps[i], d, "upgrade the inventory schema");
+		if (r < 0)
+			goto out;
+	}
+	(void) snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", n);
+	r = sq_exec(db, sql, d, "set the inventory schema version");
+	if (r < 0)
+		goto out;
+	return sq_exec(db, "COMMIT", d, "commit the inventory upgrade");
+out:
+	(void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+/*
+ * WAL is persistent in the file: the first opener switches it. Switching needs an exclusive
+ * lock, and SQLite reports SQLITE_BUSY for it at once, without calling the busy handler,
+ * when another connection holds a shared lock (many processes opening a new file at the same
+ * moment). So retry here, with a jittered sleep, up to the busy timeout.
+ */
+static int switch_to_wal(sqlite3 *db, const char *path, struct diag *d)
+{
+	unsigned waited_ms = 0, nap, seed = (unsigned) getpid();
+
+	for (;;) {
+		_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+		int sqrc, r;
+
+		r = sq_prepare(db, "PRAGMA journal_mode = WAL", d, &st);
+		if (r < 0)
+			return r;
+		sqrc = sqlite3_step(st);
+		if (sqrc == SQLITE_ROW) {
+			if (strcasecmp((const char *) sqlite3_column_text(st, 0), "wal") == 0)
+				return 0;
+			diag_add(d, DIAG_ERROR, NULL, "cannot switch inventory '%s' to WAL mode",
+				 path);
+			return -EIO;
+		}
+		if ((sqrc & 0xff) != SQLITE_BUSY && (sqrc & 0xff) != SQLITE_LOCKED)
+			return sq_fail(db, sqrc, d, "switch the inventory to WAL mode");
+		if (waited_ms >= BUSY_TIMEOUT_MS)
+			return sq_fail(db, sqrc, d, "switch the inventory to WAL mode");
+		nap = 5 + (unsigned) rand_r(&seed) % 20;
+		(void) usleep(nap * 1000);
+		waited_ms += nap;
+	}
+}
+
+static int connect(const char *path, struct diag *d, sqlite3 **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	int sqrc, r;
+
+	sqrc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (sqrc != SQLITE_OK) {
+		if (!db)
+			return -ENOMEM;
+		diag_add(d, DIAG_ERROR, NULL, "cannot open inventory '%s': %s", path,
+			 sqlite3_errmsg(db));
+		return errno_of(sqrc);
+	}
+	(void) sqlite3_extended_result_codes(db, 1);
+	(void) sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	r = switch_to_wal(db, path, d);
+	if (r < 0)
+		return r;
+	r = sq_exec(db, "PRAGMA foreign_keys = ON", d, "enable foreign keys");
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(db);
+	return 0;
+}
+
+int inv__sqlite_migrate(const char *path, const char *const *steps, size_t n, struct diag *d)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	int r;
+
+	r = connect(path, d, &db);
+	if (r < 0)
+		return r;
+	return migrate(db, steps, n, d);
+}
+
+int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	_cleanup_(freep) char *path = NULL;
+	struct sq *s;
+	int r;
+
+	if (mkdir(state_dir, 0750) < 0 && errno != EEXIST)
+		return diag_error_errno(d, NULL, -errno, "cannot create state directory '%s'",
+					state_dir);
+	if (asprintf(&path, "%s/inventory.db", state_dir) < 0)
+		return -ENOMEM;
+	r = connect(path, d, &db);
+	if (r < 0)
+		return r;
+	r = migrate(db, inv__sqlite_migrations, inv__sqlite_n_migrations, d);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->db = TAKE_PTR(db);
+	*ret = s;
+	return 0;
+}
+
+int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	_cleanup_(sqlite3_closep) sqlite3 *src = NULL;
+	_cleanup_(freep) char *path = NULL;
+	struct sq *s;
+	int sqrc, r;
+
+	if (asprintf(&path, "%s/inventory.db", state_dir) < 0)
+		return -ENOMEM;
+	sqrc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
+	if (sqrc != SQLITE_OK)
+		return db ? sq_fail(db, sqrc, d, "create an in-memory inventory") : -ENOMEM;
+	if (access(path, F_OK) == 0) {
+		sqlite3_backup *b;
+
+		sqrc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL);
+		if (sqrc != SQLITE_OK) {
+			diag_add(d, DIAG_ERROR, NULL, "cannot open inventory '%s': %s", path,
+				 src ? sqlite3_errmsg(src) : "out of memory");
+			return src ? errno_of(sqrc) : -ENOMEM;
+		}
+		(void) sqlite3_busy_timeout(src, BUSY_TIMEOUT_MS);
+		b = sqlite3_backup_init(db, "main", src, "main");
+		if (!b)
+			return sq_fail(db, sqlite3_errcode(db), d, "copy the inventory");
+		sqrc = sqlite3_backup_step(b, -1);
+		(void) sqlite3_backup_finish(b);
+		if (sqrc != SQLITE_DONE)
+			return sq_fail(db, sqrc, d, "copy the inventory");
+	}
+	r = sq_exec(db, "PRAGMA foreign_keys = ON", d, "enable foreign keys");
+	if (r < 0)
+		return r;
+	r = migrate(db, inv__sqlite_migrations, inv__sqlite_n_migrations, d);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->db = TAKE_PTR(db);
+	*ret = s;
+	return 0;
+}
+
+static void sq_close(void *h)
+{
+	struct sq *s = h;
+
+	if (!s)
+		return;
+	(void) sqlite3_close_v2(s->db);
+	free(s);
+}
+
+static int sq_begin(void *h, bool write, struct diag *d)
+{
+	struct sq *s = h;
+
+	/* IMMEDIATE: the writer lock now, so nothing read in the transaction goes stale. */
+	return sq_exec(s->db, write ? "BEGIN IMMEDIATE" : "BEGIN", d, "lock the inventory");
+}
+
+static int sq_commit(void *h, struct diag *d)
+{
+	struct sq *s = h;
+
+	return sq_exec(s->db, "COMMIT", d, "commit to the inventory");
+}
+
+static void sq_rollback(void *h)
+{
+	struct sq *s = h;
+
+	(void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+#define GUEST_COLS                                                                                 \
+	"id, name, template, vlan, request_id, owner, host, lun, part_start, part_size, "          \
+	"partuuid, partno, mac, ip, stage, state, error, created_usec, updated_usec, "             \
+	"destroyed_usec"
+
+static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
+{
+	const char *mac = (const char *) sqlite3_column_text(st, 12);
+	const char *state = (const char *) sqlite3_column_text(st, 15);
+
+	*g = (struct inv_guest){
+		.id = sqlite3_column_int64(st, 0),
+		.vlan = (unsigned) sqlite3_column_int(st, 3),
+		.has_partition = sqlite3_column_type(st, 7) != SQLITE_NULL,
+		.part.start = (uint64_t) sqlite3_column_int64(st, 8),
+		.part.size = (uint64_t) sqlite3_column_int64(st, 9),
+		.part.partno = (unsigned) sqlite3_column_int(st, 11),
+		.has_ip = sqlite3_column_type(st, 13) != SQLITE_NULL,
+		.ip = (uint32_t) sqlite3_column_int64(st, 13),
+		.state = inv_state_from_string(state),
+		.created_usec = sqlite3_column_int64(st, 17),
+		.updated_usec = sqlite3_column_int64(st, 18),
+		.destroyed_usec = sqlite3_column_int64(st, 19),
+	};
+	/* The schema's CHECKs make these impossible unless the file was edited by hand. */
+	if (!mac || parse_mac(mac, g->mac) < 0 || (int) g->state < 0)
+		return -EIO;
+	if (col_text(st, 1, &g->name) < 0 || col_text(st, 2, &g->template_name) < 0 ||
+	    col_text(st, 4, &g->request_id) < 0 || col_text(st, 5, &g->owner) < 0 ||
+	    col_text(st, 6, &g->host) < 0 || col_text(st, 7, &g->part.lun) < 0 ||
+	    col_text(st, 10, &g->part.partuuid) < 0 || col_text(st, 14, &g->stage) < 0 ||
+	    col_text(st, 16, &g->error) < 0) {
+		inv__guest_release_members(g);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Step through st, growing an array by one element of size sz per row, filled by fill()
+ * (which cleans up after itself on failure). On failure drop() frees what was collected
+ * and *ret is untouched.
+ */
+static int collect(sqlite3 *db, sqlite3_stmt *st, size_t sz, int (*fill)(sqlite3_stmt *, void *),
+		   void (*drop)(void *v, size_t n), struct diag *d, void **ret, size_t *ret_n)
+{
+	char *v = NULL;
+	size_t n = 0;
+	int sqrc, r;
+
+	while ((sqrc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *nv = realloc(v, (n + 1) * sz);
+
+		r = -ENOMEM;
+		if (nv) {
+			v = nv;
+			r = fill(st, v + n * sz);
+		}
+		if (r < 0) {
+			drop(v, n);
+			return diag_error_errno(d, NULL, r, "cannot read the inventory");
+		}
+		n++;
+	}
+	if (sqrc != SQLITE_DONE) {
+		drop(v, n);
+		return sq_fail(db, sqrc, d, "read the inventory");
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void drop_guests(void *v, size_t n)
+{
+	inv_guest_array_free(v, n);
+}
+
+static void drop_stages(void *v, size_t n)
+{
+	inv_stage_array_free(v, n);
+}
+
+static void drop_events(void *v, size_t n)
+{
+	inv_event_array_free(v, n);
+}
+
+static int fill_guest(sqlite3_stmt *st, void *p)
+{
+	return read_guest(st, p);
+}
+
+static int sq_guest_find(void *h, enum inv__key key, const char *s, int64_t id, struct diag *d,
+			 struct inv_guest **ret)
+{
+	static const char *const where[] = {
+		[INV__KEY_ID] = "id = ?",
+		[INV__KEY_NAME] = "name = ? AND destroyed_usec IS NULL",
+		[INV__KEY_REQUEST] = "request_id = ? AND destroyed_usec IS NULL",
+	};
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	_cleanup_(freep) char *sql = NULL;
+	struct inv_guest *v = NULL;
+	size_t n = 0;
+	int r;
+
+	if (asprintf(&sql, "SELECT " GUEST_COLS " FROM guests WHERE %s", where[key]) < 0)
+		return -ENOMEM;
+	r = sq_prepare(q->db, sql, d, &st);
+	if (r < 0)
+		return r;
+	if (key == INV__KEY_ID)
+		(void) sqlite3_bind_int64(st, 1, id);
+	else
+		(void) bind_text(st, 1, s);
+	r = collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
+	if (r < 0)
+		return r;
+	if (n == 0) {
+		free(v);
+		return -ENOENT;
+	}
+	for (size_t i = 1; i < n; i++) /* not reached: the keys are unique */
+		inv__guest_release_members(&v[i]);
+	*ret = v;
+	return 0;
+}
+
+static int sq_guest_list(void *h, unsigned flags, struct diag *d, struct inv_guest **ret,
+			 size_t *ret_n)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	struct inv_guest *v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = sq_prepare(q->db,
+		       (flags & INV_LIST_DESTROYED)
+			       ? "SELECT " GUEST_COLS " FROM guests ORDER BY name, id"
+			       : "SELECT " GUEST_COLS " FROM guests WHERE destroyed_usec IS NULL"
+				 " ORDER BY name, id",
+		       d, &st);
+	if (r < 0)
+		return r;
+	r = collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
+	if (r < 0)
+		return r;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* Say which rule a write broke, in the admin's words, for SQLite's constraint message. */
+static int guest_conflict(sqlite3 *db, int sqrc, const struct inv_guest *g, struct diag *d)
+{
+	const char *m = sqlite3_errmsg(db);
+	char buf[18];
+
+	if (errno_of(sqrc) != -EEXIST)
+		return sq_fail(db, sqrc, d, "write guest to the inventory");
+	if (strstr(m, "guests.name"))
+		diag_add(d, DIAG_ERROR, NULL, "guest '%s' already exists", g->name);
+	else if (strstr(m, "guests.request_id"))
+		diag_add(d, DIAG_ERROR, NULL, "request '%s' already belongs to a guest",
+			 g->request_id);
+	else if (strstr(m, "guests.mac"))
+		diag_add(d, DIAG_ERROR, NULL, "MAC address '%s' is already taken",
+			 format_mac(g->mac, buf));
+	else if (strstr(m, "guests.ip"))
+		diag_add(d, DIAG_ERROR, NULL, "IP address '%s' on VLAN %u is already taken",
+			 format_ipv4(g->ip, (char[16]){0}), g->vlan);
+	else if (strstr(m, "guests.partuuid"))
+		diag_add(d, DIAG_ERROR, NULL, "partition '%s' on LUN '%s' is already taken",
+			 g->part.partuuid, g->part.lun);
+	else if (strstr(m, "overlaps") || strstr(m, "guests.part_start"))
+		diag_add(d, DIAG_ERROR, NULL,
+			 "partition at %" PRIu64 "+%" PRIu64 " on LUN '%s' overlaps a taken one",
+			 g->part.start, g->part.size, g->part.lun);
+	else
+		diag_add(d, DIAG_ERROR, NULL, "cannot write guest '%s': %s", g->name, m);
+	return -EEXIST;
+}
+
+static int bind_guest(sqlite3_stmt *st, const struct inv_guest *g, int i)
+{
+	char mac[18];
+	int sqrc = 0;
+
+	sqrc |= bind_text(st, i++, g->template_name);
+	sqrc |= sqlite3_bind_int(st, i++, (int) g->vlan);
+	sqrc |= bind_text(st, i++, g->request_id);
+	sqrc |= bind_text(st, i++, g->owner);
+	sqrc |= bind_text(st, i++, g->host);
+	if (g->has_partition) {
+		sqrc |= bind_text(st, i++, g->part.lun);
+		sqrc |= sqlite3_bind_int64(st, i++, (int64_t) g->part.start);
+		sqrc |= sqlite3_bind_int64(st, i++, (int64_t) g->part.size);
+		sqrc |= bind_text(st, i++, g->part.partuuid);
+	} else {
+		for (int j = 0; j < 4; j++)
+			sqrc |= sqlite3_bind_null(st, i++);
+	}
+	sqrc |= sqlite3_bind_int(st, i++, (int) g->part.partno);
+	sqrc |= bind_text(st, i++, format_mac(g->mac, mac));
+	sqrc |= g->has_ip ? sqlite3_bind_int64(st, i++, g->ip) : sqlite3_bind_null(st, i++);
+	sqrc |= bind_text(st, i++, g->stage);
+	sqrc |= bind_text(st, i++, inv_state_to_string(g->state));
+	sqrc |= bind_text(st, i++, g->error);
+	sqrc |= sqlite3_bind_int64(st, i++, g->updated_usec);
+	sqrc |= g->destroyed_usec ? sqlite3_bind_int64(st, i++, g->destroyed_usec)
+				  : sqlite3_bind_null(st, i++);
+	return sqrc == SQLITE_OK ? 0 : -ENOMEM;
+}
+
+static int sq_guest_insert(void *h, struct inv_guest *g, struct diag *d)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r, sqrc;
+
+	r = sq_prepare(q->db,
+		       "INSERT INTO guests (name, created_usec, template, vlan, request_id, owner,"
+		       " host, lun, part_start, part_size, partuuid, partno, mac, ip, stage, state,"
+		       " error, updated_usec, destroyed_usec)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       d, &st);
+	if (r < 0)
+		return r;
+	if (bind_text(st, 1, g->name) || sqlite3_bind_int64(st, 2, g->created_usec) ||
+	    bind_guest(st, g, 3) < 0)
+		return -ENOMEM;
+	sqrc = sqlite3_step(st);
+	if (sqrc != SQLITE_DONE)
+		return guest_conflict(q->db, sqrc, g, d);
+	g->id = sqlite3_last_insert_rowid(q->db);
+	return 0;
+}
+
+static int sq_guest_update(void *h, const struct inv_guest *g, struct diag *d)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r, sqrc;
+
+	r = sq_prepare(q->db,
+		       "UPDATE guests SET template = ?, vlan = ?, request_id = ?, owner = ?,"
+		       " host = ?, lun = ?, part_start = ?, part_size = ?, partuuid = ?,"
+		       " partno = ?, mac = ?, ip = ?, stage = ?, state = ?, error = ?,"
+		       " updated_usec = ?, destroyed_usec = ? WHERE id = ?",
+		       d, &st);
+	if (r < 0)
+		return r;
+	if (bind_guest(st, g, 1) < 0 || sqlite3_bind_int64(st, 18, g->id))
+		return -ENOMEM;
+	sqrc = sqlite3_step(st);
+	if (sqrc != SQLITE_DONE)
+		return guest_conflict(q->db, sqrc, g, d);
+	return sqlite3_changes(q->db) == 1 ? 0 : -ENOENT;
+}
+
+static int sq_stage_put(void *h, int64_t guest_id, const char *stage, int64_t done_usec,
+			struct diag *d)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r, sqrc;
+
+	r = sq_prepare(
+		q->db,
+		"INSERT OR REPLACE INTO stages (guest_id, stage, done_usec) VALUES (?, ?, ?)", d,
+		&st);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_int64(st, 1, guest_id) || bind_text(st, 2, stage) ||
+	    sqlite3_bind_int64(st, 3, done_usec))
+		return -ENOMEM;
+	sqrc = sqlite3_step(st);
+	return sqrc == SQLITE_DONE ? 0 : sq_fail(q->db, sqrc, d, "record stage");
+}
+
+static int fill_stage(sqlite3_stmt *st, void *p)
+{
+	struct inv_stage *s = p;
+
+	s->done_usec = sqlite3_column_int64(st, 1);
+	return col_text(st, 0, &s->stage);
+}
+
+static int sq_stage_list(void *h, int64_t guest_id, struct diag *d, struct inv_stage **ret,
+			 size_t *ret_n)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r;
+
+	r = sq_prepare(q->db,
+		       "SELECT stage, done_usec FROM stages WHERE guest_id = ?"
+		       " ORDER BY id",
+		       d, &st);
+	if (r < 0)
+		return r;
+	(void) sqlite3_bind_int64(st, 1, guest_id);
+	return collect(q->db, st, sizeof(**ret), fill_stage, drop_stages, d, (void **) ret, ret_n);
+}
+
+static int sq_event_insert(void *h, const struct inv_event *e, struct diag *d)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r, sqrc = 0;
+
+	r = sq_prepare(q->db,
+		       "INSERT INTO events (at_usec, guest_id, guest, who, what, result, message)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       d, &st);
+	if (r < 0)
+		return r;
+	sqrc |= sqlite3_bind_int64(st, 1, e->at_usec);
+	sqrc |= e->guest_id ? sqlite3_bind_int64(st, 2, e->guest_id) : sqlite3_bind_null(st, 2);
+	sqrc |= bind_text(st, 3, e->guest);
+	sqrc |= bind_text(st, 4, e->who);
+	sqrc |= bind_text(st, 5, e->what);
+	sqrc |= bind_text(st, 6, e->result);
+	sqrc |= bind_text(st, 7, e->message);
+	if (sqrc != SQLITE_OK)
+		return -ENOMEM;
+	sqrc = sqlite3_step(st);
+	return sqrc == SQLITE_DONE ? 0 : sq_fail(q->db, sqrc, d, "record event");
+}
+
+static int fill_event(sqlite3_stmt *st, void *p)
+{
+	struct inv_event *e = p;
+	int r = 0;
+
+	*e = (struct inv_event){0};
+	e->id = sqlite3_column_int64(st, 0);
+	e->at_usec = sqlite3_column_int64(st, 1);
+	e->guest_id = sqlite3_column_int64(st, 2);
+	r |= col_text(st, 3, &e->guest);
+	r |= col_text(st, 4, &e->who);
+	r |= col_text(st, 5, &e->what);
+	r |= col_text(st, 6, &e->result);
+	r |= col_text(st, 7, &e->message);
+	if (r < 0) {
+		free(e->guest);
+		free(e->who);
+		free(e->what);
+		free(e->result);
+		free(e->message);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int sq_event_list(void *h, const char *guest, struct diag *d, struct inv_event **ret,
+			 size_t *ret_n)
+{
+	struct sq *q = h;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int r;
+
+	r = sq_prepare(q->db,
+		       "SELECT id, at_usec, guest_id, guest, who, what, result, message"
+		       " FROM events WHERE guest = ? ORDER BY id",
+		       d, &st);
+	if (r < 0)
+		return r;
+	(void) bind_text(st, 1, guest);
+	return collect(q->db, st, sizeof(**ret), fill_event, drop_events, d, (void **) ret, ret_n);
+}
+
+const struct inv_ops inv__sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.guest_find = sq_guest_find,
+	.guest_list = sq_guest_list,
+	.guest_insert = sq_guest_insert,
+	.guest_update = sq_guest_update,
+	.stage_put = sq_stage_put,
+	.stage_list = sq_stage_list,
+	.event_insert = sq_event_insert,
+	.event_list = sq_event_list,
+};

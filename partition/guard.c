@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The safety rules, in one place. Nothing in partition/ opens a device for writing or touches
+ * a partition's bytes except through these functions:
+ *   1. a device is written only if it is one of the LUNs the caller listed, compared by device
+ *      number (block devices: st_rdev; image files: st_dev + st_ino), on the opened fd;
+ *   2. a partition holding any signature (filesystem, RAID, LVM, swap, partition table) is
+ *      refused unless the owner callback says it belongs to the guest in question.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "partition/partition-internal.h"
+
+static bool same_device(const struct stat *a, const struct stat *b)
+{
+	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
+		return a->st_rdev == b->st_rdev;
+	if (S_ISREG(a->st_mode) && S_ISREG(b->st_mode))
+		return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	return false;
+}
+
+static int find_lun(const struct part_guard *g, const struct stat *st)
+{
+	for (size_t i = 0; g->luns && g->luns[i]; i++) {
+		struct stat lst;
+
+		if (stat(g->luns[i], &lst) == 0 && same_device(st, &lst))
+			return (int) i;
+	}
+	return -EPERM;
+}
+
+int part_guard_find(const struct part_guard *g, const char *dev, struct diag *d)
+{
+	struct stat st;
+	int r;
+
+	if (stat(dev, &st) < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot access '%s'", dev);
+	r = find_lun(g, &st);
+	if (r < 0)
+		diag_error(d, NULL, "'%s' is not one of the site's LUNs", dev);
+	return r;
+}
+
+int part__lun_open(const struct part_guard *g, const char *path, bool write, int *ret_fd,
+		   struct diag *d)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+
+	if (write) {
+		/* checked before the open and again on the fd we got */
+		if (stat(path, &st) < 0)
+			return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);
+		if (find_lun(g, &st) < 0)
+			goto refuse;
+	}
+	fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot stat '%s'", path);
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		return diag_error(d, NULL, "'%s' is neither a block device nor an image file",
+				  path);
+	if (write && find_lun(g, &st) < 0)
+		goto refuse;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+refuse:
+	diag_error(d, NULL, "refusing to write to '%s': it is not one of the site's LUNs", path);
+	return -EPERM;
+}
+
+int part__region_check(const struct part_guard *g, const char *lun, const struct part_entry *p,
+		       const struct part__region *region, const char *guest, struct diag *d)
+{
+	_cleanup_(freep) char *type = NULL, *owner = NULL;
+	part_owner_fn fn = g->owner ? g->owner : part_owner_by_name;
+	int r;
+
+	r = part__blkid_probe(region, &type, d);
+	if (r < 0 || !type)
+		return r;
+	r = fn(g->owner_data, lun, p, &owner);
+	if (r < 0)
+		return diag_error_errno(d, NULL, r, "cannot tell who owns partition %u on '%s'",
+					p->partno, lun);
+	if (r > 0 && guest && strcmp(owner, guest) == 0)
+		return 0;
+	if (p->partno && p->name && *p->name)
+		diag_error(
+			d, NULL,
+			"partition %u on '%s' ('%s') holds a signature (%s) and does not belong to guest '%s', refusing to touch it",
+			p->partno, lun, p->name, type, guest ? guest : "");
+	else
+		diag_error(
+			d, NULL,
+			"the space for partition %u on '%s' holds a signature (%s), refusing to touch it",
+			p->partno, lun, type);
+	return -EBUSY;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ext4 through mke2fs (run from an argv, never a shell). On an image file the partition is a
+ * byte range: mke2fs gets the offset (-E offset=) and the size, and never discards (a discard
+ * on a file punches holes, and the range is all mke2fs may touch).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/macro.h"
+#include "common/process.h"
+#include "partition/partition-internal.h"
+
+int part__mkfs_ext4(const struct part__region *rg, const char *label, struct diag *d)
+{
+	_cleanup_(freep) char *err = NULL;
+	char ext[64], blocks[32];
+	char *argv[16];
+	size_t n = 0;
+	int r;
+
+	snprintf(ext, sizeof(ext), "offset=%llu,nodiscard", (unsigned long long) rg->offset);
+	snprintf(blocks, sizeof(blocks), "%lluk", (unsigned long long) (rg->size / 1024));
+	argv[n++] = "mke2fs";
+	argv[n++] = "-q";
+	argv[n++] = "-F";
+	argv[n++] = "-t";
+	argv[n++] = "ext4";
+	argv[n++] = "-b";
+	argv[n++] = "4096";
+	argv[n++] = "-L";
+	argv[n++] = (char *) label;
+	if (rg->offset) {
+		argv[n++] = "-E";
+		argv[n++] = ext;
+	}
+	argv[n++] = (char *) rg->path;
+	argv[n++] = blocks;
+	argv[n] = NULL;
+	r = spawn_wait(argv, &err);
+	if (r < 0)
+		return diag_error_errno(d, NULL, r, "cannot run 'mke2fs'");
+	if (r > 0) {
+		diag_error(d, NULL, "cannot make ext4 on '%s' at offset %llu: mke2fs: %s", rg->path,
+			   (unsigned long long) rg->offset, err && *err ? err : "failed");
+		return -EIO;
+	}
+	return 0;
+}

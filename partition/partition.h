@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Partitions on shared LUNs: read the GPT of each LUN, plan a change (label, standard layout,
+ * a guest's disk, its release), then carry the plan out with libfdisk, libblkid and libext2fs.
+ *
+ * Plans are made by pure functions from a snapshot (struct part_lun) and can be printed
+ * (--dry-run) and tested without I/O. The *_apply() functions open a LUN for writing only
+ * through the guard (struct part_guard): the device must be one of the LUNs given by the
+ * caller (compared by device number), and a partition that holds any filesystem, RAID, LVM
+ * or swap signature is refused unless its owner callback says it belongs to the guest.
+ *
+ * Units: bytes everywhere. Every start and size the planners choose is aligned to 1 MiB.
+ * This module never reads site.yaml: callers pass the LUN paths (struct site's luns).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+#include "common/strbuf.h"
+
+#define PART_ALIGN	       (UINT64_C(1) << 20)
+#define PART_NAME_FREE	       "free"
+#define PART_NAME_GUEST_PREFIX "guest:"
+#define PART_FS_LABEL_MAX      16 /* ext4 volume label and swap label, bytes */
+#define PART_SWAP_DEFAULT      (UINT64_C(2) << 30)
+
+enum part_label_type {
+	PART_LABEL_NONE, /* no partition table */
+	PART_LABEL_GPT,
+	PART_LABEL_DOS,
+	PART_LABEL_OTHER, /* sun, sgi, bsd */
+	_PART_LABEL_TYPE_MAX,
+	_PART_LABEL_TYPE_INVALID = -22,
+};
+const char *part_label_type_to_string(enum part_label_type t);
+
+struct part_entry {
+	unsigned partno; /* 1-based, as in the device node (sdb3, loop0p3) */
+	uint64_t start, size;
+	char *name;  /* GPT partition name, "" when none */
+	char *uuid;  /* PARTUUID */
+	char *owner; /* guest owning it (from the owner callback), NULL: free or foreign */
+};
+
+struct part_segment {
+	uint64_t start, size;
+};
+
+/* What one LUN looked like when it was read. */
+struct part_lun {
+	char *path;
+	int error;	  /* 0, or -errno when it could not be read (then error_text says why) */
+	char *error_text; /* "cannot open '/dev/sdz': No such file or directory" */
+	bool is_block;	  /* a block device (else an image file) */
+	uint64_t size;
+	unsigned sector_size;
+	enum part_label_type label;
+	char *id;	 /* disk GUID, NULL when no GPT */
+	char *signature; /* with no partition table: a filesystem etc. found on the whole device */
+	uint64_t first_usable, end_usable; /* bytes; end_usable is exclusive */
+	size_t max_parts;		   /* partition entries the label has room for */
+	struct part_entry *parts;	   /* sorted by partno */
+	size_t n_parts;
+	struct part_segment *free; /* free space as libfdisk reports it, sorted by start */
+	size_t n_free;
+	unsigned n_verify_errors; /* problems fdisk_verify_disklabel found in the table */
+};
+
+struct part_luns {
+	struct part_lun *v;
+	size_t n;
+};
+
+/*
+ * Who owns a partition. Sets *ret_guest to a new string naming the guest (return 1), or
+ * leaves it alone (return 0: free or not ours). The inventory plugs in here; NULL means
+ * part_owner_by_name(): a GPT name "guest:NAME" belongs to NAME.
+ * Returns: 1, 0, or < 0 on error.
+ */
+typedef int (*part_owner_fn)(void *data, const char *lun, const struct part_entry *p,
+			     char **ret_guest);
+int part_owner_by_name(void *data, const char *lun, const struct part_entry *p, char **ret_guest);
+
+/* The safety rules every change goes through. */
+struct part_guard {
+	char *const *luns;   /* NULL-terminated: the only devices that may be opened for writing */
+	part_owner_fn owner; /* NULL: part_owner_by_name */
+	void *owner_data;
+};
+
+/*
+ * Which of g->luns dev is, by device number (so /dev/disk/by-id/... matches /dev/sdb).
+ * Returns: the index, or -EPERM (not a LUN) / -errno, with the reason in d.
+ */
+int part_guard_find(const struct part_guard *g, const char *dev, struct diag *d);
+
+/*
+ * Read every path (read-only) into a snapshot, in the order given. A LUN that cannot be read
+ * is kept with lun->error set, so one dead LUN does not hide the others. Owners are filled
+ * in through g's owner callback.
+ * Returns: 0 on success (even when single LUNs failed), < 0 on error (out of memory, owner
+ * callback failure).
+ */
+int part_luns_read(const struct part_guard *g, char *const *paths, struct part_luns *ret,
+		   struct diag *d);
+void part_luns_release(struct part_luns *l);
+/* Reads one LUN; a LUN that cannot be read is an error (-errno, with the reason in d). */
+int part_lun_read(const struct part_guard *g, const char *path, struct part_lun *ret,
+		  struct diag *d);
+void part_lun_release(struct part_lun *l);
+
+/*
+ * Whether partitions may be added to or changed on this LUN: it was read, has a GPT and
+ * no overlapping or out-of-range entries (checked here, not by libfdisk alone).
+ * Returns: 0 usable; -ENODEV (unreadable), -EMEDIUMTYPE (no or not a GPT label), -EUCLEAN
+ * (overlapping/out of range entries), with the reason in d.
+ */
+int part_lun_check(const struct part_lun *l, struct diag *d);
+
+/* ---- plans ---- */
+
+enum part_plan_kind {
+	PART_PLAN_INIT,	   /* create a GPT label */
+	PART_PLAN_CARVE,   /* add partitions named "free" */
+	PART_PLAN_PREPARE, /* give a guest a partition (reused or new), mkfs, swap file */
+	PART_PLAN_RELEASE, /* wipe signatures, rename to "free" (or delete the entry) */
+	PART_PLAN_CLAIM,   /* name a place the inventory reserved guest:NAME; table only */
+	_PART_PLAN_KIND_MAX,
+	_PART_PLAN_KIND_INVALID = -22,
+};
+
+struct part_step {
+	unsigned partno;
+	uint64_t start, size;
+	bool create;	/* a new partition; else an existing one renamed (or removed) */
+	bool remove;	/* delete the entry (RELEASE with PART_RELEASE_DELETE) */
+	char *name;	/* GPT name to set */
+	char *old_name; /* the name it has now (renames) */
+};
+
+struct part_plan {
+	enum part_plan_kind kind;
+	char *lun; /* path of the LUN the plan changes */
+	unsigned sector_size;
+	struct part_step *steps;
+	size_t n_steps;
+	char *guest;	      /* PREPARE, RELEASE, CLAIM */
+	char *fs_label;	      /* PREPARE: ext4 label (the guest name, cut to 16 bytes) */
+	uint64_t swap_size;   /* PREPARE: 0 for none */
+	uint64_t start, size; /* CLAIM: the place claimed (also when there is nothing to do) */
+	char *partuuid;	      /* CLAIM: the existing partition renamed; NULL: a new one */
+};
+void part_plan_release(struct part_plan *p);
+
+/* A GPT label on an empty LUN (no label, no signature at all). */
+int part_init_plan(const struct part_lun *l, struct part_plan *ret, struct diag *d);
+
+/*
+ * Carve sizes (in order, each a multiple of 1 MiB) as partitions named "free", each in the
+ * first free segment it fits. All or nothing: -ENOSPC if any does not fit.
+ */
+int part_carve_plan(const struct part_lun *l, const uint64_t *sizes, size_t n,
+		    struct part_plan *ret, struct diag *d);
+
+struct part_request {
+	const char *guest;  /* a valid host name label */
+	uint64_t size;	    /* multiple of 1 MiB */
+	uint64_t swap_size; /* 0: no swap file; must leave room in the filesystem */
+	const char *lun;    /* NULL: any LUN in the snapshot; else only the snapshot's LUN with
+			       this path */
+};
+
+/*
+ * Choose the partition for a guest: a partition named "free" of exactly the size on any
+ * usable LUN (first LUN, lowest number); else a new one in the best-fitting free segment
+ * (least space left over; ties go to the earlier LUN, then the lower start) at 1 MiB.
+ * Unusable LUNs are skipped with a warning in d unless req->lun names them.
+ * Returns: 0, -EEXIST (the guest already has a partition), -ENOSPC (no room), -EINVAL.
+ */
+int part_prepare_plan(const struct part_luns *luns, const struct part_request *req,
+		      struct part_plan *ret, struct diag *d);
+
+/*
+ * Candidates for the inventory's allocator, best first, in the order part_prepare_plan()
+ * chooses (one ordering function serves both): each partition named "free" of exactly
+ * req->size (first LUN, lowest number), then each free segment where req->size fits, by
+ * best fit (least space left over; ties go to the earlier LUN, then the lower start).
+ * partuuid set: that existing free partition, taken whole (start/size are its own); NULL: a
+ * free segment, start/size its 1 MiB-aligned usable part (the inventory places the partition
+ * inside it, 1 MiB aligned). lun and partuuid are borrowed from luns; free *ret with free().
+ * Unusable LUNs are skipped with a warning in d unless req->lun names one (then an error);
+ * req->swap_size is checked as for part_prepare_plan().
+ * Returns: 0 with at least one candidate, -EEXIST (the guest already owns a partition),
+ * -ENOSPC (none: the reason in d), -EINVAL, -EMEDIUMTYPE/-EUCLEAN/-ENODEV (req->lun unusable).
+ */
+struct part_candidate {
+	const char *lun;
+	uint64_t start, size;
+	const char *partuuid;
+};
+int part_candidates(const struct part_luns *luns, const struct part_request *req,
+		    struct part_candidate **ret, size_t *ret_n, struct diag *d);
+
+/*
+ * The pipeline's "carve" stage, table only: create partition guest:NAME at exactly
+ * [start, start + size) (partuuid NULL), or rename the existing free partition with that
+ * PARTUUID (compared without case; start/size must be its own) to guest:NAME. Idempotent:
+ * when l already has guest:NAME there (or that PARTUUID is named guest:NAME), the plan has
+ * no steps. The partition number of a new partition is chosen again when the plan is
+ * applied (under the LUN's lock), so concurrent claims on one LUN do not collide.
+ * Apply with part_plan_apply(): ret gets partno, PARTUUID, node and target, also for a plan
+ * with no steps.
+ * Returns: 0; -ESTALE (the place is taken by something else or no longer free), -ENOSPC (no
+ * partition entry left), -EINVAL (unaligned, invalid name), -EMEDIUMTYPE/-EUCLEAN/-ENODEV
+ * (LUN unusable). part_plan_apply() adds -EBUSY: the partition to rename, or the space for
+ * the new one, holds a signature that is not ours.
+ */
+int part_claim_plan(const struct part_lun *l, const char *guest, uint64_t start, uint64_t size,
+		    const char *partuuid, struct part_plan *ret, struct diag *d);
+
+/*
+ * The guest's partition (by owner; one still named "free" counts as never claimed) is wiped
+ * and renamed "free", or with PART_RELEASE_DELETE its entry is deleted (for a partition the
+ * pipeline carved from free space: the table is as it was before). -ENOENT: it has none.
+ */
+enum part_release_flags {
+	PART_RELEASE_DELETE = 1 << 0,
+};
+int part_release_plan(const struct part_luns *luns, const char *guest, struct part_plan *ret,
+		      struct diag *d);
+int part_release_plan_flags(const struct part_luns *luns, const char *guest, unsigned flags,
+			    struct part_plan *ret, struct diag *d);
+
+/*
+ * The plan in words, one line per action: "would create partition 3 on ..." for --dry-run,
+ * or with done set "created partition 3 on ..." after it was applied.
+ */
+void part_plan_format(const struct part_plan *p, bool done, struct strbuf *out);
+
+/* The largest 1 MiB-aligned piece of free space on l, in bytes. */
+uint64_t part_lun_largest_free(const struct part_lun *l);
+
+/* ---- apply ---- */
+
+struct part_result {
+	char *lun;
+	unsigned partno;
+	uint64_t start, size;
+	char *name;
+	char *uuid;   /* PARTUUID as written */
+	char *node;   /* block devices: /dev/<name> of the partition from sysfs; NULL for images */
+	char *target; /* what a guest config would use: the node, or "IMAGE@offset" */
+	uint64_t swap_size;
+};
+void part_result_release(struct part_result *r);
+
+/*
+ * Carry out a plan made from a snapshot. The LUN is opened through the guard, read again,
+ * and the plan is checked against what is there now; a partition touched is probed with
+ * libblkid first. The table is verified (fdisk_verify_disklabel) before it is written and
+ * read back after; on block devices the kernel is told (BLKPG) and the partition node is
+ * resolved from sysfs. Nothing is written when a check fails.
+ * ret (may be NULL) gets the partition of a PREPARE/RELEASE plan.
+ * Returns: 0 on success, < 0 on error with the reason in d: -EPERM (not a listed LUN),
+ * -EBUSY (a signature that is not ours), -ESTALE (the LUN changed since the plan), others.
+ */
+int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struct part_result *ret,
+		    struct diag *d);
+
+/* Every check part_plan_apply() makes (guard, fresh read, probes), writing nothing: for -n. */
+int part_plan_check(const struct part_guard *g, const struct part_plan *p, struct diag *d);
+
+/* ---- the pipeline's stages on a claimed partition ---- */
+
+/*
+ * Find partition partuuid (compared without case) on lun, read-only: ret gets lun, partno,
+ * start, size, name, uuid and target; on a block device also node, and the kernel is told
+ * about the partition (BLKPG) when it does not know it yet (a table written on another Dom0).
+ * Returns: 0, -ENOENT (no such partition), -errno, with the reason in d.
+ */
+int part_locate(const struct part_guard *g, const char *lun, const char *partuuid,
+		struct part_result *ret, struct diag *d);
+
+/*
+ * Whether the pipeline's "format" stage is done on partition partuuid of lun: it holds an
+ * ext4 labelled with guest's label and, with swap_size, a complete /swapfile of that size
+ * (size, blocks and swap header), without one otherwise. Read-only.
+ * Returns: 1 done, 0 not done (nothing there, or our own unfinished ext4: format redoes
+ * it), -EBUSY (a signature that is not ours), -EPERM (not a listed LUN, or the partition
+ * does not belong to guest per the owner callback), -ENOENT, -errno; the reason in d.
+ */
+int part_format_check(const struct part_guard *g, const char *lun, const char *partuuid,
+		      const char *guest, uint64_t swap_size, struct diag *d);
+
+/*
+ * The pipeline's "format" stage: ext4 labelled with the guest name (cut to 16 bytes) and
+ * /swapfile of swap_size (0: none) on partition partuuid of lun, through the guard (lun must
+ * be listed; the partition must belong to guest per the owner callback). Idempotent: when
+ * part_format_check() says done nothing is written and *ret_already is set. ret (may be NULL)
+ * gets what part_locate() gives, with swap_size.
+ * Returns: 0, or the errors of part_format_check() and of mke2fs/libext2fs, with d.
+ */
+int part_format(const struct part_guard *g, const char *lun, const char *partuuid,
+		const char *guest, uint64_t swap_size, bool *ret_already, struct part_result *ret,
+		struct diag *d);
+
+/*
+ * The site's stable name of partition partno of lun, as configs use it: lun + "p" + N when
+ * lun ends in a digit, else lun + N (/dev/fc/fc-p1d1 -> /dev/fc/fc-p1d1p13, /dev/sdb -> /dev/sdb3).
+ * Returns: 0 and a new string in *ret, -ENOMEM, -EINVAL (partno 0).
+ */
+int part_alias_path(const char *lun, unsigned partno, char **ret);
+
+/*
+ * Make the stable name of partition partno of lun resolve to node (from part_result) on this
+ * host: nothing when it is node itself or already is that device; else a symlink to node is
+ * created (or a symlink pointing elsewhere replaced). Anything else at that path (a file, a
+ * directory, another block device) is refused. *ret_path (may be NULL) gets the stable name.
+ * Returns: 0, -ENOTBLK (node is not a block device), -EEXIST (refused), -errno, with d.
+ */
+int part_alias_ensure(const char *lun, unsigned partno, const char *node, char **ret_path,
+		      struct diag *d);
+/* Remove the stable name if it is a symlink (anything else is left alone). 0 also when absent. */
+int part_alias_remove(const char *lun, unsigned partno, struct diag *d);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * provision destroy NAME: stop the domain, wipe and free the partition, remove the configs,
+ * release MAC and IP. Works from any state a crash can leave behind: each step finds what is
+ * there and undoes only that. The inventory row and its events stay for the audit trail.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "inventory/inventory.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+#include "pipeline.h"
+#include "prov.h"
+
+const struct cmd_option destroy_options[] = {
+	{"yes", 'y', NULL, "do not ask (needed when not on a terminal)"},
+	{NULL},
+};
+
+static bool confirmed(struct prov_ctx *ctx, const char *name)
+{
+	char answer[16] = "";
+
+	if (opt_flag(ctx, "yes") || ctx->dry_run)
+		return true;
+	if (!isatty(STDIN_FILENO))
+		return false;
+	fprintf(stderr, "destroy guest '%s', wipe its partition and free its addresses? [y/N] ",
+		name);
+	if (!fgets(answer, sizeof(answer), stdin))
+		return false;
+	return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+static int remove_configs(struct pipeline *p)
+{
+	for (int i = 0; i < 2; i++) {
+		_cleanup_(freep) char *path =
+			guest_cfg_path(p->site->config_dir, p->name, i ? "boot" : "install");
+
+		if (!path)
+			return -ENOMEM;
+		if (access(path, F_OK) < 0)
+			continue;
+		if (p->dry_run) {
+			fprintf(p->out, "  would remove %s\n", path);
+			continue;
+		}
+		if (unlink(path) < 0)
+			return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot remove '%s'",
+						path);
+		fprintf(p->out, "  removed %s\n", path);
+	}
+	return 0;
+}
+
+int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
+{
+	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
+	int r;
+
+	if (!confirmed(ctx, p.name))
+		return usage_error(ctx, "not destroying '%s': give --yes", p.name);
+	p.dry_run = ctx->dry_run;
+	p.out = stdout;
+	p.who = pipeline_who(NULL);
+	if (!p.who)
+		return EXIT_FAIL;
+	r = inv_open(ctx->site->state_dir, &ctx->diag, &p.inv);
+	if (r >= 0) {
+		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
+		if (r == -ENOENT)
+			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
+	}
+	if (r >= 0) {
+		fprintf(p.out, "%s guest '%s' (stage %s)\n",
+			p.dry_run ? "would destroy" : "destroying", p.name,
+			p.g->stage ? p.g->stage : "none");
+		r = stage_domain_stop(&p);
+	}
+	if (r >= 0)
+		r = stage_disk_release(&p);
+	if (r >= 0)
+		r = remove_configs(&p);
+	if (r >= 0 && !p.dry_run) {
+		r = inv_guest_release(p.inv, p.g->id, p.who, &ctx->diag);
+		if (r >= 0)
+			fprintf(p.out, "  released MAC and IP; the inventory keeps the history\n");
+	}
+	if (r < 0 && p.g)
+		diag_add(
+			&ctx->diag, DIAG_NOTE, NULL,
+			"what was undone stays undone: 'provision destroy %s --yes' again finishes",
+			p.name);
+	pipeline_release(&p);
+	return r >= 0 ? EXIT_OK : r == -EBUSY ? EXIT_CONFLICT : EXIT_FAIL;
+}

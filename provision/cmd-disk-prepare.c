@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * provision disk prepare NAME --size 20G [--swap 2G] [--lun DEV]: a partition for guest NAME
+ * (reused or carved), ext4 labelled NAME and a swap file in it. The pipeline's disk stage
+ * on its own.
+ */
+#include <stdio.h>
+
+#include "common/json.h"
+#include "common/util.h"
+#include "templates/templates.h"
+#include "cmds.h"
+#include "part-site.h"
+
+const struct cmd_option disk_prepare_options[] = {
+	{"size", 0, "SIZE", "partition size (a multiple of 1M), e.g. 20G"},
+	{"swap", 0, "SIZE", "size of /swapfile (default 2G; 0: none)"},
+	{"lun", 0, "DEV", "allocate on this LUN of the site only"},
+	{NULL},
+};
+
+static void print_result(struct prov_ctx *ctx, const struct part_plan *p,
+			 const struct part_result *res)
+{
+	char b1[32];
+
+	if (ctx->json) {
+		_cleanup_(freep) char *s = NULL;
+		struct json j;
+
+		json_init(&j, true);
+		json_obj_begin(&j);
+		json_key_str(&j, "guest", p->guest);
+		json_key_bool(&j, "dry_run", ctx->dry_run);
+		json_key_str(&j, "lun", p->lun);
+		json_key_uint(&j, "partition", p->steps[0].partno);
+		json_key_uint(&j, "start", p->steps[0].start);
+		json_key_uint(&j, "size", p->steps[0].size);
+		json_key_bool(&j, "reused", !p->steps[0].create);
+		json_key_str(&j, "name", p->steps[0].name);
+		json_key_str(&j, "partuuid", ctx->dry_run ? NULL : res->uuid);
+		json_key_str(&j, "device", ctx->dry_run ? NULL : res->target);
+		json_key_str(&j, "fs_label", p->fs_label);
+		json_key_uint(&j, "swap_size", p->swap_size);
+		json_obj_end(&j);
+		s = json_finish(&j);
+		if (s)
+			fputs(s, stdout);
+		return;
+	}
+	if (!ctx->dry_run)
+		printf("%s: partition %u on '%s' (%s), PARTUUID %s, device %s\n", p->guest,
+		       res->partno, res->lun, format_size(res->size, b1, sizeof(b1)),
+		       res->uuid ? res->uuid : "?", res->target);
+}
+
+int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv)
+{
+	const char *size = opt_get(ctx, "size"), *swap = opt_get(ctx, "swap");
+	const char *dev = opt_get(ctx, "lun");
+	struct part_request req = {.guest = argv[1], .swap_size = PART_SWAP_DEFAULT};
+	struct part_result res = {0};
+	struct part_luns luns = {0};
+	struct part_plan p = {0};
+	struct part_guard g;
+	int r;
+
+	if (!size)
+		return usage_error(ctx, "'disk prepare' needs --size SIZE");
+	if (parse_size(size, &req.size) < 0)
+		return usage_error(ctx, "--size: invalid size '%s'", size);
+	if (swap && parse_size(swap, &req.swap_size) < 0)
+		return usage_error(ctx, "--swap: invalid size '%s'", swap);
+	prov_part_guard(ctx, &g);
+	r = dev ? prov_part_lun(ctx, &g, dev, &req.lun) : 0;
+	if (r >= 0)
+		r = part_luns_read(&g, g.luns, &luns, &ctx->diag);
+	if (r >= 0)
+		r = part_prepare_plan(&luns, &req, &p, &ctx->diag);
+	if (r >= 0)
+		r = prov_part_run(ctx, &g, &p, &res);
+	if (r >= 0)
+		print_result(ctx, &p, &res);
+	part_result_release(&res);
+	part_plan_release(&p);
+	part_luns_release(&luns);
+	return r < 0 ? prov_part_exit(r) : EXIT_OK;
+}

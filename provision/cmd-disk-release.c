@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* provision disk release NAME: wipe the guest's partition and name it "free" again. */
+#include <stdio.h>
+
+#include "common/json.h"
+#include "templates/templates.h"
+#include "cmds.h"
+#include "part-site.h"
+
+int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
+{
+	struct part_luns luns = {0};
+	struct part_plan p = {0};
+	struct part_guard g;
+	int r;
+
+	prov_part_guard(ctx, &g);
+	r = part_luns_read(&g, g.luns, &luns, &ctx->diag);
+	if (r >= 0)
+		r = part_release_plan(&luns, argv[1], &p, &ctx->diag);
+	if (r >= 0)
+		r = prov_part_run(ctx, &g, &p, NULL);
+	if (r >= 0 && ctx->json) {
+		_cleanup_(freep) char *s = NULL;
+		struct json j;
+
+		json_init(&j, true);
+		json_obj_begin(&j);
+		json_key_str(&j, "guest", p.guest);
+		json_key_bool(&j, "dry_run", ctx->dry_run);
+		json_key_str(&j, "lun", p.lun);
+		json_key_uint(&j, "partition", p.steps[0].partno);
+		json_obj_end(&j);
+		s = json_finish(&j);
+		if (s)
+			fputs(s, stdout);
+	}
+	part_plan_release(&p);
+	part_luns_release(&luns);
+	return r < 0 ? prov_part_exit(r) : EXIT_OK;
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* provision list  and  provision show NAME: what the inventory knows. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/json.h"
+#include "common/util.h"
+#include "inventory/inventory.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+#include "prov.h"
+
+const struct cmd_option list_options[] = {
+	{"all", 'a', NULL, "also destroyed guests (the audit trail)"},
+	{NULL},
+};
+
+static char *when(int64_t usec, char buf[static 32])
+{
+	time_t t = (time_t) (usec / 1000000);
+	struct tm tm;
+
+	strftime(buf, 32, "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+	return buf;
+}
+
+static char *partition_text(const struct inv_guest *g, char buf[static 256])
+{
+	char sz[32];
+
+	if (!g->has_partition)
+		snprintf(buf, 256, "-");
+	else if (g->part.partno)
+		snprintf(buf, 256, "%s#%u", g->part.lun, g->part.partno);
+	else
+		snprintf(buf, 256, "%s@%" PRIu64 "+%s (pending)", g->part.lun, g->part.start,
+			 format_size(g->part.size, sz, sizeof(sz)));
+	return buf;
+}
+
+static void guest_json(struct json *j, const struct inv_guest *g)
+{
+	char mac[18], ip[16], t[32], sz[32];
+
+	json_obj_begin(j);
+	json_key_str(j, "name", g->name);
+	json_key_str(j, "template", g->template_name);
+	json_key_uint(j, "vlan", g->vlan);
+	json_key_str(j, "ip", g->has_ip ? format_ipv4(g->ip, ip) : NULL);
+	json_key_str(j, "mac", format_mac(g->mac, mac));
+	json_key(j, "partition");
+	if (g->has_partition) {
+		json_obj_begin(j);
+		json_key_str(j, "lun", g->part.lun);
+		json_key_uint(j, "number", g->part.partno);
+		json_key_str(j, "partuuid", g->part.partuuid);
+		json_key_uint(j, "start", g->part.start);
+		json_key_str(j, "size", format_size(g->part.size, sz, sizeof(sz)));
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key_str(j, "stage", g->stage);
+	json_key_str(j, "state", inv_state_to_string(g->state));
+	json_key_str(j, "error", g->error);
+	json_key_str(j, "host", g->host);
+	json_key_str(j, "request_id", g->request_id);
+	json_key_str(j, "owner", g->owner);
+	json_key_str(j, "created", when(g->created_usec, t));
+	json_obj_end(j);
+}
+
+int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(inv_closep) struct inv *inv = NULL;
+	struct inv_guest *v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = inv_open(ctx->site->state_dir, &ctx->diag, &inv);
+	if (r >= 0)
+		r = inv_guest_list(inv, opt_flag(ctx, "all") ? INV_LIST_DESTROYED : 0, &ctx->diag,
+				   &v, &n);
+	if (r < 0)
+		return EXIT_FAIL;
+	if (ctx->json) {
+		_cleanup_(freep) char *text = NULL;
+		struct json j;
+
+		json_init(&j, true);
+		json_arr_begin(&j);
+		for (size_t i = 0; i < n; i++)
+			guest_json(&j, &v[i]);
+		json_arr_end(&j);
+		text = json_finish(&j);
+		if (text)
+			fputs(text, stdout);
+	} else {
+		printf("%-16s %-10s %-5s %-15s %-17s %-28s %-8s %-9s %s\n", "NAME", "TEMPLATE",
+		       "VLAN", "IP", "MAC", "PARTITION", "STAGE", "STATE", "HOST");
+		for (size_t i = 0; i < n; i++) {
+			char mac[18], ip[16], part[256];
+
+			printf("%-16s %-10s %-5u %-15s %-17s %-28s %-8s %-9s %s\n", v[i].name,
+			       v[i].template_name, v[i].vlan,
+			       v[i].has_ip ? format_ipv4(v[i].ip, ip) : "-",
+			       format_mac(v[i].mac, mac), partition_text(&v[i], part),
+			       v[i].stage ? v[i].stage : "-", inv_state_to_string(v[i].state),
+			       v[i].host ? v[i].host : "-");
+		}
+	}
+	inv_guest_array_free(v, n);
+	return EXIT_OK;
+}
+
+int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(inv_closep) struct inv *inv = NULL;
+	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
+	struct inv_stage *st = NULL;
+	struct inv_event *ev = NULL;
+	size_t n_st = 0, n_ev = 0;
+	char t[32];
+	int r;
+
+	r = inv_open(ctx->site->state_dir, &ctx->diag, &inv);
+	if (r >= 0) {
+		r = inv_guest_get(inv, argv[1], &ctx->diag, &g);
+		if (r == -ENOENT)
+			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", argv[1]);
+	}
+	if (r >= 0)
+		r = inv_stage_list(inv, g->id, &ctx->diag, &st, &n_st);
+	if (r >= 0)
+		r = inv_event_list(inv, argv[1], &ctx->diag, &ev, &n_ev);
+	if (r < 0)
+		goto out;
+	if (ctx->json) {
+		_cleanup_(freep) char *text = NULL;
+		struct json j;
+
+		json_init(&j, true);
+		json_obj_begin(&j);
+		json_key(&j, "guest");
+		guest_json(&j, g);
+		json_key(&j, "stages");
+		json_arr_begin(&j);
+		for (size_t i = 0; i < n_st; i++) {
+			json_obj_begin(&j);
+			json_key_str(&j, "stage", st[i].stage);
+			json_key_str(&j, "done", when(st[i].done_usec, t));
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_key(&j, "events");
+		json_arr_begin(&j);
+		for (size_t i = 0; i < n_ev; i++) {
+			json_obj_begin(&j);
+			json_key_str(&j, "at", when(ev[i].at_usec, t));
+			json_key_str(&j, "who", ev[i].who);
+			json_key_str(&j, "what", ev[i].what);
+			json_key_str(&j, "result", ev[i].result);
+			json_key_str(&j, "message", ev[i].message);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+		text = json_finish(&j);
+		if (text)
+			fputs(text, stdout);
+	} else {
+		char mac[18], ip[16], part[256];
+
+		printf("guest:     %s\ntemplate:  %s\nVLAN:      %u\nIP:        %s\nMAC:       %s\n"
+		       "partition: %s%s%s\nstage:     %s (%s)\n",
+		       g->name, g->template_name, g->vlan, g->has_ip ? format_ipv4(g->ip, ip) : "-",
+		       format_mac(g->mac, mac), partition_text(g, part),
+		       g->part.partuuid ? " PARTUUID " : "",
+		       g->part.partuuid ? g->part.partuuid : "", g->stage ? g->stage : "none",
+		       inv_state_to_string(g->state));
+		if (g->error)
+			printf("error:     %s\n", g->error);
+		printf("\nstages:\n");
+		for (size_t i = 0; i < n_st; i++)
+			printf("  %-9s %s\n", st[i].stage, when(st[i].done_usec, t));
+		printf("\nevents:\n");
+		for (size_t i = 0; i < n_ev; i++)
+			printf("  %s  %-22s %-18s %-8s %s\n", when(ev[i].at_usec, t), ev[i].who,
+			       ev[i].what, ev[i].result, ev[i].message ? ev[i].message : "");
+	}
+out:
+	inv_stage_array_free(st, n_st);
+	inv_event_array_free(ev, n_ev);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}

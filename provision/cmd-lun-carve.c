@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* provision lun carve DEV --layout 10G,20G,...: pre-carve partitions named "free". */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "templates/templates.h"
+#include "cmds.h"
+#include "part-site.h"
+
+const struct cmd_option lun_carve_options[] = {
+	{"layout", 0, "SIZE,...", "partition sizes in order, e.g. 30G,25G,20G,10G"},
+	{NULL},
+};
+
+/* "10G,20G,25G" into sizes. Returns: the count, or EXIT_USAGE after a usage error. */
+static int parse_layout(struct prov_ctx *ctx, const char *text, uint64_t **ret, size_t *ret_n)
+{
+	_cleanup_(freep) char *copy = strdup(text);
+	_cleanup_(freep) uint64_t *v = NULL;
+	char *save = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		return EXIT_FAIL;
+	v = calloc(strlen(text) / 2 + 2, sizeof(*v));
+	if (!v)
+		return EXIT_FAIL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (parse_size(tok, &v[n++]) < 0)
+			return usage_error(ctx, "--layout: invalid size '%s'", tok);
+	if (n == 0)
+		return usage_error(ctx, "--layout: no sizes given");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(freep) uint64_t *sizes = NULL;
+	const char *layout = opt_get(ctx, "layout");
+	struct part_plan p = {0};
+	struct part_lun l = {0};
+	struct part_guard g;
+	const char *lun;
+	size_t n = 0;
+	int r;
+
+	if (!layout)
+		return usage_error(ctx, "'lun carve' needs --layout SIZE,SIZE,...");
+	r = parse_layout(ctx, layout, &sizes, &n);
+	if (r)
+		return r;
+	prov_part_guard(ctx, &g);
+	r = prov_part_lun(ctx, &g, argv[1], &lun);
+	if (r >= 0)
+		r = part_lun_read(&g, lun, &l, &ctx->diag);
+	if (r >= 0)
+		r = part_carve_plan(&l, sizes, n, &p, &ctx->diag);
+	if (r >= 0)
+		r = prov_part_run(ctx, &g, &p, NULL);
+	part_plan_release(&p);
+	part_lun_release(&l);
+	return r < 0 ? prov_part_exit(r) : EXIT_OK;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* provision net ensure VLAN... [-n]: create or repair the VLAN bridges; say what was done. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/json.h"
+#include "network/network.h"
+#include "cmds.h"
+#include "net-site.h"
+#include "prov.h"
+
+int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(freep) struct net_want *w = NULL;
+	enum net_tense tense = ctx->dry_run ? NET_WOULD : NET_DONE;
+	struct net_plan p = {0};
+	struct json j;
+	size_t n = 0;
+	int r;
+
+	r = prov_net_wants(ctx, argv + 1, argc - 1, &w, &n);
+	if (r != 0)
+		return r > 0 ? r : EXIT_FAIL;
+	r = net_ensure(w, n, ctx->dry_run, &ctx->diag, &p);
+	if (r == -EBUSY)
+		return EXIT_CONFLICT;
+	if (r < 0)
+		return EXIT_FAIL;
+
+	json_init(&j, true);
+	if (ctx->json) {
+		json_obj_begin(&j);
+		json_key_bool(&j, "dry_run", ctx->dry_run);
+		json_key(&j, "actions");
+		json_arr_begin(&j);
+	}
+	for (size_t i = 0; i < p.n_actions; i++) {
+		_cleanup_(freep) char *s = net_action_describe(&p.actions[i], tense);
+
+		if (!ctx->json) {
+			if (s)
+				puts(s);
+			continue;
+		}
+		json_obj_begin(&j);
+		json_key_str(&j, "action", net_action_type_to_string(p.actions[i].type));
+		json_key_str(&j, "link", p.actions[i].link);
+		json_key_str(&j, "message", s);
+		json_obj_end(&j);
+	}
+	if (ctx->json) {
+		_cleanup_(freep) char *text = NULL;
+
+		json_arr_end(&j);
+		json_obj_end(&j);
+		text = json_finish(&j);
+		if (text)
+			fputs(text, stdout);
+	} else if (p.n_actions == 0) {
+		puts("nothing to do");
+	}
+	json_release(&j);
+	net_plan_release(&p);
+	return EXIT_OK;
+}

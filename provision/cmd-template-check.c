@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * provision template check FILE...: load each template as `render` would and report every
+ * error of every file. The site is used when there is one (kernel names, VLANs, partition
+ * sizes, template_dirs for extends:); only when the site file is the default one and it
+ * does not exist are the files checked on their own, with a note saying so.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "templates/templates.h"
+#include "cmds.h"
+#include "prov.h"
+
+int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_(freep) bool *ok = calloc((size_t) argc, sizeof(bool));
+	bool all_ok = true;
+
+	if (!ok)
+		return EXIT_FAIL;
+	if (streq(ctx->site_path, PROV_DEFAULT_SITE) && access(ctx->site_path, F_OK) < 0 &&
+	    errno == ENOENT)
+		diag_add(&ctx->diag, DIAG_NOTE, NULL,
+			 "no site file '%s': kernel names, VLANs and disk sizes are not checked",
+			 ctx->site_path);
+	else if (prov_site_load(ctx) < 0)
+		return EXIT_FAIL;
+	for (int i = 1; i < argc; i++) {
+		struct tmpl_guest *t = NULL;
+
+		ok[i] = tmpl_guest_load(ctx->site, argv[i], &ctx->diag, &t) == 0;
+		all_ok = all_ok && ok[i];
+		tmpl_guest_free(t);
+		if (ok[i] && !ctx->json)
+			printf("%s: ok\n", argv[i]);
+	}
+	if (ctx->json) {
+		_cleanup_(freep) char *text = NULL;
+		struct json j;
+
+		json_init(&j, true);
+		json_obj_begin(&j);
+		json_key(&j, "templates");
+		json_arr_begin(&j);
+		for (int i = 1; i < argc; i++) {
+			json_obj_begin(&j);
+			json_key_str(&j, "file", argv[i]);
+			json_key_bool(&j, "ok", ok[i]);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_key_bool(&j, "ok", all_ok);
+		json_obj_end(&j);
+		text = json_finish(&j);
+		if (text)
+			fputs(text, stdout);
+		json_release(&j);
+	}
+	return all_ok ? EXIT_OK : EXIT_FAIL;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "hypervisor/hypervisor.h"
+#include "netboot/netboot.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+
+char *guest_cfg_path(const char *dir, const char *name, const char *kind)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s.%s.cfg", dir, name, kind) < 0)
+		return NULL;
+	return p;
+}
+
+static char *join_words(const char *a, const char *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (a && *a)
+		strbuf_puts(&sb, a);
+	if (b && *b) {
+		if (sb.len)
+			strbuf_putc(&sb, ' ');
+		strbuf_puts(&sb, b);
+	}
+	return strbuf_detach(&sb);
+}
+
+static int dup_or_null(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* What both configs share: name, memory, CPUs, the guest's disk and its vif. */
+static int common_part(const struct site_vlan *v, const struct tmpl_guest *t,
+		       const struct guest_alloc *a, struct hv_domcfg *c)
+{
+	bool hvm = t->type == TMPL_GUEST_HVM;
+
+	c->type = hvm ? HV_TYPE_HVM : HV_TYPE_PV;
+	c->memory_mib = t->memory_mib;
+	c->maxmem_mib = t->maxmem_mib;
+	c->vcpus = t->vcpus;
+	c->name = strdup(a->name);
+	c->disks = calloc(2, sizeof(*c->disks));
+	c->nics = calloc(1, sizeof(*c->nics));
+	if (!c->name || !c->disks || !c->nics || dup_or_null(t->cpus, &c->cpus) < 0)
+		return -ENOMEM;
+	/*
+	 * The partition is the guest's whole disk. PV: exported as the partition xvda1, so the
+	 * guest's root is /dev/xvda1 as at the seed site; HVM: a whole emulated disk.
+	 */
+	c->disks[0] = (struct hv_disk){.target = strdup(a->disk_path),
+				       .vdev = strdup(hvm ? "hda" : "xvda1"),
+				       .writable = true};
+	c->n_disks = 1;
+	if (!c->disks[0].target || !c->disks[0].vdev)
+		return -ENOMEM;
+	if (hvm && t->hvm.cdrom) {
+		c->disks[1] = (struct hv_disk){
+			.target = strdup(t->hvm.cdrom), .vdev = strdup("hdc"), .cdrom = true};
+		c->n_disks = 2;
+		if (!c->disks[1].target || !c->disks[1].vdev)
+			return -ENOMEM;
+	}
+	memcpy(c->nics[0].mac, a->mac, 6);
+	c->nics[0].bridge = strdup(v->bridge);
+	c->n_nics = 1;
+	if (!c->nics[0].bridge)
+		return -ENOMEM;
+	if (hvm) {
+		c->nics[0].ioemu = true;
+		/* xm's "hvmloader" is what xl runs anyway: no firmware key means hvmloader */
+		const char *fw = t->hvm.firmware && !streq(t->hvm.firmware, "hvmloader")
+					 ? t->hvm.firmware
+					 : NULL;
+
+		if (dup_or_null(t->hvm.nic_model, &c->nics[0].model) < 0 ||
+		    dup_or_null(fw, &c->firmware) < 0 || dup_or_null(t->hvm.boot, &c->boot) < 0)
+			return -ENOMEM;
+		c->vnc = t->hvm.vnc;
+	}
+	c->on_poweroff = HV_ACTION_DESTROY;
+	c->on_reboot = HV_ACTION_RESTART;
+	c->on_crash = HV_ACTION_RESTART;
+	return 0;
+}
+
+static int boot_part(const struct site *s, const struct tmpl_guest *t, struct hv_domcfg *c,
+		     struct diag *d)
+{
+	const struct site_kernel *k;
+	_cleanup_(freep) char *root = NULL;
+
+	if (t->type == TMPL_GUEST_HVM)
+		return 0; /* firmware boots from the disk */
+	k = tmpl_site_kernel(s, t->kernel);
+	if (!k)
+		return diag_error(d, &t->loc,
+				  "template '%s': kernel '%s' is not in the site's kernels",
+				  t->name, t->kernel);
+	if (asprintf(&root, "root=%s", t->root) < 0) {
+		root = NULL;
+		return -ENOMEM;
+	}
+	c->kernel = strdup(k->kernel);
+	c->cmdline = join_words(root, t->extra);
+	if (!c->kernel || !c->cmdline || dup_or_null(k->initrd, &c->ramdisk) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int install_part(const struct site *s, const struct site_vlan *v, const struct tmpl_guest *t,
+			const struct guest_alloc *a, struct hv_domcfg *c, struct diag *d)
+{
+	struct nb_install nb = {0};
+	uint32_t server;
+	int r;
+
+	/* The end of the install (FAI halts or reboots) stops the domain; we take over then. */
+	c->on_poweroff = HV_ACTION_DESTROY;
+	c->on_reboot = HV_ACTION_DESTROY;
+	c->on_crash = HV_ACTION_PRESERVE; /* keep a crashed installer for a look at its console */
+	if (t->type == TMPL_GUEST_HVM)
+		return 0; /* HVM guests install from their cdrom image, boot order as the template
+			     says */
+
+	if (!v->has_subnet || !a->ip)
+		return diag_error(
+			d, &v->loc,
+			"VLAN %u has no subnet: cannot give the installer of '%s' an address",
+			v->id, a->name);
+	if (!s->fai.server || parse_ipv4(s->fai.server, &server) < 0)
+		return diag_error(d, NULL,
+				  "site '%s': fai.server must be an IPv4 address to install '%s'",
+				  s->path, a->name);
+	nb = (struct nb_install){
+		.client = a->ip,
+		.prefix = v->prefix,
+		.gateway = v->gateway,
+		.hostname = a->name,
+		.root_form = s->fai.legacy_location ? NB_ROOT_KERNEL : NB_ROOT_DRACUT,
+		.server = server,
+		.nfsroot = s->fai.nfsroot,
+		.flags = s->fai.flags,
+		.config_src = s->fai.config_src,
+		.legacy_location = s->fai.legacy_location,
+		.monserver = true,
+		.console = "hvc0",
+		.net_ifnames0 = true,
+		.extra = t->install_extra,
+	};
+	r = nb_cmdline_build(&nb, &c->cmdline, d);
+	if (r < 0)
+		return r;
+	c->kernel = strdup(s->fai.kernel);
+	if (!c->kernel || dup_or_null(s->fai.initrd, &c->ramdisk) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct guest_alloc *a,
+		  struct hv_domcfg *ret_install, struct hv_domcfg *ret_boot, struct diag *d)
+{
+	_cleanup_(hv_domcfg_releasep) struct hv_domcfg inst = {0};
+	_cleanup_(hv_domcfg_releasep) struct hv_domcfg boot = {0};
+	const struct site_vlan *v;
+	int r;
+
+	v = tmpl_site_vlan(s, a->vlan);
+	if (!v)
+		return diag_error(d, NULL, "VLAN %u is not in the site file '%s'", a->vlan,
+				  s->path);
+	r = common_part(v, t, a, &inst);
+	if (r >= 0)
+		r = common_part(v, t, a, &boot);
+	if (r >= 0)
+		r = boot_part(s, t, &boot, d);
+	if (r >= 0)
+		r = install_part(s, v, t, a, &inst, d);
+	if (r < 0)
+		return r;
+	r = hv_domcfg_check(&inst, d);
+	if (r >= 0)
+		r = hv_domcfg_check(&boot, d);
+	if (r < 0)
+		return r;
+	*ret_install = inst;
+	*ret_boot = boot;
+	inst = (struct hv_domcfg){0};
+	boot = (struct hv_domcfg){0};
+	return 0;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "hooks/hooks.h"
+#include "inventory/inventory.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+#include "pipeline.h"
+#include "prov.h"
+
+static const char *const stage_names[_STAGE_MAX] = {
+	[STAGE_ALLOCATE] = "allocate", [STAGE_CARVE] = "carve",	    [STAGE_FORMAT] = "format",
+	[STAGE_NETWORK] = "network",   [STAGE_CONFIGS] = "configs", [STAGE_INSTALL] = "install",
+	[STAGE_BOOT] = "boot",
+};
+
+static int (*const stage_fns[_STAGE_MAX])(struct pipeline *p) = {
+	[STAGE_ALLOCATE] = stage_allocate, [STAGE_CARVE] = stage_carve,
+	[STAGE_FORMAT] = stage_format,	   [STAGE_NETWORK] = stage_network,
+	[STAGE_CONFIGS] = stage_configs,   [STAGE_INSTALL] = stage_install,
+	[STAGE_BOOT] = stage_boot,
+};
+
+const char *stage_to_string(enum stage s)
+{
+	return s >= 0 && s < _STAGE_MAX ? stage_names[s] : NULL;
+}
+
+enum stage stage_from_string(const char *s)
+{
+	for (int i = 0; s && i < _STAGE_MAX; i++)
+		if (streq(s, stage_names[i]))
+			return i;
+	return _STAGE_INVALID;
+}
+
+char *pipeline_who(const char *request_id)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw = getpwuid(getuid());
+	char *s;
+	int k;
+
+	if (request_id)
+		k = asprintf(&s, "request:%s", request_id);
+	else if (sudo && *sudo)
+		k = asprintf(&s, "%s(%u) via sudo", sudo, (unsigned) getuid());
+	else
+		k = asprintf(&s, "%s(%u)", pw ? pw->pw_name : "?", (unsigned) getuid());
+	return k < 0 ? NULL : s;
+}
+
+void pipeline_release(struct pipeline *p)
+{
+	p->t = tmpl_guest_free(p->t);
+	p->g = inv_guest_free(p->g);
+	p->inv = inv_close(p->inv);
+	free(p->who);
+	free(p->disk_path);
+	free(p->failed_stage);
+	p->who = p->disk_path = p->failed_stage = NULL;
+}
+
+/* The PROVISION_* environment of the hooks (documented in doc/hooks.md). */
+static char **hook_env(const struct pipeline *p, enum stage s)
+{
+	const struct inv_guest *g = p->g;
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
+	_cleanup_(strv_freep) char **env = NULL;
+	_cleanup_(freep) char *inst = NULL, *boot = NULL;
+	char mac[18], ip[16], num[32];
+	struct {
+		const char *k, *v;
+	} vars[] = {
+		{"GUEST", p->name},
+		{"TEMPLATE", p->t->name},
+		{"STAGE", stage_to_string(s)},
+		{"VLAN", (snprintf(num, sizeof(num), "%u", p->t->vlan), num)},
+		{"BRIDGE", v ? v->bridge : ""},
+		{"IP", g && g->has_ip ? format_ipv4(g->ip, ip) : ""},
+		{"MAC", g ? format_mac(g->mac, mac) : ""},
+		{"LUN", g && g->has_partition ? g->part.lun : ""},
+		{"PARTITION", g && g->part.partuuid ? g->part.partuuid : ""},
+		{"DEVICE", p->disk_path ? p->disk_path : ""},
+		{"INSTALL_CFG", (inst = guest_cfg_path(p->site->config_dir, p->name, "install"))},
+		{"BOOT_CFG", (boot = guest_cfg_path(p->site->config_dir, p->name, "boot"))},
+		{"REQUEST_ID", p->request_id ? p->request_id : ""},
+		{"OWNER", p->owner ? p->owner : ""},
+		{"STATE_DIR", p->site->state_dir},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
+		char *e;
+
+		if (asprintf(&e, "PROVISION_%s=%s", vars[i].k, vars[i].v ? vars[i].v : "") < 0 ||
+		    strv_push_take(&env, e) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(env);
+}
+
+static int run_hooks(struct pipeline *p, enum stage s, enum hook_when when)
+{
+	_cleanup_(strv_freep) char **env = hook_env(p, s);
+	char *args[] = {(char *) p->name, (char *) stage_to_string(s),
+			(char *) hook_when_to_string(when), NULL};
+	struct hook_run run = {
+		.hooks_dir = p->site->hooks_dir,
+		.stage = stage_to_string(s),
+		.when = when,
+		.argv_extra = args,
+		.env = env,
+		.timeout_s = p->site->hook_timeout_s,
+	};
+	struct hook_failure f = {0};
+	char what[64];
+	int r;
+
+	if (!env)
+		return -ENOMEM;
+	if (p->dry_run) {
+		_cleanup_(strv_freep) char **hooks = NULL;
+
+		r = hook_list(&run, &p->ctx->diag, &hooks);
+		for (char **h = hooks; r >= 0 && *h; h++)
+			fprintf(p->out, "  would run hook %s\n", *h);
+		return r;
+	}
+	r = hook_run_all(&run, &p->ctx->diag, &f);
+	snprintf(what, sizeof(what), "hook %s.%s", stage_to_string(s), hook_when_to_string(when));
+	if (r > 0 || r < 0)
+		(void) inv_event_add(p->inv, p->g ? p->g->id : 0, p->name, p->who, what,
+				     r < 0 ? "failed" : "ok", r < 0 ? f.hook : NULL, &p->ctx->diag);
+	hook_failure_release(&f);
+	return r < 0 ? r : 0;
+}
+
+static bool stage_done(const struct pipeline *p, enum stage s)
+{
+	enum stage last;
+
+	if (!p->g || !p->g->stage)
+		return false;
+	last = stage_from_string(p->g->stage);
+	return last >= 0 && s <= last;
+}
+
+static int refresh(struct pipeline *p)
+{
+	struct inv_guest *g = NULL;
+	int r;
+
+	r = inv_guest_get(p->inv, p->name, &p->ctx->diag, &g);
+	if (r < 0)
+		return r;
+	inv_guest_free(p->g);
+	p->g = g;
+	return 0;
+}
+
+/* PROVISION_TEST_CRASH_AFTER=STAGE: die right after that stage is recorded (crash tests). */
+static void maybe_crash(enum stage s)
+{
+	const char *c = getenv("PROVISION_TEST_CRASH_AFTER");
+
+	if (c && streq(c, stage_to_string(s)))
+		_exit(99);
+}
+
+static int fail_stage(struct pipeline *p, enum stage s, int r)
+{
+	struct strbuf cause = STRBUF_INIT;
+
+	free(p->failed_stage);
+	p->failed_stage = strdup(stage_to_string(s));
+	/* the last error is the cause */
+	for (size_t i = p->ctx->diag.n; i > 0; i--)
+		if (p->ctx->diag.v[i - 1].level == DIAG_ERROR) {
+			strbuf_puts(&cause, p->ctx->diag.v[i - 1].msg);
+			break;
+		}
+	if (!cause.len)
+		strbuf_puts(&cause, strerror(-r));
+	if (!p->dry_run && p->g)
+		(void) inv_stage_failed(p->inv, p->g->id, stage_to_string(s), strbuf_str(&cause),
+					p->who, &p->ctx->diag);
+	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
+		   p->name);
+	if (p->g && !p->dry_run)
+		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
+			 "'provision resume %s' continues, 'provision destroy %s' undoes", p->name,
+			 p->name);
+	strbuf_release(&cause);
+	return r;
+}
+
+int pipeline_run(struct pipeline *p)
+{
+	int r;
+
+	for (enum stage s = STAGE_ALLOCATE; s <= p->until; s++) {
+		if (stage_done(p, s))
+			continue;
+		fprintf(p->out, "%s%s\n", p->dry_run ? "plan: " : "stage: ", stage_to_string(s));
+		fflush(p->out);
+		r = run_hooks(p, s, HOOK_PRE);
+		if (r >= 0)
+			r = stage_fns[s](p);
+		if (r >= 0)
+			r = run_hooks(p, s, HOOK_POST);
+		if (r < 0)
+			return fail_stage(p, s, r);
+		if (p->dry_run)
+			continue;
+		r = inv_stage_done(p->inv, p->g->id, stage_to_string(s), p->who, &p->ctx->diag);
+		if (r >= 0)
+			r = refresh(p);
+		if (r < 0)
+			return fail_stage(p, s, r);
+		maybe_crash(s);
+	}
+	return 0;
+}
+
+void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
+{
+	const struct inv_guest *g = p->g;
+	_cleanup_(freep) char *text = NULL, *inst = NULL, *boot = NULL;
+	char mac[18], ip[16];
+	struct json j;
+
+	json_init(&j, true);
+	json_obj_begin(&j);
+	json_key_str(&j, "guest", p->name);
+	json_key_bool(&j, "ok", r >= 0);
+	json_key_bool(&j, "dry_run", p->dry_run);
+	json_key_str(&j, "stage", g ? g->stage : NULL);
+	json_key_str(&j, "state", g ? inv_state_to_string(g->state) : NULL);
+	json_key_str(&j, "template", p->t ? p->t->name : NULL);
+	json_key(&j, "vlan");
+	if (p->t)
+		json_uint(&j, p->t->vlan);
+	else
+		json_null(&j);
+	json_key_str(&j, "ip", g && g->has_ip ? format_ipv4(g->ip, ip) : NULL);
+	json_key_str(&j, "mac", g ? format_mac(g->mac, mac) : NULL);
+	json_key_str(&j, "lun", g && g->has_partition ? g->part.lun : NULL);
+	json_key_str(&j, "partuuid", g ? g->part.partuuid : NULL);
+	json_key_str(&j, "disk", p->disk_path);
+	json_key_str(&j, "request_id", p->request_id);
+	json_key(&j, "configs");
+	json_obj_begin(&j);
+	json_key_str(&j, "install",
+		     (inst = guest_cfg_path(p->site->config_dir, p->name, "install")));
+	json_key_str(&j, "boot", (boot = guest_cfg_path(p->site->config_dir, p->name, "boot")));
+	json_obj_end(&j);
+	json_key(&j, "error");
+	if (r < 0) {
+		const char *cause = NULL;
+
+		for (size_t i = 0; i < p->ctx->diag.n; i++)
+			if (p->ctx->diag.v[i].level == DIAG_ERROR) {
+				cause = p->ctx->diag.v[i].msg;
+				break;
+			}
+		json_obj_begin(&j);
+		json_key_str(&j, "stage", p->failed_stage);
+		json_key_str(&j, "cause", cause ? cause : strerror(-r));
+		json_obj_end(&j);
+	} else {
+		json_null(&j);
+	}
+	json_obj_end(&j);
+	text = json_finish(&j);
+	if (text)
+		fputs(text, f);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The pipeline: a guest goes through the stages in order, each recorded in the inventory
+ * when done, so that `resume` continues after the last one and `destroy` knows what to undo.
+ *
+ *   allocate  name, partition place, MAC and IP reserved in one inventory transaction
+ *   carve     the partition written into the LUN's GPT as guest:NAME (per-LUN lock)
+ *   format    ext4 labelled NAME and /swapfile
+ *   network   the VLAN bridge ensured
+ *   configs   NAME.install.cfg and NAME.boot.cfg written into config_dir
+ *   install   the installer booted, watched and checked
+ *   boot      the guest started with its production kernel
+ *
+ * Every stage checks the world before acting and does nothing when its work is already
+ * there, so a stage may run again after a crash. Hooks run around each stage
+ * (<hooks_dir>/<stage>.pre.d, .post.d); a stage is recorded done after its post hooks
+ * succeeded, so a failing post hook is re-run by `resume` (the stage's work itself is found
+ * done and not repeated).
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/diag.h"
+#include "cmds.h"
+
+struct inv;
+struct inv_guest;
+struct tmpl_guest;
+
+enum stage {
+	STAGE_ALLOCATE,
+	STAGE_CARVE,
+	STAGE_FORMAT,
+	STAGE_NETWORK,
+	STAGE_CONFIGS,
+	STAGE_INSTALL,
+	STAGE_BOOT,
+	_STAGE_MAX,
+	_STAGE_INVALID = -22,
+};
+
+const char *stage_to_string(enum stage s);
+enum stage stage_from_string(const char *s);
+
+struct pipeline {
+	struct prov_ctx *ctx;
+	const struct site *site;
+	struct inv *inv; /* the real inventory, or a scratch copy for -n */
+	struct tmpl_guest *t;
+	struct inv_guest *g; /* the guest's inventory row, refreshed after every stage */
+	const char *name;
+	const char *request_id, *owner; /* NULL: none */
+	char *who;			/* actor for the events: "alice(1000)" or "request:RT-1" */
+	enum stage until;		/* last stage to run */
+	bool dry_run;
+	FILE *out; /* progress: stdout, or stderr when --json keeps stdout for the result */
+	/* what the stages found or made, for later stages and the report */
+	char *disk_path; /* what the configs use for the guest's disk */
+	char *failed_stage;
+};
+
+/* The actor for events: "request:ID" when request_id, else "user(uid)". Caller frees. */
+char *pipeline_who(const char *request_id);
+
+/*
+ * Run the stages of p->g (allocating it first when p->g is NULL) from the first one not
+ * done up to p->until. Progress goes to p->out; errors to ctx->diag with the stage, the cause
+ * and the command that continues or undoes.
+ * Returns: 0, or < 0 (the failed stage is in p->failed_stage).
+ */
+int pipeline_run(struct pipeline *p);
+
+/* Print the machine-readable result of a run (--json). */
+void pipeline_print_json(const struct pipeline *p, int r, FILE *f);
+
+void pipeline_release(struct pipeline *p);
+
+/* The stages, in stage-*.c. Each returns 0 (done or nothing to do), or < 0 with d. */
+int stage_allocate(struct pipeline *p);
+int stage_carve(struct pipeline *p);
+int stage_format(struct pipeline *p);
+int stage_network(struct pipeline *p);
+int stage_configs(struct pipeline *p);
+int stage_install(struct pipeline *p);
+int stage_boot(struct pipeline *p);
+
+/* The guest's two configs from its inventory row and spec (configs, install, boot). */
+struct guest_render;
+int pipeline_render(struct pipeline *p, struct guest_render *ret);
+
+/* Undo for destroy, tolerant of any partial state. */
+int stage_disk_release(struct pipeline *p);
+int stage_domain_stop(struct pipeline *p);
+
+/*
+ * The guest's spec: its template with the overrides it was created with, saved at allocate
+ * in state_dir/guests/NAME/template.yaml and loaded by resume and destroy.
+ */
+int prov_spec_save(struct pipeline *p);
+int pipeline_load_template(struct pipeline *p);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Rendering a guest's configs, shared by `render` (a preview) and the pipeline's configs
+ * stage (the real thing).
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/diag.h"
+#include "hypervisor/hypervisor.h"
+#include "cmds.h"
+#include "guestcfg.h"
+
+struct tmpl_guest;
+
+struct guest_render {
+	char *name;
+	char *template_name;
+	unsigned vlan;
+	uint32_t ip;
+	uint8_t mac[6];
+	char *disk_path;
+	bool placeholder_disk; /* no partition yet: the disk is GUEST_DISK_PLACEHOLDER */
+	struct hv_domcfg install, boot;
+	char *install_text, *boot_text; /* xl config files */
+};
+
+void guest_render_release(struct guest_render *gr);
+
+/*
+ * The guest's template: --template (a name or a file), then the command line's overrides
+ * (--vlan, --memory, --vcpus, --disk, --swap), checked against the site.
+ * Returns: 0, -EDOM for a bad guest name (a usage error), < 0 with the reasons in ctx->diag.
+ */
+int prov_guest_template(struct prov_ctx *ctx, const char *name, struct tmpl_guest **ret);
+
+/* Build both configs and their xl texts for what was allocated. */
+int guest_render_build(const struct site *s, const struct tmpl_guest *t,
+		       const struct guest_alloc *a, struct guest_render *ret, struct diag *d);
+
+/*
+ * Render a preview: a guest in the inventory with what it holds, a new one with what the
+ * allocator would pick now (a scratch copy of the inventory: nothing is kept), --ip, --mac
+ * and --disk-path overriding.
+ */
+int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tmpl_guest *t,
+			 struct guest_render *ret);
+
+/*
+ * Write NAME.install.cfg and NAME.boot.cfg into dir (NULL: the site's config_dir), each
+ * atomically. An existing file with the same content is left alone; one with other content
+ * is refused (-EEXIST, nothing written) unless force. dry_run: say what would be written.
+ * What was done goes to out, a line per file. Returns: 0, or < 0 with the reason in d.
+ */
+int guest_render_write(const struct guest_render *gr, const struct site *s, const char *dir,
+		       bool force, bool dry_run, FILE *out, struct diag *d);
+
+/* {"name": ..., "install": <libxl domain config>, "boot": <libxl domain config>} */
+int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx, FILE *f);

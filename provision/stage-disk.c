@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The disk stages: allocate (inventory reservation among the partition module's candidates),
+ * carve (the reservation written into the GPT, under a per-LUN lock), format (ext4 + swap
+ * file), and the release for destroy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "inventory/inventory.h"
+#include "partition/partition.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+#include "pipeline.h"
+#include "prov.h"
+
+/*
+ * Ownership for the partition guard: a partition belongs to a guest only when the inventory
+ * says so, by PARTUUID, or by place for a reservation not carved yet (a crash between the
+ * GPT write and the inventory update leaves guest:NAME at the reserved place).
+ */
+struct owners {
+	struct inv_guest *v;
+	size_t n;
+};
+
+static int inv_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
+{
+	const struct owners *o = data;
+
+	for (size_t i = 0; i < o->n; i++) {
+		const struct inv_guest *g = &o->v[i];
+		bool match;
+
+		if (!g->has_partition || !streq(g->part.lun, lun))
+			continue;
+		if (g->part.partuuid)
+			match = e->uuid && strcasecmp(g->part.partuuid, e->uuid) == 0;
+		else
+			match = g->part.start == e->start && g->part.size == e->size;
+		if (match) {
+			*ret_guest = strdup(g->name);
+			return *ret_guest ? 1 : -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void owners_release(struct owners *o)
+{
+	o->v = inv_guest_array_free(o->v, o->n);
+	o->n = 0;
+}
+
+static int guard_init(struct pipeline *p, struct owners *o, struct part_guard *g)
+{
+	int r = inv_guest_list(p->inv, 0, &p->ctx->diag, &o->v, &o->n);
+
+	if (r < 0)
+		return r;
+	*g = (struct part_guard){.luns = p->site->luns, .owner = inv_owner, .owner_data = o};
+	return 0;
+}
+
+int stage_allocate(struct pipeline *p)
+{
+	_cleanup_(freep) struct part_candidate *cands = NULL;
+	_cleanup_(freep) struct inv_extent *ext = NULL;
+	_cleanup_(freep) char *host = NULL;
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
+	struct part_luns luns = {0};
+	struct owners o = {0};
+	struct part_guard guard;
+	struct inv_alloc req;
+	const char *ip = opt_get(p->ctx, "ip"), *mac = opt_get(p->ctx, "mac");
+	char hn[256] = "", b1[32], b2[18], b3[16];
+	size_t n = 0;
+	int r;
+
+	if (p->g)
+		return 0;
+	r = guard_init(p, &o, &guard);
+	if (r >= 0)
+		r = part_luns_read(&guard, p->site->luns, &luns, &p->ctx->diag);
+	if (r >= 0)
+		r = part_candidates(&luns,
+				    &(struct part_request){.guest = p->name,
+							   .size = p->t->disk_size,
+							   .swap_size = p->t->swap_size,
+							   .lun = opt_get(p->ctx, "lun")},
+				    &cands, &n, &p->ctx->diag);
+	if (r >= 0) {
+		ext = calloc(n + 1, sizeof(*ext));
+		if (!ext)
+			r = -ENOMEM;
+	}
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		ext[i] = (struct inv_extent){cands[i].lun, cands[i].start, cands[i].size,
+					     cands[i].partuuid};
+	(void) gethostname(hn, sizeof(hn) - 1);
+	req = (struct inv_alloc){
+		.name = p->name,
+		.template_name = p->t->name,
+		.vlan = p->t->vlan,
+		.request_id = p->request_id,
+		.owner = p->owner,
+		.host = hn,
+		.who = p->who,
+		.part_size = p->t->disk_size,
+		.candidates = ext,
+		.n_candidates = n,
+		.mac_prefix_len = p->site->mac_prefix_len,
+	};
+	memcpy(req.mac_prefix, p->site->mac_prefix, 6);
+	if (mac && parse_mac(mac, req.mac) < 0) {
+		r = diag_error(&p->ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
+		goto out;
+	}
+	req.has_mac = mac != NULL;
+	if (ip && parse_ipv4(ip, &req.ip) < 0) {
+		r = diag_error(&p->ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
+		goto out;
+	}
+	req.has_ip = ip != NULL;
+	if (v && v->has_subnet) {
+		req.range_first = v->range_first;
+		req.range_last = v->range_last;
+		req.gateway = v->gateway;
+	}
+	r = inv_guest_allocate(p->inv, &req, &p->ctx->diag, &p->g);
+	if (r < 0)
+		goto out;
+	fprintf(p->out, "  %s partition of %s on %s at %s, MAC %s, IP %s\n",
+		p->dry_run ? "would reserve" : "reserved",
+		format_size(p->g->part.size, b1, sizeof(b1)), p->g->part.lun,
+		p->g->part.partuuid ? p->g->part.partuuid : "a new place",
+		format_mac(p->g->mac, b2), p->g->has_ip ? format_ipv4(p->g->ip, b3) : "none");
+	r = prov_spec_save(p);
+out:
+	part_luns_release(&luns);
+	owners_release(&o);
+	return r;
+}
+
+/* A lock per LUN, held only while its label is written: state_dir/locks/lun-DEV-INO.lock */
+static int lun_lock(struct pipeline *p, const char *lun)
+{
+	_cleanup_(freep) char *dir = NULL, *path = NULL;
+	struct stat st;
+	int fd;
+
+	if (stat(lun, &st) < 0)
+		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot stat LUN '%s'", lun);
+	if (asprintf(&dir, "%s/locks", p->site->state_dir) < 0 ||
+	    asprintf(&path, "%s/lun-%llx-%llx.lock", dir,
+		     (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
+		     (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino)) < 0)
+		return -ENOMEM;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot create '%s'", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = -errno;
+
+			close(fd);
+			return diag_error_errno(&p->ctx->diag, NULL, e, "cannot lock '%s'", path);
+		}
+	return fd;
+}
+
+/*
+ * What the configs call the guest's disk: the site's stable name (LUN path + partition
+ * number), the same on every Dom0 and after a resume; on a block device made to exist here.
+ */
+static int set_disk_path(struct pipeline *p, const struct part_result *res)
+{
+	char *path = NULL;
+	int r;
+
+	if (res->node)
+		r = part_alias_ensure(res->lun, res->partno, res->node, &path, &p->ctx->diag);
+	else
+		r = part_alias_path(res->lun, res->partno, &path);
+	if (r < 0)
+		return r;
+	free(p->disk_path);
+	p->disk_path = path;
+	return 0;
+}
+
+int stage_carve(struct pipeline *p)
+{
+	const struct inv_partition *part = &p->g->part;
+	struct part_plan plan = {0};
+	struct part_result res = {0};
+	struct part_lun l = {0};
+	struct owners o = {0};
+	struct part_guard guard;
+	struct strbuf text = STRBUF_INIT;
+	int lock = -1, r;
+
+	if (!p->g->has_partition)
+		return 0;
+	r = guard_init(p, &o, &guard);
+	if (r >= 0 && !p->dry_run)
+		r = lock = lun_lock(p, part->lun);
+	if (r >= 0)
+		r = part_lun_read(&guard, part->lun, &l, &p->ctx->diag);
+	if (r >= 0)
+		r = part_claim_plan(&l, p->name, part->start, part->size, part->partuuid, &plan,
+				    &p->ctx->diag);
+	if (r >= 0 && p->dry_run) {
+		r = part_plan_check(&guard, &plan, &p->ctx->diag);
+		part_plan_format(&plan, false, &text);
+	} else if (r >= 0) {
+		r = part_plan_apply(&guard, &plan, &res, &p->ctx->diag);
+		if (r >= 0)
+			part_plan_format(&plan, true, &text);
+		if (r >= 0)
+			r = inv_partition_carved(p->inv, p->g->id, res.uuid, res.partno, p->who,
+						 &p->ctx->diag);
+		if (r >= 0)
+			r = set_disk_path(p, &res);
+	}
+	if (lock >= 0)
+		close(lock); /* the label is written: the next carve on this LUN may go */
+	if (text.len)
+		fprintf(p->out, "%s", strbuf_str(&text));
+	strbuf_release(&text);
+	part_result_release(&res);
+	part_plan_release(&plan);
+	part_lun_release(&l);
+	owners_release(&o);
+	return r;
+}
+
+int stage_format(struct pipeline *p)
+{
+	const struct inv_partition *part = &p->g->part;
+	struct part_result res = {0};
+	struct owners o = {0};
+	struct part_guard guard;
+	bool already = false;
+	char b[32];
+	int r;
+
+	if (!p->g->has_partition)
+		return 0;
+	if (p->dry_run) {
+		fprintf(p->out, "  would make ext4 '%s' and a %s /swapfile on the new partition\n",
+			p->name, format_size(p->t->swap_size, b, sizeof(b)));
+		return 0;
+	}
+	r = guard_init(p, &o, &guard);
+	if (r >= 0)
+		r = part_format(&guard, part->lun, part->partuuid, p->name, p->t->swap_size,
+				&already, &res, &p->ctx->diag);
+	if (r >= 0)
+		r = set_disk_path(p, &res);
+	if (r >= 0)
+		fprintf(p->out, "  %s ext4 '%s' and a %s /swapfile on %s\n",
+			already ? "found" : "made", p->name,
+			format_size(p->t->swap_size, b, sizeof(b)), p->disk_path);
+	part_result_release(&res);
+	owners_release(&o);
+	return r;
+}
+
+int stage_disk_release(struct pipeline *p)
+{
+	struct part_plan plan = {0};
+	struct part_result res = {0};
+	struct part_luns luns = {0};
+	struct owners o = {0};
+	struct part_guard guard;
+	struct strbuf text = STRBUF_INIT;
+	char *const one[] = {p->g->has_partition ? p->g->part.lun : NULL, NULL};
+	int lock = -1, r;
+
+	if (!p->g->has_partition)
+		return 0;
+	r = guard_init(p, &o, &guard);
+	if (r >= 0 && !p->dry_run)
+		r = lock = lun_lock(p, p->g->part.lun);
+	if (r >= 0)
+		r = part_luns_read(&guard, one, &luns, &p->ctx->diag);
+	if (r >= 0) {
+		r = part_release_plan(&luns, p->name, &plan, &p->ctx->diag);
+		if (r == -ENOENT) {
+			/* never carved, or released by an earlier destroy */
+			diag_clear(&p->ctx->diag);
+			r = 0;
+			goto out;
+		}
+	}
+	if (r >= 0 && p->dry_run) {
+		part_plan_format(&plan, false, &text);
+	} else if (r >= 0) {
+		r = part_plan_apply(&guard, &plan, &res, &p->ctx->diag);
+		if (r >= 0) {
+			part_plan_format(&plan, true, &text);
+			(void) part_alias_remove(res.lun, res.partno, &p->ctx->diag);
+		}
+	}
+out:
+	if (lock >= 0)
+		close(lock);
+	if (text.len)
+		fprintf(p->out, "%s", strbuf_str(&text));
+	strbuf_release(&text);
+	part_result_release(&res);
+	part_plan_release(&plan);
+	part_luns_release(&luns);
+	owners_release(&o);
+	return r;
+}

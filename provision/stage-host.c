@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The stages that touch the Dom0 rather than the LUN: network (the VLAN bridge) and configs
+ * (both xl configs into config_dir); and the guest's saved spec, so that `resume` builds the
+ * same guest (template plus the command line's overrides) as `new-guest` started.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "inventory/inventory.h"
+#include "network/network.h"
+#include "partition/partition.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+#include "net-site.h"
+#include "pipeline.h"
+#include "prov.h"
+#include "render.h"
+
+int stage_network(struct pipeline *p)
+{
+	struct net_want want;
+	struct net_plan plan = {0};
+	int r;
+
+	r = prov_net_want(p->site, p->t->vlan, &p->ctx->diag, &want);
+	if (r < 0)
+		return r;
+	r = net_ensure(&want, 1, p->dry_run, &p->ctx->diag, &plan);
+	if (r >= 0 && plan.n_actions == 0)
+		fprintf(p->out, "  bridge '%s' for VLAN %u: nothing to do\n", want.bridge,
+			want.vlan);
+	for (size_t i = 0; r >= 0 && i < plan.n_actions; i++) {
+		_cleanup_(freep) char *line =
+			net_action_describe(&plan.actions[i], p->dry_run ? NET_WOULD : NET_DONE);
+
+		if (line)
+			fprintf(p->out, "  %s\n", line);
+	}
+	net_plan_release(&plan);
+	return r;
+}
+
+int pipeline_render(struct pipeline *p, struct guest_render *ret)
+{
+	_cleanup_(freep) char *disk = NULL;
+	struct guest_alloc a = {
+		.name = p->name,
+		.vlan = p->t->vlan,
+		.ip = p->g->has_ip ? p->g->ip : 0,
+		.disk_path = p->disk_path,
+	};
+	int r;
+
+	memcpy(a.mac, p->g->mac, 6);
+	if (!a.disk_path && p->g->part.partno) {
+		/* resumed after format: the stable name of the carved partition */
+		r = part_alias_path(p->g->part.lun, p->g->part.partno, &disk);
+		if (r < 0)
+			return r;
+		a.disk_path = disk;
+	}
+	if (!a.disk_path)
+		a.disk_path = GUEST_DISK_PLACEHOLDER;
+	return guest_render_build(p->site, p->t, &a, ret, &p->ctx->diag);
+}
+
+int stage_configs(struct pipeline *p)
+{
+	_cleanup_(guest_render_release) struct guest_render gr = {0};
+	int r;
+
+	r = pipeline_render(p, &gr);
+	if (r < 0)
+		return r;
+	/* The inventory holds the name: configs under it are this guest's, overwrite them. */
+	r = guest_render_write(&gr, p->site, NULL, true, p->dry_run, p->out, &p->ctx->diag);
+	if (r >= 0 && gr.placeholder_disk)
+		diag_add(&p->ctx->diag, DIAG_WARNING, NULL,
+			 "guest '%s' has no partition yet: its configs name a placeholder disk",
+			 p->name);
+	return r;
+}
+
+static char *spec_path(const struct pipeline *p)
+{
+	char *s;
+
+	if (asprintf(&s, "%s/guests/%s/template.yaml", p->site->state_dir, p->name) < 0)
+		return NULL;
+	return s;
+}
+
+static int mkdir_p(const char *path)
+{
+	_cleanup_(freep) char *d = strdup(path);
+
+	if (!d)
+		return -ENOMEM;
+	for (char *s = d + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			if (mkdir(d, 0750) < 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	return 0;
+}
+
+int prov_spec_save(struct pipeline *p)
+{
+	_cleanup_(freep) char *path = NULL, *text = NULL, *body = NULL;
+	int r;
+
+	if (p->dry_run)
+		return 0;
+	path = spec_path(p);
+	if (!path)
+		return -ENOMEM;
+	r = tmpl_guest_to_yaml(p->t, false, &body);
+	if (r < 0)
+		return r;
+	if (asprintf(&text,
+		     "# guest '%s': template '%s' with the overrides it was created with.\n"
+		     "# provision resume builds the guest from this file.\n%s",
+		     p->name, p->t->name, body) < 0)
+		return -ENOMEM;
+	r = mkdir_p(path);
+	if (r >= 0)
+		r = write_file_atomic(path, text, strlen(text), 0640, true);
+	if (r < 0)
+		return diag_error_errno(&p->ctx->diag, NULL, r, "cannot save '%s'", path);
+	return 0;
+}
+
+int pipeline_load_template(struct pipeline *p)
+{
+	_cleanup_(freep) char *path = spec_path(p);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	if (access(path, F_OK) < 0)
+		return diag_error_errno(&p->ctx->diag, NULL, -errno,
+					"cannot read the saved template of guest '%s' ('%s')",
+					p->name, path);
+	r = tmpl_guest_load(p->site, path, &p->ctx->diag, &p->t);
+	if (r < 0)
+		return r;
+	/* a spec file is named template.yaml: keep the template's own name for configs */
+	if (p->g && p->g->template_name) {
+		char *n = strdup(p->g->template_name);
+
+		if (!n)
+			return -ENOMEM;
+		free(p->t->name);
+		p->t->name = n;
+	}
+	return 0;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The stages that drive Xen: install (boot the installer from the install config, act as its
+ * FAI monitor, judge the result) and boot (start the production guest and wait for its ready
+ * marker); and stopping the domain for destroy.
+ *
+ * The domain configs are built again from the inventory and the saved spec: the same
+ * hv_domcfg that render wrote into config_dir, handed to libxl directly (not re-parsed).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "hypervisor/hypervisor.h"
+#include "inventory/inventory.h"
+#include "netboot/listen.h"
+#include "netboot/monitor.h"
+#include "templates/templates.h"
+#include "guestcfg.h"
+#include "pipeline.h"
+#include "prov.h"
+#include "render.h"
+
+#define READY_MARKER	   "PROVISION-READY "
+#define BOOT_TIMEOUT_S	   900
+#define STOP_GRACE_S	   20 /* a failing TASKEND with no further message: FAI stopped */
+#define PROGRESS_EVERY_S   15
+#define CONSOLE_TAIL_LINES 20
+
+static long now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long) ts.tv_sec;
+}
+
+static int connect_xen(struct pipeline *p, void **ret_h)
+{
+	return hv_libxl_ops.open(&(struct hv_open_opts){.log = stderr, .verbose = p->ctx->verbose},
+				 ret_h, &p->ctx->diag);
+}
+
+static int console_path(struct pipeline *p, const char *stage, char **ret)
+{
+	_cleanup_(freep) char *dir = NULL;
+	int r;
+
+	if (asprintf(&dir, "%s/guests/%s", p->site->state_dir, p->name) < 0)
+		return -ENOMEM;
+	(void) mkdir(dir, 0750); /* made with the spec at allocate; a race is harmless */
+	r = hv_console_log_path(p->site->state_dir, p->name, stage, ret);
+	return r < 0 ? diag_error_errno(&p->ctx->diag, NULL, r, "no console log for '%s'", p->name)
+		     : 0;
+}
+
+static void show_console_tail(struct pipeline *p, const char *log)
+{
+	_cleanup_(freep) char *tail = NULL;
+
+	if (!log || hv_console_tail(log, CONSOLE_TAIL_LINES, &tail) < 0 || !tail || !*tail)
+		return;
+	diag_add(&p->ctx->diag, DIAG_NOTE, NULL, "last lines of the console (%s):\n%s", log, tail);
+}
+
+/* ---- install ---- */
+
+struct install_watch {
+	struct pipeline *p;
+	struct nb_listener *l;
+	struct nb_monitor mon;
+	long last_msg;
+};
+
+static void on_line(const char *line, void *userdata)
+{
+	struct install_watch *w = userdata;
+	struct nb_mon_msg m;
+
+	if (nb_monitor_feed(&w->mon, line, &m) == 1) {
+		w->last_msg = now_s();
+		if (w->p->ctx->verbose)
+			fprintf(w->p->out, "  fai: %s\n", line);
+	}
+}
+
+static int on_fd(int fd, short revents, void *userdata)
+{
+	struct install_watch *w = userdata;
+	int r = nb_listener_handle(w->l, fd, on_line, w);
+
+	if (r < 0)
+		return r;
+	return w->mon.state == NB_MON_STOPPED ? 1 : 0;
+}
+
+int stage_install(struct pipeline *p)
+{
+	_cleanup_(guest_render_release) struct guest_render gr = {0};
+	_cleanup_(freep) char *log = NULL;
+	struct install_watch w = {.p = p};
+	unsigned timeout =
+		p->t->install_timeout_s ? p->t->install_timeout_s : p->site->fai.timeout_s;
+	long start, last_progress;
+	uint32_t domid = 0;
+	bool running = false;
+	void *h = NULL;
+	int r;
+
+	r = pipeline_render(p, &gr);
+	if (r < 0)
+		return r;
+	if (p->dry_run) {
+		fprintf(p->out, "  would boot the installer of '%s' and watch FAI on port %u\n",
+			p->name, p->site->fai.monitor_port);
+		return 0;
+	}
+	r = connect_xen(p, &h);
+	if (r < 0)
+		return r;
+	nb_monitor_init(&w.mon, p->name, p->site->fai.fail_code, 0);
+	r = nb_listener_open(p->site->fai.monitor_port, &p->ctx->diag, &w.l);
+	if (r >= 0)
+		r = console_path(p, "install", &log);
+	if (r >= 0) {
+		/* a domain of this name left by a crashed run: its install cannot be trusted */
+		r = hv_domain_destroy_by_name(&hv_libxl_ops, h, p->name, &p->ctx->diag);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r >= 0)
+		r = hv_libxl_ops.create(h, &gr.install, log, &domid, &p->ctx->diag);
+	if (r < 0)
+		goto out;
+	running = true;
+	start = last_progress = w.last_msg = now_s();
+	fprintf(p->out, "  installer running as domain %u, console in %s\n", domid, log);
+	for (;;) {
+		struct hv_watch watches[17];
+		int fds[17];
+		size_t n = nb_listener_fds(w.l, fds, ELEMENTSOF(fds));
+		struct hv_event ev;
+
+		for (size_t i = 0; i < n; i++)
+			watches[i] = (struct hv_watch){fds[i], POLLIN, on_fd, &w};
+		r = hv_libxl_ops.wait(h, domid,
+				      &(struct hv_wait_opts){.timeout_ms = 1000,
+							     .watches = watches,
+							     .n_watches = n},
+				      &ev, &p->ctx->diag);
+		if (r < 0)
+			goto out;
+		if (w.mon.state == NB_MON_STOPPED ||
+		    (nb_monitor_stalled_on_error(&w.mon) && now_s() - w.last_msg > STOP_GRACE_S)) {
+			/* FAI sits at its shell and never powers off: stop it now */
+			(void) hv_libxl_ops.destroy(h, domid, &p->ctx->diag);
+			running = false;
+			(void) nb_monitor_result(&w.mon, &p->ctx->diag);
+			r = diag_error(&p->ctx->diag, NULL,
+				       "FAI stopped in task '%s' with code %u: domain destroyed",
+				       w.mon.worst_task, w.mon.worst_code);
+			goto out;
+		}
+		if (ev.type == HV_EVENT_SHUTDOWN || ev.type == HV_EVENT_DEATH) {
+			struct hv_next next;
+
+			if (ev.type == HV_EVENT_SHUTDOWN)
+				(void) hv_shutdown_apply(&hv_libxl_ops, h, &gr.install, log,
+							 ev.reason, &domid, &next, &p->ctx->diag);
+			running = false;
+			r = nb_monitor_result(&w.mon, &p->ctx->diag);
+			if (r < 0)
+				goto out;
+			if (ev.type == HV_EVENT_SHUTDOWN && ev.reason != HV_SHUTDOWN_POWEROFF &&
+			    ev.reason != HV_SHUTDOWN_REBOOT) {
+				r = diag_error(
+					&p->ctx->diag, NULL,
+					"the installer stopped with '%s', not a halt or reboot",
+					hv_shutdown_to_string(ev.reason));
+				goto out;
+			}
+			fprintf(p->out, "  install finished after %lds: every FAI task below %u\n",
+				now_s() - start, w.mon.fail_code);
+			r = 0;
+			goto out;
+		}
+		if (now_s() - start > (long) timeout) {
+			r = diag_error(&p->ctx->diag, NULL,
+				       "the install did not finish within %us (task '%s')", timeout,
+				       nb_monitor_current_task(&w.mon));
+			goto out;
+		}
+		if (now_s() - last_progress >= PROGRESS_EVERY_S) {
+			last_progress = now_s();
+			fprintf(p->out, "  install: %lds, FAI task '%s'\n", last_progress - start,
+				nb_monitor_current_task(&w.mon));
+			fflush(p->out);
+		}
+	}
+out:
+	if (running)
+		(void) hv_libxl_ops.destroy(h, domid, &p->ctx->diag);
+	if (r < 0)
+		show_console_tail(p, log);
+	nb_listener_close(w.l);
+	hv_libxl_ops.close(h);
+	return r;
+}
+
+/* ---- boot ---- */
+
+static bool console_has_marker(const char *log, const char *name)
+{
+	_cleanup_(freep) char *tail = NULL, *want = NULL;
+
+	if (hv_console_tail(log, 200, &tail) < 0 || !tail)
+		return false;
+	if (asprintf(&want, READY_MARKER "%s", name) < 0)
+		return false;
+	return strstr(tail, want) != NULL;
+}
+
+int stage_boot(struct pipeline *p)
+{
+	_cleanup_(guest_render_release) struct guest_render gr = {0};
+	_cleanup_(freep) char *log = NULL;
+	char hn[256] = "";
+	uint32_t domid = 0;
+	void *h = NULL;
+	long start;
+	int r;
+
+	r = pipeline_render(p, &gr);
+	if (r < 0)
+		return r;
+	if (p->dry_run) {
+		fprintf(p->out, "  would start '%s' from its boot config and wait for '%s%s'\n",
+			p->name, READY_MARKER, p->name);
+		return 0;
+	}
+	r = connect_xen(p, &h);
+	if (r < 0)
+		return r;
+	r = console_path(p, "boot", &log);
+	if (r >= 0 && hv_libxl_ops.domid(h, p->name, &domid, &p->ctx->diag) == 0 &&
+	    console_has_marker(log, p->name)) {
+		fprintf(p->out, "  '%s' already runs as domain %u\n", p->name, domid);
+		goto done;
+	}
+	if (r >= 0) {
+		r = hv_domain_destroy_by_name(&hv_libxl_ops, h, p->name, &p->ctx->diag);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r >= 0) {
+		(void) unlink(log); /* the marker must come from this boot */
+		r = hv_libxl_ops.create(h, &gr.boot, log, &domid, &p->ctx->diag);
+	}
+	if (r < 0)
+		goto out;
+	start = now_s();
+	fprintf(p->out, "  '%s' started as domain %u, waiting for its ready marker\n", p->name,
+		domid);
+	for (;;) {
+		struct hv_event ev;
+
+		r = hv_libxl_ops.wait(h, domid, &(struct hv_wait_opts){.timeout_ms = 1000}, &ev,
+				      &p->ctx->diag);
+		if (r < 0)
+			goto out;
+		if (console_has_marker(log, p->name))
+			break;
+		if (ev.type == HV_EVENT_SHUTDOWN || ev.type == HV_EVENT_DEATH) {
+			r = diag_error(&p->ctx->diag, NULL, "'%s' stopped before it was ready (%s)",
+				       p->name,
+				       ev.type == HV_EVENT_DEATH
+					       ? "destroyed"
+					       : hv_shutdown_to_string(ev.reason));
+			goto out;
+		}
+		if (now_s() - start > BOOT_TIMEOUT_S) {
+			r = diag_error(&p->ctx->diag, NULL, "'%s' was not ready within %ds",
+				       p->name, BOOT_TIMEOUT_S);
+			goto out;
+		}
+	}
+	fprintf(p->out, "  '%s' is up after %lds\n", p->name, now_s() - start);
+done:
+	(void) gethostname(hn, sizeof(hn) - 1);
+	r = inv_guest_set_host(p->inv, p->g->id, hn, p->who, &p->ctx->diag);
+out:
+	if (r < 0)
+		show_console_tail(p, log);
+	hv_libxl_ops.close(h);
+	return r;
+}
+
+int stage_domain_stop(struct pipeline *p)
+{
+	void *h = NULL;
+	int r;
+
+	if (access("/dev/xen/privcmd", F_OK) < 0) {
+		fprintf(p->out, "  not a Xen dom0: no domain to stop\n");
+		return 0;
+	}
+	if (p->dry_run) {
+		fprintf(p->out, "  would stop domain '%s' if it runs\n", p->name);
+		return 0;
+	}
+	r = connect_xen(p, &h);
+	if (r >= 0) {
+		r = hv_domain_destroy_by_name(&hv_libxl_ops, h, p->name, &p->ctx->diag);
+		if (r >= 0)
+			fprintf(p->out, "  stopped domain '%s'\n", p->name);
+		else if (r == -ENOENT)
+			r = 0;
+	}
+	hv_libxl_ops.close(h);
+	return r;
+}

@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * site.yaml: read, check every value, collect every error. The schema is documented in
+ * doc/site.yaml.md; keep the two in step.
+ *
+ * Paths in the site file must be absolute: the file is read by every Dom0 and by scripts
+ * from any working directory, and its config_dir lives on a shared filesystem.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "templates-internal.h"
+#include "templates.h"
+
+#define SITE_DEFAULT_CONFIG_DIR	  "/etc/xen/provision"
+#define SITE_DEFAULT_STATE_DIR	  "/var/lib/provision"
+#define SITE_DEFAULT_TEMPLATE_DIR "/etc/provision/templates"
+#define SITE_DEFAULT_HOOKS_DIR	  "/etc/provision/hooks.d"
+#define SITE_DEFAULT_MAC_PREFIX	  "00:16:3e" /* Xen's OUI */
+
+static const char *const top_keys[] = {
+	"config_dir",	   "state_dir",	 "template_dirs", "hooks_dir", "hook_timeout", "luns",
+	"partition_sizes", "mac_prefix", "network",	  "fai",       "kernels",      NULL,
+};
+static const char *const network_keys[] = {"trunk", "vlans", NULL};
+static const char *const vlan_keys[] = {
+	"bridge", "native", "subnet", "gateway", "range", "nameservers", NULL,
+};
+static const char *const fai_keys[] = {
+	"server",	"nfsroot",	   "config_src", "kernel",  "initrd", "flags",
+	"monitor_port", "legacy_location", "fail_code",	 "timeout", NULL,
+};
+static const char *const kernel_keys[] = {"kernel", "initrd", NULL};
+
+/* One value being read: its node, its dotted key for messages, its text if a scalar. */
+struct fld {
+	char key[128];
+	struct vctx c;
+	const struct ynode *n;
+	const char *s;
+};
+
+/*
+ * Look up section.key in map. Returns true when a non-null value is there (and, if scalar
+ * is set, it is a scalar: a non-scalar is reported).
+ */
+static bool fld_get(struct fld *f, struct diag *d, const struct ynode *map, const char *section,
+		    const char *key, bool scalar)
+{
+	const struct ypair *p = tmpl__ynode_pair(map, key);
+
+	snprintf(f->key, sizeof(f->key), "%s%s%s", section, *section ? "." : "", key);
+	f->n = p ? p->value : NULL;
+	f->s = NULL;
+	if (!f->n || tmpl__ynode_is_null(f->n))
+		return false;
+	f->c = (struct vctx){d, f->key, &f->n->loc};
+	if (!scalar)
+		return true;
+	f->s = tmpl__scalar(&f->c, f->n);
+	return f->s != NULL;
+}
+
+/* at: the section's key, or NULL for the top of the file. */
+static void require(struct diag *d, const struct ynode *map, const char *section,
+		    const struct src_loc *at, const char *file, const char *key)
+{
+	const struct ypair *p = tmpl__ynode_pair(map, key);
+	struct src_loc top = {file, 0, 0};
+
+	if (p && !tmpl__ynode_is_null(p->value))
+		return;
+	if (*section)
+		diag_error(d, at, "missing required key '%s' in '%s'", key, section);
+	else
+		diag_error(d, &top, "missing required key '%s'", key);
+}
+
+static int load_paths(struct diag *d, const struct ynode *map, const char *section, const char *key,
+		      char ***ret)
+{
+	struct fld f;
+
+	if (!fld_get(&f, d, map, section, key, false))
+		return 0;
+	return tmpl__parse_list(&f.c, f.n, NULL, tmpl__parse_path, ret);
+}
+
+static int ipv4_item(const struct vctx *c, const char *s, char **ret)
+{
+	uint32_t a;
+
+	if (tmpl__parse_ipv4(c, s, &a) < 0)
+		return -EINVAL;
+	return tmpl__parse_str(c, s, ret);
+}
+
+static int load_partition_sizes(struct diag *d, const struct ynode *root, struct site *s)
+{
+	struct fld f;
+
+	if (!fld_get(&f, d, root, "", "partition_sizes", false) ||
+	    tmpl__expect(&f.c, f.n, YNODE_SEQ) < 0)
+		return 0;
+	s->partition_sizes = calloc(f.n->n_items + 1, sizeof(uint64_t));
+	if (!s->partition_sizes)
+		return -ENOMEM;
+	for (size_t i = 0; i < f.n->n_items; i++) {
+		struct vctx c = {d, f.key, &f.n->items[i]->loc};
+		const char *v = tmpl__scalar(&c, f.n->items[i]);
+		uint64_t size;
+
+		if (!v || tmpl__parse_size(&c, v, false, &size) < 0)
+			continue;
+		if (size % (1 << 20)) {
+			tmpl__err(&c, "partition size '%s' is not a whole number of MiB", v);
+			continue;
+		}
+		s->partition_sizes[s->n_partition_sizes++] = size;
+	}
+	return 0;
+}
+
+/* Report items of a sequence of scalars given twice. */
+static void check_unique(struct diag *d, const struct ynode *seq, const char *key)
+{
+	for (size_t i = 1; i < seq->n_items; i++)
+		for (size_t j = 0; j < i; j++)
+			if (seq->items[i]->scalar && seq->items[j]->scalar &&
+			    streq(seq->items[i]->scalar, seq->items[j]->scalar)) {
+				struct vctx c = {d, key, &seq->items[i]->loc};
+
+				tmpl__err(&c, "'%s' is listed twice (first at line %u)",
+					  seq->items[i]->scalar, seq->items[j]->loc.line);
+				break;
+			}
+}
+
+static void load_mac_prefix(struct diag *d, const struct ynode *root, struct site *s)
+{
+	struct fld f;
+	uint8_t m[6];
+	int n;
+
+	n = parse_mac_prefix(SITE_DEFAULT_MAC_PREFIX, s->mac_prefix);
+	s->mac_prefix_len = (unsigned) n;
+	if (!fld_get(&f, d, root, "", "mac_prefix", true))
+		return;
+	n = parse_mac_prefix(f.s, m);
+	if (n < 0) {
+		tmpl__err(&f.c, "invalid MAC prefix '%s' (1 to 5 hex bytes like \"00:16:3e\")",
+			  f.s);
+		return;
+	}
+	if (n == 6) {
+		tmpl__err(&f.c, "MAC prefix '%s' is a whole address: it leaves no bytes for guests",
+			  f.s);
+		return;
+	}
+	if (m[0] & 1) {
+		tmpl__err(&f.c, "MAC prefix '%s' has the multicast bit set", f.s);
+		return;
+	}
+	memcpy(s->mac_prefix, m, (size_t) n);
+	s->mac_prefix_len = (unsigned) n;
+}
+
+static bool in_subnet(uint32_t a, uint32_t net, unsigned prefix)
+{
+	uint32_t mask = prefix ? ~UINT32_C(0) << (32 - prefix) : 0;
+
+	return (a & mask) == net;
+}
+
+static int parse_range(const struct vctx *c, const char *s, uint32_t *first, uint32_t *last)
+{
+	char buf[40];
+	const char *dash = strchr(s, '-');
+	size_t n = dash ? (size_t) (dash - s) : 0;
+
+	if (!dash || n >= sizeof(buf))
+		return tmpl__err(
+			c, "invalid range '%s' (use FIRST-LAST, e.g. 10.0.0.60-10.0.0.120)", s);
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (parse_ipv4(buf, first) < 0 || parse_ipv4(dash + 1, last) < 0)
+		return tmpl__err(
+			c, "invalid range '%s' (use FIRST-LAST, e.g. 10.0.0.60-10.0.0.120)", s);
+	if (*last < *first)
+		return tmpl__err(c, "'%s' goes backwards", s);
+	return 0;
+}
+
+/* subnet, gateway and range of one VLAN, and how they fit together. */
+static void load_vlan_ip(struct diag *d, const struct ynode *m, const char *sec,
+			 const struct src_loc *at, const char *file, struct site_vlan *v)
+{
+	char net[16], bcast[16];
+	struct fld f, g, r;
+	uint32_t mask;
+	bool ok = true;
+
+	if (!tmpl__ynode_pair(m, "subnet") && !tmpl__ynode_pair(m, "gateway") &&
+	    !tmpl__ynode_pair(m, "range"))
+		return;
+	require(d, m, sec, at, file, "subnet");
+	require(d, m, sec, at, file, "gateway");
+	require(d, m, sec, at, file, "range");
+	if (!fld_get(&f, d, m, sec, "subnet", true)) {
+		ok = false;
+	} else if (parse_ipv4_cidr(f.s, &v->subnet, &v->prefix) < 0) {
+		tmpl__err(&f.c, "invalid subnet '%s' (use e.g. 10.0.0.0/24)", f.s);
+		ok = false;
+	} else if (v->prefix < 8 || v->prefix > 30) {
+		tmpl__err(&f.c, "subnet '%s' must have a prefix length of 8..30", f.s);
+		ok = false;
+	} else if (!in_subnet(v->subnet, v->subnet, v->prefix)) {
+		mask = ~UINT32_C(0) << (32 - v->prefix);
+		tmpl__err(&f.c, "subnet '%s' has host bits set (did you mean %s/%u?)", f.s,
+			  format_ipv4(v->subnet & mask, net), v->prefix);
+		ok = false;
+	}
+	if (!fld_get(&g, d, m, sec, "gateway", true) ||
+	    tmpl__parse_ipv4(&g.c, g.s, &v->gateway) < 0)
+		ok = false;
+	if (!fld_get(&r, d, m, sec, "range", true) ||
+	    parse_range(&r.c, r.s, &v->range_first, &v->range_last) < 0)
+		ok = false;
+	if (!ok)
+		return;
+	format_ipv4(v->subnet, net);
+	mask = ~UINT32_C(0) << (32 - v->prefix);
+	format_ipv4(v->subnet | ~mask, bcast);
+	if (!in_subnet(v->gateway, v->subnet, v->prefix)) {
+		tmpl__err(&g.c, "%s is outside the subnet %s/%u", g.s, net, v->prefix);
+		ok = false;
+	} else if (v->gateway == v->subnet || v->gateway == (v->subnet | ~mask)) {
+		tmpl__err(&g.c, "%s is the network or broadcast address of %s/%u", g.s, net,
+			  v->prefix);
+		ok = false;
+	}
+	if (!in_subnet(v->range_first, v->subnet, v->prefix) ||
+	    !in_subnet(v->range_last, v->subnet, v->prefix)) {
+		tmpl__err(&r.c, "%s is outside the subnet %s/%u", r.s, net, v->prefix);
+		ok = false;
+	} else if (v->range_first == v->subnet || v->range_last == (v->subnet | ~mask)) {
+		tmpl__err(&r.c, "%s includes the network or broadcast address %s", r.s,
+			  v->range_first == v->subnet ? net : bcast);
+		ok = false;
+	} else if (v->gateway >= v->range_first && v->gateway <= v->range_last) {
+		tmpl__err(&r.c, "%s includes the gateway %s", r.s, g.s);
+		ok = false;
+	}
+	v->has_subnet = ok;
+}
+
+static int load_vlan(struct diag *d, const struct ypair *p, const char *file, struct site *s)
+{
+	struct vctx kc = {d, "network.vlans", &p->loc};
+	struct site_vlan *v = &s->vlans[s->n_vlans];
+	char sec[64];
+	struct fld f;
+	unsigned id;
+	int r;
+
+	if (tmpl__parse_vlan(&kc, p->key, &id) < 0)
+		return 0;
+	for (size_t i = 0; i < s->n_vlans; i++)
+		if (s->vlans[i].id == id) {
+			tmpl__err(&kc, "VLAN %u is given twice (first at line %u)", id,
+				  s->vlans[i].loc.line);
+			return 0;
+		}
+	snprintf(sec, sizeof(sec), "network.vlans.%s", p->key);
+	kc.key = sec;
+	if (tmpl__expect(&kc, p->value, YNODE_MAP) < 0)
+		return 0;
+	*v = (struct site_vlan){.id = id, .loc = p->loc};
+	v->loc.file = s->path;
+	v->nameservers = calloc(1, sizeof(char *));
+	if (!v->nameservers)
+		return -ENOMEM;
+	s->n_vlans++;
+	tmpl__check_keys(d, p->value, sec, vlan_keys);
+	require(d, p->value, sec, &p->loc, file, "bridge");
+	if (fld_get(&f, d, p->value, sec, "bridge", true) &&
+	    tmpl__parse_word(&f.c, f.s, "bridge name", &v->bridge) == 0) {
+		if (strlen(v->bridge) > 15)
+			tmpl__err(&f.c, "bridge name '%s' is longer than 15 characters", f.s);
+		for (size_t i = 0; i + 1 < s->n_vlans; i++)
+			if (s->vlans[i].bridge && streq(s->vlans[i].bridge, v->bridge)) {
+				tmpl__err(&f.c, "bridge '%s' is already used by VLAN %u", f.s,
+					  s->vlans[i].id);
+				break;
+			}
+	}
+	if (fld_get(&f, d, p->value, sec, "native", true) &&
+	    tmpl__parse_bool(&f.c, f.s, &v->native) == 0 && v->native)
+		for (size_t i = 0; i + 1 < s->n_vlans; i++)
+			if (s->vlans[i].native) {
+				tmpl__err(&f.c, "VLAN %u is already the native VLAN",
+					  s->vlans[i].id);
+				break;
+			}
+	load_vlan_ip(d, p->value, sec, &p->loc, file, v);
+	r = 0;
+	if (fld_get(&f, d, p->value, sec, "nameservers", false))
+		r = tmpl__parse_list(&f.c, f.n, NULL, ipv4_item, &v->nameservers);
+	return r == -ENOMEM ? r : 0;
+}
+
+static int load_network(struct diag *d, const struct ynode *root, const char *file, struct site *s)
+{
+	const struct ypair *np = tmpl__ynode_pair(root, "network");
+	struct fld f;
+	int r;
+
+	require(d, root, "", NULL, file, "network");
+	if (!fld_get(&f, d, root, "", "network", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
+		return 0;
+	tmpl__check_keys(d, f.n, "network", network_keys);
+	require(d, f.n, "network", &np->loc, file, "trunk");
+	require(d, f.n, "network", &np->loc, file, "vlans");
+	if (fld_get(&f, d, np->value, "network", "trunk", true) &&
+	    tmpl__parse_word(&f.c, f.s, "interface name", &s->trunk) == 0 && strlen(f.s) > 15)
+		tmpl__err(&f.c, "interface name '%s' is longer than 15 characters", f.s);
+	if (!fld_get(&f, d, np->value, "network", "vlans", false) ||
+	    tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
+		return 0;
+	s->vlans = calloc(f.n->n_pairs + 1, sizeof(*s->vlans));
+	if (!s->vlans)
+		return -ENOMEM;
+	for (size_t i = 0; i < f.n->n_pairs; i++) {
+		r = load_vlan(d, &f.n->pairs[i], file, s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_fai(struct diag *d, const struct ynode *root, const char *file, struct site *s)
+{
+	const struct ypair *fp = tmpl__ynode_pair(root, "fai");
+	/* no initrd: the 2007 installer kernels booted an NFS root without one */
+	static const char *const required[] = {"server", "nfsroot", "config_src", "kernel", NULL};
+	struct site_fai *fai = &s->fai;
+	const struct ynode *m;
+	struct fld f;
+	uint32_t a;
+
+	fai->flags = calloc(1, sizeof(char *));
+	if (!fai->flags)
+		return -ENOMEM;
+	fai->monitor_port = 4711;
+	fai->fail_code = 400;
+	fai->timeout_s = 3600;
+	require(d, root, "", NULL, file, "fai");
+	if (!fld_get(&f, d, root, "", "fai", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
+		return 0;
+	m = f.n;
+	tmpl__check_keys(d, m, "fai", fai_keys);
+	for (const char *const *k = required; *k; k++)
+		require(d, m, "fai", &fp->loc, file, *k);
+	if (fld_get(&f, d, m, "fai", "server", true) && tmpl__parse_ipv4(&f.c, f.s, &a) == 0)
+		tmpl__parse_str(&f.c, f.s, &fai->server);
+	if (fld_get(&f, d, m, "fai", "nfsroot", true))
+		tmpl__parse_path(&f.c, f.s, &fai->nfsroot);
+	if (fld_get(&f, d, m, "fai", "config_src", true)) {
+		if (!strstr(f.s, "://"))
+			tmpl__err(&f.c, "'%s' is not a URL (e.g. nfs://10.0.0.1/srv/fai/config)",
+				  f.s);
+		else
+			tmpl__parse_str(&f.c, f.s, &fai->config_src);
+	}
+	if (fld_get(&f, d, m, "fai", "kernel", true))
+		tmpl__parse_path(&f.c, f.s, &fai->kernel);
+	if (fld_get(&f, d, m, "fai", "initrd", true))
+		tmpl__parse_path(&f.c, f.s, &fai->initrd);
+	if (fld_get(&f, d, m, "fai", "flags", false) &&
+	    tmpl__parse_list(&f.c, f.n, NULL, tmpl__word_item, &fai->flags) == -ENOMEM)
+		return -ENOMEM;
+	if (fld_get(&f, d, m, "fai", "monitor_port", true))
+		tmpl__parse_uint(&f.c, f.s, 1, 65535, "port", &fai->monitor_port);
+	if (fld_get(&f, d, m, "fai", "legacy_location", true)) {
+		const char *c = strstr(f.s, ":/");
+
+		if (!c || c == f.s)
+			tmpl__err(&f.c, "'%s' is not SERVER:/PATH", f.s);
+		else
+			tmpl__parse_str(&f.c, f.s, &fai->legacy_location);
+	}
+	if (fld_get(&f, d, m, "fai", "fail_code", true))
+		tmpl__parse_uint(&f.c, f.s, 1, 999, "exit code", &fai->fail_code);
+	if (fld_get(&f, d, m, "fai", "timeout", true))
+		tmpl__parse_duration(&f.c, f.s, &fai->timeout_s);
+	return 0;
+}
+
+static int load_kernels(struct diag *d, const struct ynode *root, const char *file, struct site *s)
+{
+	struct fld f;
+
+	if (!fld_get(&f, d, root, "", "kernels", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
+		return 0;
+	s->kernels = calloc(f.n->n_pairs + 1, sizeof(*s->kernels));
+	if (!s->kernels)
+		return -ENOMEM;
+	for (size_t i = 0; i < f.n->n_pairs; i++) {
+		const struct ypair *p = &f.n->pairs[i];
+		struct vctx kc = {d, "kernels", &p->loc};
+		struct site_kernel *k = &s->kernels[s->n_kernels];
+		char sec[96];
+		struct fld g;
+
+		if (tmpl__parse_word(&kc, p->key, "kernel name", &k->name) < 0)
+			continue;
+		snprintf(sec, sizeof(sec), "kernels.%s", p->key);
+		kc.key = sec;
+		k->loc = p->loc;
+		k->loc.file = s->path;
+		s->n_kernels++;
+		if (tmpl__expect(&kc, p->value, YNODE_MAP) < 0)
+			continue;
+		tmpl__check_keys(d, p->value, sec, kernel_keys);
+		require(d, p->value, sec, &p->loc, file, "kernel");
+		if (fld_get(&g, d, p->value, sec, "kernel", true))
+			tmpl__parse_path(&g.c, g.s, &k->kernel);
+		if (fld_get(&g, d, p->value, sec, "initrd", true))
+			tmpl__parse_path(&g.c, g.s, &k->initrd);
+	}
+	return 0;
+}
+
+static int load_dirs(struct diag *d, const struct ynode *root, struct site *s)
+{
+	static const struct {
+		const char *key, *def;
+		size_t off;
+	} dirs[] = {
+		{"config_dir", SITE_DEFAULT_CONFIG_DIR, offsetof(struct site, config_dir)},
+		{"state_dir", SITE_DEFAULT_STATE_DIR, offsetof(struct site, state_dir)},
+		{"hooks_dir", SITE_DEFAULT_HOOKS_DIR, offsetof(struct site, hooks_dir)},
+	};
+	struct fld f;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		char **p = (char **) ((char *) s + dirs[i].off);
+
+		*p = strdup(dirs[i].def);
+		if (!*p)
+			return -ENOMEM;
+		if (fld_get(&f, d, root, "", dirs[i].key, true))
+			tmpl__parse_path(&f.c, f.s, p);
+	}
+	r = strv_push(&s->template_dirs, SITE_DEFAULT_TEMPLATE_DIR);
+	if (r < 0)
+		return r;
+	r = load_paths(d, root, "", "template_dirs", &s->template_dirs);
+	if (r == -ENOMEM)
+		return r;
+	s->hook_timeout_s = 300;
+	if (fld_get(&f, d, root, "", "hook_timeout", true))
+		tmpl__parse_duration(&f.c, f.s, &s->hook_timeout_s);
+	return 0;
+}
+
+int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
+{
+	_cleanup_(tmpl__ydoc_freep) struct ydoc *doc = NULL;
+	struct site *s = NULL;
+	const struct ynode *root;
+	unsigned errors = d->n_errors;
+	struct fld f;
+	int r;
+
+	r = tmpl__yaml_load(path, "site file", NULL, d, &doc);
+	if (r < 0)
+		return r;
+	root = doc->root;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (root->kind != YNODE_MAP) {
+		r = diag_error(d, &root->loc, "expected a mapping at the top of the file, got a %s",
+			       tmpl__ynode_kind_name(root->kind));
+		goto out;
+	}
+	tmpl__check_keys(d, root, "", top_keys);
+	r = load_dirs(d, root, s);
+	if (r < 0)
+		goto out;
+	require(d, root, "", NULL, doc->file, "luns");
+	s->luns = calloc(1, sizeof(char *));
+	if (!s->luns) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = load_paths(d, root, "", "luns", &s->luns);
+	if (r == -ENOMEM)
+		goto out;
+	if (fld_get(&f, d, root, "", "luns", false) && f.n->kind == YNODE_SEQ) {
+		if (f.n->n_items == 0)
+			tmpl__err(&f.c, "at least one device is needed");
+		check_unique(d, f.n, "luns");
+	}
+	require(d, root, "", NULL, doc->file, "partition_sizes");
+	r = load_partition_sizes(d, root, s);
+	if (r < 0)
+		goto out;
+	if (fld_get(&f, d, root, "", "partition_sizes", false) && f.n->kind == YNODE_SEQ) {
+		if (f.n->n_items == 0)
+			tmpl__err(&f.c, "at least one size is needed");
+		check_unique(d, f.n, "partition_sizes");
+	}
+	load_mac_prefix(d, root, s);
+	r = load_network(d, root, doc->file, s);
+	if (r < 0)
+		goto out;
+	r = load_fai(d, root, doc->file, s);
+	if (r < 0)
+		goto out;
+	r = load_kernels(d, root, doc->file, s);
+	if (r < 0)
+		goto out;
+	r = d->n_errors > errors ? -EINVAL : 0;
+out:
+	if (r < 0) {
+		tmpl_site_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+struct site *tmpl_site_free(struct site *s)
+{
+	if (!s)
+		return NULL;
+	free(s->path);
+	free(s->config_dir);
+	free(s->state_dir);
+	strv_free(s->template_dirs);
+	free(s->hooks_dir);
+	strv_free(s->luns);
+	free(s->partition_sizes);
+	free(s->trunk);
+	for (size_t i = 0; i < s->n_vlans; i++) {
+		free(s->vlans[i].bridge);
+		strv_free(s->vlans[i].nameservers);
+	}
+	free(s->vlans);
+	free(s->fai.server);
+	free(s->fai.nfsroot);
+	free(s->fai.config_src);
+	free(s->fai.kernel);
+	free(s->fai.initrd);
+	strv_free(s->fai.flags);
+	free(s->fai.legacy_location);
+	for (size_t i = 0; i < s->n_kernels; i++) {
+		free(s->kernels[i].name);
+		free(s->kernels[i].kernel);
+		free(s->kernels[i].initrd);
+	}
+	free(s->kernels);
+	free(s);
+	return NULL;
+}
+
+const struct site_vlan *tmpl_site_vlan(const struct site *s, unsigned id)
+{
+	for (size_t i = 0; s && i < s->n_vlans; i++)
+		if (s->vlans[i].id == id)
+			return &s->vlans[i];
+	return NULL;
+}
+
+const struct site_kernel *tmpl_site_kernel(const struct site *s, const char *name)
+{
+	for (size_t i = 0; s && i < s->n_kernels; i++)
+		if (streq(s->kernels[i].name, name))
+			return &s->kernels[i];
+	return NULL;
+}
