@@ -122,6 +122,8 @@ lab_build_provision() {
 	meson compile -C "$b" > "$CACHE/meson-compile.log" 2>&1 || { tail -30 "$CACHE/meson-compile.log" >&2; return 1; }
 	mkdir -p "$SHARE/bin"
 	cp "$b/provision/provision" "$SHARE/bin/provision" || return 1
+	# the hypervisor module's own lab tool (tests/lab/tests/hv-lifecycle.sh)
+	[ ! -f "$b/tests/hv-lifecycle" ] || cp "$b/tests/hv-lifecycle" "$SHARE/bin/" || return 1
 	# the lab's FAI monitor listener: netboot/monitor.c behind a plain TCP accept loop
 	gcc -O2 -Wall -Werror -D_GNU_SOURCE -I"$SRC" -o "$SHARE/bin/fai-listen" \
 		"$LAB_SRC/tools/fai-listen.c" "$b/netboot/libnetboot.a" "$b/common/libcommon.a"

@@ -56,7 +56,7 @@ keep_console() { cp "$CONSOLE_DIR/guest-$1.log" "$OUT/console-$1-$2.log" 2> /dev
 # made by provision when it has 'net ensure', else by hand the same way
 vlan_bridge() {
 	local v=$1
-	if provision help net 2> /dev/null | grep -q ensure; then
+	if provision net ensure --help > /dev/null 2>&1; then
 		step "provision net ensure $v"
 		provision net ensure "$v"
 		return
