@@ -45,6 +45,8 @@ build_dom0() {
 	g=$out/guest-initrd
 	mkdir -p "$g/bin" "$r/srv/guest"
 	cp /bin/busybox "$g/bin/"
+	# applet links too, for guests started with rdinit=/bin/busybox (no /init, no PATH)
+	for a in $(/bin/busybox --list); do [ -e "$g/bin/$a" ] || ln -s busybox "$g/bin/$a"; done
 	install -m 0755 "$LAB_SRC/dom0/guest-init" "$g/init"
 	copy_modules "$STAGE_KERNEL/k" "$g" "$kv" "${GUEST_MODULES[@]}"
 	mkcpio "$g" "$r/srv/guest/initrd.img" gzip
