@@ -6,7 +6,7 @@
 #  FAILSTOP  the same failure above STOP_ON_ERROR (400 in that class): FAI stops at a root
 #            shell, the domain keeps running; the listener (told FAI's default 700) must
 #            call it stopped from the silence after the failing code, within its grace time.
-# lab: fai 2000
+# lab: fai 3600
 . "$(dirname "$0")/lib.sh"
 name=web2 ip=10.53.0.61 mac=00:16:3e:35:00:3d grace=45
 
@@ -15,14 +15,19 @@ vlan_bridge 53
 part=$(carve /dev/fc/fc-p1d2 2G "$name")
 check "partition $part carved" test -b "$part" || finish
 
-for class in FAILTEST FAILSTOP; do
+first=1
+for class in ${FAI_FAIL_CLASSES:-FAILTEST FAILSTOP}; do
 	step "installing $name with class $class"
-	[ $class = FAILSTOP ] && { umount /mnt/carve 2> /dev/null; part=$(carve /dev/fc/fc-p1d2 2G "$name"); }
+	if [ $first = 0 ]; then
+		part=$(carve /dev/fc/fc-p1d2 2G "$name")
+		check "partition $part carved again" test -b "$part" || finish
+	fi
+	first=0
 	pv_cfg /tmp/$name.install.cfg $name /srv/fai/boot/vmlinux /srv/fai/boot/initrd.img 1024 \
 		"console=hvc0 net.ifnames=0 root=nfs:10.53.0.1:/srv/fai/nfsroot:vers=3 rootovl ip=$ip::10.53.0.1:255.255.255.0:$name:eth0:off FAI_ACTION=install FAI_FLAGS=verbose,halt FAI_CONFIG_SRC=nfs://10.53.0.1/srv/fai/config monserver=10.53.0.1 PROVISION_CLASSES=$class" \
 		"vif = ['mac=$mac,bridge=br53']" "disk = ['phy:$part,xvda1,w']"
 	log=/tmp/monitor-$name-$class.log
-	fai-listen -p 4711 -t 900 -g $grace $name > $log 2>&1 &
+	fai-listen -p 4711 -t 1600 -g $grace $name > $log 2>&1 &
 	listener=$!
 	t0=$(now)
 	check "xl create ($class)" xl create /tmp/$name.install.cfg || { kill $listener; finish; }

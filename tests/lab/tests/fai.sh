@@ -4,7 +4,7 @@
 # onto a partition carved here (ext4 + /swapfile, no partitioning by FAI). The lab's monitor
 # listener (netboot/monitor.c) judges the messages FAI sends; FAI halts the guest. Then the
 # installed guest boots from its disk with the production kernel and reports ready.
-# lab: fai 1200
+# lab: fai 1800
 . "$(dirname "$0")/lib.sh"
 name=web1 ip=10.53.0.60 mac=00:16:3e:35:00:3c
 
@@ -24,7 +24,7 @@ fai="FAI_ACTION=install FAI_FLAGS=verbose,halt FAI_CONFIG_SRC=nfs://10.53.0.1/sr
 pv_cfg /tmp/$name.install.cfg $name /srv/fai/boot/vmlinux /srv/fai/boot/initrd.img 1024 \
 	"console=hvc0 net.ifnames=0 $nfs $ipconf $fai" "$vif" "$disk"
 
-fai-listen -p 4711 -t 1000 -g 60 $name > /tmp/monitor-$name.log 2>&1 &
+fai-listen -p 4711 -t 1600 -g 60 $name > /tmp/monitor-$name.log 2>&1 &
 listener=$!
 # stream the listener's view of FAI into the run's output
 tail -F /tmp/monitor-$name.log 2> /dev/null | sed -u -n 's/^MON-STATE /LAB-MON: /p; s/^MON-RESULT /LAB-MON: result /p' &

@@ -95,7 +95,14 @@ fai_server_start() {
 # partition's /dev/fc link.
 carve() {
 	local dev=$1 size=$2 name=$3 part=${1}p1 i=0 m=/mnt/carve
+	# an old partition goes first, and its link with it (mdev works asynchronously)
+	if [ -e "$part" ]; then
+		wipefs -q -a "$part"
+		sfdisk -q --delete "$dev" > /dev/null || return 1
+		while [ -e "$part" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	fi
 	printf 'label: gpt\nsize=%s, type=L, name=%s\n' "$size" "$name" | sfdisk -q "$dev" > /dev/null || return 1
+	i=0
 	while [ ! -b "$part" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -b "$part" ] || { echo "no $part after sfdisk" >&2; return 1; }
 	mkfs.ext4 -q -F -L "$name" "$part" || return 1
