@@ -45,6 +45,8 @@ build_dom0() {
 	g=$out/guest-initrd
 	mkdir -p "$g/bin" "$r/srv/guest"
 	cp /bin/busybox "$g/bin/"
+	# applet links too, for guests started with rdinit=/bin/busybox (no /init, no PATH)
+	for a in $(/bin/busybox --list); do [ -e "$g/bin/$a" ] || ln -s busybox "$g/bin/$a"; done
 	install -m 0755 "$LAB_SRC/dom0/guest-init" "$g/init"
 	copy_modules "$STAGE_KERNEL/k" "$g" "$kv" "${GUEST_MODULES[@]}"
 	mkcpio "$g" "$r/srv/guest/initrd.img" gzip
@@ -122,6 +124,8 @@ lab_build_provision() {
 	meson compile -C "$b" > "$CACHE/meson-compile.log" 2>&1 || { tail -30 "$CACHE/meson-compile.log" >&2; return 1; }
 	mkdir -p "$SHARE/bin"
 	cp "$b/provision/provision" "$SHARE/bin/provision" || return 1
+	# the hypervisor module's own lab tool (tests/lab/tests/hv-lifecycle.sh)
+	[ ! -f "$b/tests/hv-lifecycle" ] || cp "$b/tests/hv-lifecycle" "$SHARE/bin/" || return 1
 	# the lab's FAI monitor listener: netboot/monitor.c behind a plain TCP accept loop
 	gcc -O2 -Wall -Werror -D_GNU_SOURCE -I"$SRC" -o "$SHARE/bin/fai-listen" \
 		"$LAB_SRC/tools/fai-listen.c" "$b/netboot/libnetboot.a" "$b/common/libcommon.a"

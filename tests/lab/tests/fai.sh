@@ -4,7 +4,7 @@
 # onto a partition carved here (ext4 + /swapfile, no partitioning by FAI). The lab's monitor
 # listener (netboot/monitor.c) judges the messages FAI sends; FAI halts the guest. Then the
 # installed guest boots from its disk with the production kernel and reports ready.
-# lab: fai
+# lab: fai 1800
 . "$(dirname "$0")/lib.sh"
 name=web1 ip=10.53.0.60 mac=00:16:3e:35:00:3c
 
@@ -12,7 +12,8 @@ step "FAI server (NFS on 10.53.0.1), eth0.53 in br53, carving the guest's partit
 check "FAI server up" fai_server_start
 vlan_bridge 53
 part=$(carve /dev/fc/fc-p1d1 2G "$name")
-check "partition $part carved, ext4 with /swapfile" test -b "$part"
+check "partition $part carved, ext4 with /swapfile" test -b "$part" || finish
+check "GPT partition name is $name" grep -q "\"name\": \"$name\"" <<< "$(sfdisk --json /dev/fc/fc-p1d1)"
 disk="disk = ['phy:$part,xvda1,w']"
 vif="vif = ['mac=$mac,bridge=br53']"
 
@@ -23,7 +24,7 @@ fai="FAI_ACTION=install FAI_FLAGS=verbose,halt FAI_CONFIG_SRC=nfs://10.53.0.1/sr
 pv_cfg /tmp/$name.install.cfg $name /srv/fai/boot/vmlinux /srv/fai/boot/initrd.img 1024 \
 	"console=hvc0 net.ifnames=0 $nfs $ipconf $fai" "$vif" "$disk"
 
-fai-listen -p 4711 -t 900 -g 60 $name > /tmp/monitor-$name.log 2>&1 &
+fai-listen -p 4711 -t 1600 -g 60 $name > /tmp/monitor-$name.log 2>&1 &
 listener=$!
 # stream the listener's view of FAI into the run's output
 tail -F /tmp/monitor-$name.log 2> /dev/null | sed -u -n 's/^MON-STATE /LAB-MON: /p; s/^MON-RESULT /LAB-MON: result /p' &
@@ -31,7 +32,10 @@ tailer=$!
 
 step "installing $name with real FAI"
 t0=$(now)
-check "xl create $name.install.cfg" xl create /tmp/$name.install.cfg
+if ! check "xl create $name.install.cfg" xl create /tmp/$name.install.cfg; then
+	kill $listener $tailer
+	finish
+fi
 wait $listener
 lrc=$?
 t_fai=$(since "$t0")

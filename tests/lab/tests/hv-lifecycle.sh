@@ -67,10 +67,11 @@ rc=$?
 check "destroy of a missing domain exits 3" test $rc = 3
 
 step "a caller's fd in the same loop, with the console copied live while waiting"
-mkfifo "$L/stop"
-exec 7<> "$L/stop"
+# not in the 9p share: it cannot hold a FIFO
+rm -f /tmp/hvl-stop && mkfifo /tmp/hvl-stop
+exec 7<> /tmp/hvl-stop
 hv-lifecycle run hvl-watch "$K" "$I" "$BB sh -c \"echo HV-MARK-up; sleep 600\"" \
-	--console "$L/hvl-watch.log" --stop-on-stdin < "$L/stop" > "$L/hvl-watch.out" 2> "$L/hvl-watch.err" &
+	--console "$L/hvl-watch.log" --stop-on-stdin < /tmp/hvl-stop > "$L/hvl-watch.out" 2> "$L/hvl-watch.err" &
 pid=$!
 i=0
 while ! grep -aq HV-MARK-up "$L/hvl-watch.log" 2> /dev/null && [ $i -lt 240 ]; do sleep 0.5; i=$((i + 1)); done

@@ -12,7 +12,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 step() { echo "LAB-STEP: $*"; }
 timing() { echo "LAB-TIMING: $*"; }
 
-# check DESCRIPTION CMD...: run CMD (output to the serial log), record ok or FAIL
+# check DESCRIPTION CMD...: run CMD (output to the serial log), record ok or FAIL (status 1)
 check() {
 	local desc=$1
 	shift
@@ -21,6 +21,7 @@ check() {
 	else
 		echo "LAB-CHECK: FAIL $desc"
 		lab_failed=1
+		return 1
 	fi
 }
 # finish: the test's exit status
@@ -55,7 +56,7 @@ keep_console() { cp "$CONSOLE_DIR/guest-$1.log" "$OUT/console-$1-$2.log" 2> /dev
 # made by provision when it has 'net ensure', else by hand the same way
 vlan_bridge() {
 	local v=$1
-	if provision help net 2> /dev/null | grep -q ensure; then
+	if provision net ensure --help > /dev/null 2>&1; then
 		step "provision net ensure $v"
 		provision net ensure "$v"
 		return
@@ -94,12 +95,19 @@ fai_server_start() {
 # partition's /dev/fc link.
 carve() {
 	local dev=$1 size=$2 name=$3 part=${1}p1 i=0 m=/mnt/carve
-	printf 'label: gpt\n,%s,L,name=%s\n' "$size" "$name" | sfdisk -q "$dev" > /dev/null
+	# an old partition goes first, and its link with it (mdev works asynchronously)
+	if [ -e "$part" ]; then
+		wipefs -q -a "$part"
+		sfdisk -q --delete "$dev" > /dev/null || return 1
+		while [ -e "$part" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	fi
+	printf 'label: gpt\nsize=%s, type=L, name=%s\n' "$size" "$name" | sfdisk -q "$dev" > /dev/null || return 1
+	i=0
 	while [ ! -b "$part" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -b "$part" ] || { echo "no $part after sfdisk" >&2; return 1; }
-	mkfs.ext4 -q -F -L "$name" "$part"
-	mkdir -p $m && mount "$part" $m
-	fallocate -l 256M $m/swapfile && chmod 600 $m/swapfile && mkswap -q $m/swapfile
+	mkfs.ext4 -q -F -L "$name" "$part" || return 1
+	mkdir -p $m && mount "$part" $m || return 1
+	fallocate -l 256M $m/swapfile && chmod 600 $m/swapfile && mkswap -q $m/swapfile || return 1
 	umount $m
 	echo "$part"
 }
