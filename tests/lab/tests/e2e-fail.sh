@@ -17,19 +17,21 @@ check "templates in place, LUNs labelled" provision_site || finish
 
 # fail_then_resume NAME TEMPLATE CLASS: new-guest fails at install, resume after the fix works
 fail_then_resume() {
-	local name=$1 tmpl=$2 class=$3 state=$SITE_STATE/guests/$1 rc t0 t420 tend
+	local name=$1 tmpl=$2 class=$3 state=$SITE_STATE/guests/$1 rc t0 t420 tend log
 	step "$name: provision new-guest $name --template $tmpl --vlan 53 (FAI class $class)"
 	t0=$(now)
 	prov -v new-guest "$name" --template "$tmpl" --vlan 53
 	rc=$?
 	timing "$class: new-guest exit $rc after $(since "$t0") s"
-	cp $PROV_LAST.ts "$OUT/provision-$name-$class.log"
+	# what new-guest printed, each line with its time (the next prov overwrites $PROV_LAST)
+	log=$OUT/provision-$name-$class.log
+	cp $PROV_LAST.ts "$log"
 	check "$class: new-guest exits 1" test $rc = 1
-	check "$class: the install stage failed" grep -q "stage 'install' of guest '$name' failed" $PROV_LAST
+	check "$class: the install stage failed" grep -q "stage 'install' of guest '$name' failed" "$log"
 	check "$class: the cause names task configure and code 420" \
-		grep -q "FAI task 'configure' of '$name' ended with code 420" $PROV_LAST
-	check "$class: FAI's monitor line 'TASKEND configure 420' came" grep -q "fai: $name TASKEND configure 420" $PROV_LAST
-	check "$class: the error says how to continue" grep -q "'provision resume $name' continues" $PROV_LAST
+		grep -q "FAI task 'configure' of '$name' ended with code 420" "$log"
+	check "$class: FAI's monitor line 'TASKEND configure 420' came" grep -q "fai: $name TASKEND configure 420" "$log"
+	check "$class: the error says how to continue" grep -q "'provision resume $name' continues" "$log"
 	check "$class: the domain is gone right away (xl)" not xl domid "$name"
 	prov show "$name"
 	check "$class: provision show: stage configs (failed)" \
@@ -37,16 +39,16 @@ fail_then_resume() {
 	check "$class: its console log is kept" test -s "$state/console-install.log"
 	if [ "$class" = FAILTEST ]; then
 		check "FAILTEST: FAI went on: 'TASKEND install 0' and 'TASKEND faiend 0' came" \
-			sh -c "grep -q 'fai: $name TASKEND install 0' $PROV_LAST && grep -q 'fai: $name TASKEND faiend 0' $PROV_LAST"
-		check "FAILTEST: ... and FAI halted the guest itself" grep -q "although FAI finished as if all went well" $PROV_LAST
+			sh -c "grep -q 'fai: $name TASKEND install 0' $log && grep -q 'fai: $name TASKEND faiend 0' $log"
+		check "FAILTEST: ... and FAI halted the guest itself" grep -q "although FAI finished as if all went well" "$log"
 		check "FAILTEST: the console shows the failing script" grep -aq 'FAILTEST/10-fail .*FAILED' "$state/console-install.log"
 		check "FAILTEST: FAI's logs kept, with the failure" grep -rqs 'FAILTEST/10-fail' "$state/fai"
 	else
-		t420=$(prov_when "fai: $name TASKEND configure 420")
-		tend=$(prov_when "FAI stopped in task 'configure'")
+		t420=$(prov_when "fai: $name TASKEND configure 420" "$log")
+		tend=$(prov_when "FAI stopped in task 'configure'" "$log")
 		echo "LAB-INFO: FAILSTOP: 'TASKEND configure 420' at $t420, domain destroyed and failed at $tend"
-		check "FAILSTOP: no 'TASKEND faiend' came" not grep -q "fai: $name TASKEND faiend" $PROV_LAST
-		check "FAILSTOP: provision saw FAI stop and destroyed the domain" grep -q "FAI stopped in task 'configure' with code 420" $PROV_LAST
+		check "FAILSTOP: no 'TASKEND faiend' came" not grep -q "fai: $name TASKEND faiend" "$log"
+		check "FAILSTOP: provision saw FAI stop and destroyed the domain" grep -q "FAI stopped in task 'configure' with code 420" "$log"
 		check "FAILSTOP: within 90 s of FAI's last message" \
 			awk -v a="$t420" -v b="$tend" 'BEGIN { exit !(a > 0 && b > a && b - a <= 90) }'
 		timing "FAILSTOP: from 'TASKEND configure 420' to the domain destroyed: $(awk -v a="$t420" -v b="$tend" 'BEGIN { printf "%.1f", b - a }') s"

@@ -168,8 +168,9 @@ prov() {
 	return "$rc"
 }
 
-# prov_when REGEX: when (epoch seconds) provision's last run printed a line matching REGEX
-prov_when() { grep -E "^[0-9.]+ .*$1" $PROV_LAST.ts | head -1 | cut -d' ' -f1; }
+# prov_when REGEX [FILE]: when (epoch seconds) provision printed a line matching REGEX, from
+# FILE (default: the last call's $PROV_LAST.ts)
+prov_when() { grep -E "^[0-9.]+ .*$1" "${2:-$PROV_LAST.ts}" | head -1 | cut -d' ' -f1; }
 
 # guest_field NAME KEY: a field of 'provision show NAME --json' (the guest object's string)
 guest_field() {
