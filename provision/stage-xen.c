@@ -120,8 +120,10 @@ static void keep_fai_logs(struct pipeline *p)
 	if (r >= 0)
 		r = part_fs_copy_out(&guard, p->g->part.lun, p->g->part.partuuid, p->name, src,
 				     dest, &d);
-	if (r >= 0)
+	if (r >= 0) {
 		fprintf(p->out, "  FAI's logs kept in %s (%d files)\n", dest, r);
+		fflush(p->out);
+	}
 	/* the install's result stands: what went wrong here is a warning */
 	for (size_t i = 0; i < d.n; i++) {
 		if (d.v[i].level == DIAG_ERROR)
