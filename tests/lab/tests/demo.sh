@@ -14,7 +14,7 @@ sed 's/^/LAB> | /' /etc/provision/site.yaml
 check "FAI server up" fai_server_start > /dev/null || finish
 check "templates in place, LUNs labelled" provision_site || finish
 
-step "a new guest, end to end (each real FAI install takes 4 to 15 minutes under TCG)"
+step "a new guest, end to end (a real FAI install takes 3 to 6 minutes under TCG)"
 t0=$(now)
 prov new-guest web1 --template debian --vlan 53
 rc=$?
