@@ -94,10 +94,11 @@ static void conn_drop(struct nb_listener *l, size_t i)
 	l->conns[i] = l->conns[--l->n];
 }
 
-/* Pass the complete lines of c to fn; keep the rest. */
-static void conn_lines(struct conn *c, bool eof, nb_line_fn fn, void *userdata)
+/* Pass the complete lines of c to fn; keep the rest. Returns: how many were passed. */
+static unsigned conn_lines(struct conn *c, bool eof, nb_line_fn fn, void *userdata)
 {
 	size_t start = 0;
+	unsigned n = 0;
 
 	for (size_t i = 0; i < c->len; i++)
 		if (c->buf[i] == '\n') {
@@ -106,6 +107,7 @@ static void conn_lines(struct conn *c, bool eof, nb_line_fn fn, void *userdata)
 				c->buf[i - 1] = 0;
 			fn(c->buf + start, userdata);
 			start = i + 1;
+			n++;
 		}
 	memmove(c->buf, c->buf + start, c->len - start);
 	c->len -= start;
@@ -113,7 +115,9 @@ static void conn_lines(struct conn *c, bool eof, nb_line_fn fn, void *userdata)
 		c->buf[c->len] = 0; /* a last line without newline, or an overlong one */
 		fn(c->buf, userdata);
 		c->len = 0;
+		n++;
 	}
+	return n;
 }
 
 int nb_listener_handle(struct nb_listener *l, int fd, nb_line_fn fn, void *userdata)
@@ -149,10 +153,13 @@ int nb_listener_handle(struct nb_listener *l, int fd, nb_line_fn fn, void *userd
 			return 0;
 		if (k > 0) {
 			c->len += (size_t) k;
-			conn_lines(c, false, fn, userdata);
+			/* One message per connection, and we close it as fai-monitor does: FAI's
+			 * `nc -w 8` only exits when the monitor closes (or after 8 s). */
+			if (conn_lines(c, false, fn, userdata) > 0)
+				conn_drop(l, i);
 			return 0;
 		}
-		conn_lines(c, true, fn, userdata);
+		(void) conn_lines(c, true, fn, userdata);
 		conn_drop(l, i);
 		return 0;
 	}

@@ -29,7 +29,9 @@ size_t nb_listener_fds(const struct nb_listener *l, int *fds, size_t max);
 
 /*
  * fd is readable: accept new connections, or read a connection and pass each complete line
- * (without its newline; a last line without one when the peer closes) to fn.
+ * (without its newline; a last line without one when the peer closes) to fn. A connection is
+ * closed once a line came from it, as FAI's own fai-monitor does: FAI sends each message with
+ * `nc -w 8`, which otherwise waits 8 s for the monitor to close, for every message.
  * Returns: 0, or -errno for a failure of the listening socket itself.
  */
 int nb_listener_handle(struct nb_listener *l, int fd, nb_line_fn fn, void *userdata);

@@ -73,6 +73,19 @@ static void show_console_tail(struct pipeline *p, const char *log)
 	diag_add(&p->ctx->diag, DIAG_NOTE, NULL, "last lines of the console (%s):\n%s", log, tail);
 }
 
+/*
+ * The configs in config_dir are the admin's truth: `xl create` of them starts what provision
+ * starts. They are written again from the inventory and the spec before a domain is made, so a
+ * spec fixed before `resume` (say, an FAI class dropped) is in them too.
+ */
+static int configs_sync(struct pipeline *p, const struct guest_render *gr)
+{
+	int r = guest_render_write(gr, p->site, NULL, true, false, p->out, &p->ctx->diag);
+
+	fflush(p->out);
+	return r;
+}
+
 /* ---- install ---- */
 
 /* Destroy the installer; whether it is gone (also when it was already). */
@@ -107,8 +120,10 @@ static void keep_fai_logs(struct pipeline *p)
 	if (r >= 0)
 		r = part_fs_copy_out(&guard, p->g->part.lun, p->g->part.partuuid, p->name, src,
 				     dest, &d);
-	if (r >= 0)
+	if (r >= 0) {
 		fprintf(p->out, "  FAI's logs kept in %s (%d files)\n", dest, r);
+		fflush(p->out);
+	}
 	/* the install's result stands: what went wrong here is a warning */
 	for (size_t i = 0; i < d.n; i++) {
 		if (d.v[i].level == DIAG_ERROR)
@@ -138,8 +153,10 @@ static void on_line(const char *line, void *userdata)
 
 	if (nb_monitor_feed(&w->mon, line, &m) == 1) {
 		w->last_msg = now_s();
-		if (w->p->ctx->verbose)
+		if (w->p->ctx->verbose) {
 			fprintf(w->p->out, "  fai: %s\n", line);
+			fflush(w->p->out);
+		}
 	}
 }
 
@@ -151,6 +168,21 @@ static int on_fd(int fd, short revents, void *userdata)
 	if (r < 0)
 		return r;
 	return w->mon.state == NB_MON_STOPPED ? 1 : 0;
+}
+
+static void print_progress(struct pipeline *p, const struct nb_monitor *m, long elapsed)
+{
+	const char *task = nb_monitor_current_task(m);
+
+	if (m->n_msgs == 0)
+		fprintf(p->out, "  install: %lds, the installer boots (no word from FAI yet)\n",
+			elapsed);
+	else if (*task)
+		fprintf(p->out, "  install: %lds, FAI task '%s'\n", elapsed, task);
+	else
+		fprintf(p->out, "  install: %lds, FAI between tasks (last '%s')\n", elapsed,
+			m->last_task);
+	fflush(p->out);
 }
 
 int stage_install(struct pipeline *p)
@@ -174,6 +206,9 @@ int stage_install(struct pipeline *p)
 			p->name, p->site->fai.monitor_port);
 		return 0;
 	}
+	r = configs_sync(p, &gr);
+	if (r < 0)
+		return r;
 	r = connect_xen(p, &h);
 	if (r < 0)
 		return r;
@@ -194,6 +229,7 @@ int stage_install(struct pipeline *p)
 	running = started = true;
 	start = last_progress = w.last_msg = now_s();
 	fprintf(p->out, "  installer running as domain %u, console in %s\n", domid, log);
+	fflush(p->out);
 	for (;;) {
 		struct hv_watch watches[17];
 		int fds[17];
@@ -215,9 +251,11 @@ int stage_install(struct pipeline *p)
 			gone = install_destroy(p, h, domid);
 			running = false;
 			(void) nb_monitor_result(&w.mon, &p->ctx->diag);
-			r = diag_error(&p->ctx->diag, NULL,
-				       "FAI stopped in task '%s' with code %u: domain destroyed",
-				       w.mon.worst_task, w.mon.worst_code);
+			r = diag_error(
+				&p->ctx->diag, NULL,
+				"FAI stopped in task '%s' with code %u (no word for %lds, it "
+				"waits at its shell): domain destroyed",
+				w.mon.worst_task, w.mon.worst_code, now_s() - w.last_msg);
 			goto out;
 		}
 		if (ev.type == HV_EVENT_SHUTDOWN || ev.type == HV_EVENT_DEATH) {
@@ -256,9 +294,7 @@ int stage_install(struct pipeline *p)
 		}
 		if (now_s() - last_progress >= PROGRESS_EVERY_S) {
 			last_progress = now_s();
-			fprintf(p->out, "  install: %lds, FAI task '%s'\n", last_progress - start,
-				nb_monitor_current_task(&w.mon));
-			fflush(p->out);
+			print_progress(p, &w.mon, last_progress - start);
 		}
 	}
 out:
@@ -304,6 +340,9 @@ int stage_boot(struct pipeline *p)
 			p->name, READY_MARKER, p->name);
 		return 0;
 	}
+	r = configs_sync(p, &gr);
+	if (r < 0)
+		return r;
 	r = connect_xen(p, &h);
 	if (r < 0)
 		return r;
@@ -327,6 +366,7 @@ int stage_boot(struct pipeline *p)
 	start = now_s();
 	fprintf(p->out, "  '%s' started as domain %u, waiting for its ready marker\n", p->name,
 		domid);
+	fflush(p->out);
 	for (;;) {
 		struct hv_event ev;
 

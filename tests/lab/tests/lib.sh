@@ -131,3 +131,66 @@ pv_cfg() {
 	} > "$f"
 	sed 's/^/  | /' "$f"
 }
+
+# ---- provision itself, as an admin runs it -------------------------------------------------
+SITE_STATE=/var/lib/provision
+SITE_CONFIGS=/etc/xen/provision
+
+# provision_site: the lab's templates in the site's template_dirs (/lab/templates: debian cut
+# to the lab's LUNs, failtest, failstop) and a GPT label on each empty LUN (once per LUN, as
+# an admin does with 'provision lun init')
+provision_site() {
+	local l
+	mkdir -p /etc/provision/templates "$SITE_CONFIGS"
+	cp /lab/templates/*.yaml /etc/provision/templates/
+	for l in /dev/fc/fc-p1d1 /dev/fc/fc-p1d2; do
+		sfdisk -d "$l" > /dev/null 2>&1 || prov lun init "$l" || return 1
+	done
+}
+
+# prov ARGS...: run provision; its output (stdout and stderr) goes to the run's screen as
+# 'LAB> ' lines, into $OUT/provision.log, into $PROV_LAST (this call's only) and, each line
+# with the time it came, into $PROV_LAST.ts. Returns provision's exit status.
+PROV_LAST=/tmp/provision-last.log
+prov() {
+	local rc l
+	: > $PROV_LAST
+	: > $PROV_LAST.ts
+	echo "LAB> # provision $*" | tee -a "$OUT/provision.log"
+	provision "$@" 2>&1 < /dev/null | while IFS= read -r l; do
+		printf '%s\n' "$l" >> $PROV_LAST
+		printf '%s %s\n' "$EPOCHREALTIME" "$l" >> $PROV_LAST.ts
+		printf '%s\n' "$l" >> "$OUT/provision.log"
+		printf 'LAB> %s\n' "$l"
+	done
+	rc=${PIPESTATUS[0]}
+	echo "LAB> # exit status $rc" | tee -a "$OUT/provision.log"
+	return "$rc"
+}
+
+# prov_when REGEX [FILE]: when (epoch seconds) provision printed a line matching REGEX, from
+# FILE (default: the last call's $PROV_LAST.ts)
+prov_when() { grep -E "^[0-9.]+ .*$1" "${2:-$PROV_LAST.ts}" | head -1 | cut -d' ' -f1; }
+
+# guest_field NAME KEY: a field of 'provision show NAME --json' (the guest object's string)
+guest_field() {
+	provision show "$1" --json 2> /dev/null | tr ',{}' '\n\n\n' |
+		sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" | head -1
+}
+
+# gpt_names: the GPT partition names on the lab's LUNs, one a line (sfdisk, not provision)
+gpt_names() {
+	local l
+	for l in /dev/fc/fc-p1d1 /dev/fc/fc-p1d2; do
+		sfdisk --json "$l" 2> /dev/null | sed -n 's/.*"name": *"\([^"]*\)".*/\1/p'
+	done
+}
+# gpt_has LUN PARTNO [NAME]: the LUN's GPT (sfdisk) has partition PARTNO [named NAME]
+gpt_has() {
+	sfdisk -d "$1" 2> /dev/null | grep "^[^ ]*p$2 :" | grep -q "name=\"${3:-}"
+}
+
+# keep_guest_state NAME: copy provision's files of the guest (spec, console logs, FAI's logs)
+keep_guest_state() { cp -r "$SITE_STATE/guests/$1" "$OUT/state-$1" 2> /dev/null || true; }
+# not CMD...: succeeds when CMD fails (for check)
+not() { ! "$@"; }
