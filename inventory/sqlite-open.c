@@ -142,11 +142,27 @@ int inv__sqlite_migrate(const char *path, const char *const *steps, size_t n, st
 	return migrate(db, steps, n, d);
 }
 
+/* Bring db's schema up to date and wrap it as the backend's handle (taking db). */
+static int migrated_handle(sqlite3 **db, struct diag *d, void **ret)
+{
+	struct sq *s;
+	int r;
+
+	r = migrate(*db, inv__sqlite_migrations, inv__sqlite_n_migrations, d);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->db = TAKE_PTR(*db);
+	*ret = s;
+	return 0;
+}
+
 int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret)
 {
 	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
 	_cleanup_(freep) char *path = NULL;
-	struct sq *s;
 	int r;
 
 	if (mkdir(state_dir, 0750) < 0 && errno != EEXIST)
@@ -157,15 +173,7 @@ int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret)
 	r = connect(path, d, &db);
 	if (r < 0)
 		return r;
-	r = migrate(db, inv__sqlite_migrations, inv__sqlite_n_migrations, d);
-	if (r < 0)
-		return r;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->db = TAKE_PTR(db);
-	*ret = s;
-	return 0;
+	return migrated_handle(&db, d, ret);
 }
 
 int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
@@ -173,7 +181,6 @@ int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
 	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
 	_cleanup_(sqlite3_closep) sqlite3 *src = NULL;
 	_cleanup_(freep) char *path = NULL;
-	struct sq *s;
 	int sqrc, r;
 
 	if (asprintf(&path, "%s/inventory.db", state_dir) < 0)
@@ -202,13 +209,5 @@ int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
 	r = sq_exec(db, "PRAGMA foreign_keys = ON", d, "enable foreign keys");
 	if (r < 0)
 		return r;
-	r = migrate(db, inv__sqlite_migrations, inv__sqlite_n_migrations, d);
-	if (r < 0)
-		return r;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->db = TAKE_PTR(db);
-	*ret = s;
-	return 0;
+	return migrated_handle(&db, d, ret);
 }
