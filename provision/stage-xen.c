@@ -196,7 +196,7 @@ int stage_install(struct pipeline *p)
 	uint32_t domid = 0;
 	bool running = false, started = false, gone = false;
 	void *h = NULL;
-	int r;
+	int lock = -1, r;
 
 	r = pipeline_render(p, &gr);
 	if (r < 0)
@@ -213,7 +213,14 @@ int stage_install(struct pipeline *p)
 	if (r < 0)
 		return r;
 	nb_monitor_init(&w.mon, p->name, p->site->fai.fail_code, 0);
-	r = nb_listener_open(p->site->fai.monitor_port, &p->ctx->diag, &w.l);
+	/*
+	 * One FAI monitor port per Dom0: installs on this host take turns (a batch's installs
+	 * queue here) instead of failing with "Address already in use".
+	 * FIXME: one shared listener that hands lines out by host name would let them overlap.
+	 */
+	r = lock = prov_lock(p->site, "fai-monitor", &p->ctx->diag);
+	if (r >= 0)
+		r = nb_listener_open(p->site->fai.monitor_port, &p->ctx->diag, &w.l);
 	if (r >= 0)
 		r = console_path(p, "install", &log);
 	if (r >= 0) {
@@ -305,6 +312,8 @@ out:
 	if (started && gone)
 		keep_fai_logs(p);
 	nb_listener_close(w.l);
+	if (lock >= 0)
+		close(lock);
 	hv_libxl_ops.close(h);
 	return r;
 }
