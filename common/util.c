@@ -490,6 +490,22 @@ int rm_rf_at(int dirfd, const char *name)
 	return r;
 }
 
+int mkdir_parents(const char *path, unsigned mode)
+{
+	_cleanup_(freep) char *d = strdup(path);
+
+	if (!d)
+		return -ENOMEM;
+	for (char *s = d + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			if (mkdir(d, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	return 0;
+}
+
 int read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_(fclosep) FILE *f = fopen(path, "re");

@@ -90,5 +90,11 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
  */
 int rm_rf_at(int dirfd, const char *name);
 
+/*
+ * Create the directories leading to path (not path itself), like `mkdir -p "$(dirname path)"`.
+ * Returns: 0 or -errno.
+ */
+int mkdir_parents(const char *path, unsigned mode);
+
 /* Read a whole file into a NUL-terminated buffer. Returns: 0 or -errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);

@@ -65,16 +65,15 @@ char *pipeline_who(const char *request_id)
 int prov_lock(const struct site *s, const char *name, struct diag *d)
 {
 	_cleanup_(freep) char *dir = NULL, *path = NULL;
-	int fd;
+	int fd, r;
 
 	if (asprintf(&dir, "%s/locks", s->state_dir) < 0 ||
 	    asprintf(&path, "%s/%s.lock", dir, name) < 0)
 		return -ENOMEM;
 	/* the first run on a host makes state_dir: the lock comes before the inventory */
-	if (mkdir(s->state_dir, 0750) < 0 && errno != EEXIST)
-		return diag_error_errno(d, NULL, -errno, "cannot create '%s'", s->state_dir);
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return diag_error_errno(d, NULL, -errno, "cannot create '%s'", dir);
+	r = mkdir_parents(path, 0750);
+	if (r < 0)
+		return diag_error_errno(d, NULL, r, "cannot create '%s'", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);

@@ -102,22 +102,6 @@ static char *spec_path(const struct pipeline *p)
 	return s;
 }
 
-static int mkdir_p(const char *path)
-{
-	_cleanup_(freep) char *d = strdup(path);
-
-	if (!d)
-		return -ENOMEM;
-	for (char *s = d + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(d, 0750) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	return 0;
-}
-
 int prov_spec_save(struct pipeline *p)
 {
 	_cleanup_(freep) char *path = NULL, *text = NULL, *body = NULL;
@@ -136,7 +120,7 @@ int prov_spec_save(struct pipeline *p)
 		     "# provision resume builds the guest from this file.\n%s",
 		     p->name, p->t->name, body) < 0)
 		return -ENOMEM;
-	r = mkdir_p(path);
+	r = mkdir_parents(path, 0750);
 	if (r >= 0)
 		r = write_file_atomic(path, text, strlen(text), 0640, true);
 	if (r < 0)

@@ -53,13 +53,11 @@ static int connect_xen(struct pipeline *p, void **ret_h)
 
 static int console_path(struct pipeline *p, const char *stage, char **ret)
 {
-	_cleanup_(freep) char *dir = NULL;
 	int r;
 
-	if (asprintf(&dir, "%s/guests/%s", p->site->state_dir, p->name) < 0)
-		return -ENOMEM;
-	(void) mkdir(dir, 0750); /* made with the spec at allocate; a race is harmless */
 	r = hv_console_log_path(p->site->state_dir, p->name, stage, ret);
+	if (r >= 0)
+		r = mkdir_parents(*ret, 0750); /* made with the spec at allocate, normally */
 	return r < 0 ? diag_error_errno(&p->ctx->diag, NULL, r, "no console log for '%s'", p->name)
 		     : 0;
 }
