@@ -26,12 +26,11 @@ struct nb_listener {
 	size_t n;
 };
 
-int nb_listener_open(unsigned port, struct diag *d, struct nb_listener **ret)
+int nb_listen_socket(unsigned port, struct diag *d)
 {
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
 				  .sin6_port = htons((uint16_t) port),
 				  .sin6_addr = IN6ADDR_ANY_INIT};
-	struct nb_listener *l;
 	int one = 1, zero = 0, fd, r;
 
 	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -52,18 +51,34 @@ int nb_listener_open(unsigned port, struct diag *d, struct nb_listener **ret)
 	}
 	if (listen(fd, 64) < 0)
 		goto fail;
-	l = calloc(1, sizeof(*l));
-	if (!l) {
-		close(fd);
-		return -ENOMEM;
-	}
-	l->fd = fd;
-	*ret = l;
-	return 0;
+	return fd;
 fail:
 	r = -errno;
 	close(fd);
 	return diag_error_errno(d, NULL, r, "cannot listen on FAI monitor port %u", port);
+}
+
+int nb_listener_adopt(int fd, struct nb_listener **ret)
+{
+	struct nb_listener *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->fd = fd;
+	*ret = l;
+	return 0;
+}
+
+int nb_listener_open(unsigned port, struct diag *d, struct nb_listener **ret)
+{
+	int fd = nb_listen_socket(port, d), r;
+
+	if (fd < 0)
+		return fd;
+	r = nb_listener_adopt(fd, ret);
+	if (r < 0)
+		close(fd);
+	return r;
 }
 
 struct nb_listener *nb_listener_close(struct nb_listener *l)

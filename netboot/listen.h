@@ -21,6 +21,12 @@ typedef void (*nb_line_fn)(const char *line, void *userdata);
  * "cannot listen on FAI monitor port N: ..." in d (-EADDRINUSE: another monitor runs).
  */
 int nb_listener_open(unsigned port, struct diag *d, struct nb_listener **ret);
+/*
+ * The listening socket alone (non-blocking, close-on-exec): the fd, or -errno as above.
+ */
+int nb_listen_socket(unsigned port, struct diag *d);
+/* A listener on fd, a listening socket it now owns. Returns: 0, or -ENOMEM (fd untouched). */
+int nb_listener_adopt(int fd, struct nb_listener **ret);
 /* Accepts NULL. Returns NULL. */
 struct nb_listener *nb_listener_close(struct nb_listener *l);
 

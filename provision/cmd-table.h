@@ -14,6 +14,7 @@
 { "lun carve",     cmd_lun_carve,  1, 1,  CMD_SITE | CMD_DRYRUN, "DEV",       "pre-carve a layout of partitions named 'free'", lun_carve_options },
 { "disk prepare",  cmd_disk_prepare, 1, 1, CMD_SITE | CMD_DRYRUN, "NAME",     "allocate a partition for guest NAME, make ext4 and a swap file in it", disk_prepare_options },
 { "disk release",  cmd_disk_release, 1, 1, CMD_SITE | CMD_DRYRUN, "NAME",     "wipe guest NAME's partition and mark it free", NULL },
+{ "fai-monitor",   cmd_fai_monitor, 0, 0, CMD_SITE,              "",          "relay FAI's progress reports on this Dom0 to the installs that wait for them", fai_monitor_options },
 { "template list",  cmd_template_list,  0, 0,  CMD_SITE,              "",          "list the guest templates, their files and whether they are valid", NULL },
 { "template show",  cmd_template_show,  1, 1,  CMD_SITE,              "NAME",      "show a template's values after extends:, and where each came from", NULL },
 { "template check", cmd_template_check, 1, -1, 0,                     "FILE...",   "check template files and print every error (exit 1 on any)", NULL },

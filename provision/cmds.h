@@ -109,5 +109,7 @@ int cmd_list(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_show(struct prov_ctx *ctx, int argc, char **argv);
 
 /* provision/cmd-batch.c */
+extern const struct cmd_option fai_monitor_options[];
+int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv);
 extern const struct cmd_option batch_options[];
 int cmd_batch(struct prov_ctx *ctx, int argc, char **argv);

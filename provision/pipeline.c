@@ -87,6 +87,11 @@ int prov_lock(const struct site *s, const char *name, struct diag *d)
 	return fd;
 }
 
+int prov_fai_spool(const struct site *s, char **ret)
+{
+	return asprintf(ret, "%s/fai-monitor", s->state_dir) < 0 ? -ENOMEM : 0;
+}
+
 int prov_lock_guest(const struct site *s, const char *name, struct diag *d)
 {
 	char lock[80];

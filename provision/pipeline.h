@@ -108,6 +108,14 @@ int pipeline_request_run(struct pipeline *p, const struct tmpl_request *req);
  * releases it. Returns: the fd (> 0), or < 0 with the reason in d.
  */
 int prov_lock(const struct site *s, const char *name, struct diag *d);
+/*
+ * The FAI monitor relay's spool: state_dir/fai-monitor (netboot/relay.h), in *ret.
+ * Returns: 0 or -ENOMEM.
+ */
+int prov_fai_spool(const struct site *s, char **ret);
+/* How long a relay an install started waits for the next install before it leaves. */
+#define FAI_RELAY_LINGER_S 30
+
 /* The lock of one guest, held for a whole new-guest, resume or destroy run. */
 int prov_lock_guest(const struct site *s, const char *name, struct diag *d);
 

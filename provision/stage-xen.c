@@ -22,7 +22,7 @@
 #include "common/util.h"
 #include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
-#include "netboot/listen.h"
+#include "netboot/relay.h"
 #include "netboot/monitor.h"
 #include "partition/partition.h"
 #include "templates/templates.h"
@@ -139,7 +139,7 @@ static void keep_fai_logs(struct pipeline *p)
 
 struct install_watch {
 	struct pipeline *p;
-	struct nb_listener *l;
+	struct nb_relay *relay;
 	struct nb_monitor mon;
 	long last_msg;
 };
@@ -161,11 +161,44 @@ static void on_line(const char *line, void *userdata)
 static int on_fd(int fd, short revents, void *userdata)
 {
 	struct install_watch *w = userdata;
-	int r = nb_listener_handle(w->l, fd, on_line, w);
+	int r = nb_relay_read(w->relay, on_line, w);
 
+	(void) fd;
+	(void) revents;
 	if (r < 0)
 		return r;
 	return w->mon.state == NB_MON_STOPPED ? 1 : 0;
+}
+
+/*
+ * Watch this install's FAI reports: through the Dom0's relay, which owns the monitor port
+ * and hands each install its own lines, so installs on one Dom0 run at the same time.
+ */
+static int relay_join(struct pipeline *p, struct nb_relay **ret)
+{
+	_cleanup_(freep) char *spool = NULL;
+	char *argv[] = {(char *) "provision",	(char *) "--site",	(char *) p->ctx->site_path,
+			(char *) "fai-monitor", (char *) "--inherited", NULL};
+
+	if (prov_fai_spool(p->site, &spool) < 0)
+		return -ENOMEM;
+	return nb_relay_join(&(struct nb_relay_join_opts){.spool_dir = spool,
+							  .port = p->site->fai.monitor_port,
+							  .host = p->name,
+							  .daemon_path = "/proc/self/exe",
+							  .daemon_argv = argv},
+			     ret, &p->ctx->diag);
+}
+
+/* Keep the install's FAI reports beside its console logs (best effort). */
+static struct nb_relay *relay_leave(struct pipeline *p, struct nb_relay *relay)
+{
+	_cleanup_(freep) char *keep = NULL;
+
+	if (relay &&
+	    asprintf(&keep, "%s/guests/%s/fai-monitor.log", p->site->state_dir, p->name) < 0)
+		keep = NULL;
+	return nb_relay_leave(relay, keep);
 }
 
 static void print_progress(struct pipeline *p, const struct nb_monitor *m, long elapsed)
@@ -194,7 +227,7 @@ int stage_install(struct pipeline *p)
 	uint32_t domid = 0;
 	bool running = false, started = false, gone = false;
 	void *h = NULL;
-	int lock = -1, r;
+	int r;
 
 	r = pipeline_render(p, &gr);
 	if (r < 0)
@@ -207,18 +240,11 @@ int stage_install(struct pipeline *p)
 	r = configs_sync(p, &gr);
 	if (r < 0)
 		return r;
-	r = connect_xen(p, &h);
-	if (r < 0)
-		return r;
 	nb_monitor_init(&w.mon, p->name, p->site->fai.fail_code, 0);
-	/*
-	 * One FAI monitor port per Dom0: installs on this host take turns (a batch's installs
-	 * queue here) instead of failing with "Address already in use".
-	 * FIXME: one shared listener that hands lines out by host name would let them overlap.
-	 */
-	r = lock = prov_lock(p->site, "fai-monitor", &p->ctx->diag);
+	/* Xen first: no relay is started on a host that cannot install */
+	r = connect_xen(p, &h);
 	if (r >= 0)
-		r = nb_listener_open(p->site->fai.monitor_port, &p->ctx->diag, &w.l);
+		r = relay_join(p, &w.relay);
 	if (r >= 0)
 		r = console_path(p, "install", &log);
 	if (r >= 0) {
@@ -236,18 +262,20 @@ int stage_install(struct pipeline *p)
 	fprintf(p->out, "  installer running as domain %u, console in %s\n", domid, log);
 	fflush(p->out);
 	for (;;) {
-		struct hv_watch watches[17];
-		int fds[17];
-		size_t n = nb_listener_fds(w.l, fds, ELEMENTSOF(fds));
+		struct hv_watch watch = {nb_relay_fd(w.relay), POLLIN, on_fd, &w};
 		struct hv_event ev;
+		int rd;
 
-		for (size_t i = 0; i < n; i++)
-			watches[i] = (struct hv_watch){fds[i], POLLIN, on_fd, &w};
 		r = hv_libxl_ops.wait(h, domid,
 				      &(struct hv_wait_opts){.timeout_ms = 1000,
-							     .watches = watches,
-							     .n_watches = n},
+							     .watches = &watch,
+							     .n_watches = watch.fd >= 0},
 				      &ev, &p->ctx->diag);
+		/* without inotify, and for lines that came with the wake-up: read on our clock */
+		rd = r >= 0 ? nb_relay_read(w.relay, on_line, &w) : 0;
+		if (rd < 0)
+			r = diag_error_errno(&p->ctx->diag, NULL, rd,
+					     "cannot read the FAI reports of '%s'", p->name);
 		if (r < 0)
 			goto out;
 		if (w.mon.state == NB_MON_STOPPED ||
@@ -309,10 +337,8 @@ out:
 		show_console_tail(p, log);
 	if (started && gone)
 		keep_fai_logs(p);
-	nb_listener_close(w.l);
-	if (lock >= 0)
-		close(lock);
 	hv_libxl_ops.close(h);
+	relay_leave(p, w.relay);
 	return r;
 }
 
