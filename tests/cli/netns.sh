@@ -6,6 +6,7 @@
 if [ -z "${PROV_IN_NETNS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "skip: not root"; exit 77; }
 	unshare -n -m true 2>/dev/null || { echo "skip: cannot unshare -n"; exit 77; }
+	rm -rf "$T" # exec skips lib.sh's EXIT trap; the run in the namespace makes its own
 	PROV_IN_NETNS=1 exec unshare -n -m bash "$0" "$@"
 fi
 mount --make-rprivate / && mount -t sysfs sysfs /sys || fail "cannot mount /sys in the namespace"
