@@ -214,6 +214,8 @@ struct hv_ops {
 	int (*core_dump)(void *h, uint32_t domid, const char *path, struct diag *d);
 	/* Reset domid in place from cfg and start it again (on_soft_reset). */
 	int (*soft_reset)(void *h, const struct hv_domcfg *cfg, uint32_t domid, struct diag *d);
+	/* Memory the hypervisor can give new domains now, in MiB. */
+	int (*free_memory)(void *h, uint64_t *ret_mib, struct diag *d);
 };
 
 extern const struct hv_ops hv_libxl_ops;

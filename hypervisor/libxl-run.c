@@ -589,6 +589,20 @@ static int lx_soft_reset(void *hv, const struct hv_domcfg *cfg, uint32_t domid, 
 	return 0;
 }
 
+static int lx_free_memory(void *hv, uint64_t *ret_mib, struct diag *d)
+{
+	struct lx *h = hv;
+	uint64_t kib = 0;
+	int xlrc;
+
+	hv__xlog_reset(h->log);
+	xlrc = libxl_get_free_memory(h->ctx, &kib);
+	if (xlrc)
+		return lx_fail(h, d, xlrc, "cannot read the host's free memory");
+	*ret_mib = kib / 1024;
+	return 0;
+}
+
 const struct hv_ops hv_libxl_ops = {
 	.name = "libxl",
 	.open = lx_open,
@@ -600,4 +614,5 @@ const struct hv_ops hv_libxl_ops = {
 	.preserve = lx_preserve,
 	.core_dump = lx_core_dump,
 	.soft_reset = lx_soft_reset,
+	.free_memory = lx_free_memory,
 };

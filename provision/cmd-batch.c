@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "common/util.h"
+#include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "batch.h"
@@ -17,7 +18,7 @@
 const struct cmd_option batch_options[] = {
 	{"until", 0, "STAGE", "stop every guest after this stage (e.g. configs)"},
 	{"parallel", 'j', "N",
-	 "at most N guests at once (default: MemAvailable / the template's memory, 1 to 8)"},
+	 "at most N guests at once (default: free memory / the template's memory, 1 to 8)"},
 	{"keep-going", 'k', NULL, "go on with the other guests after one failed"},
 	{NULL},
 };
@@ -25,12 +26,27 @@ const struct cmd_option batch_options[] = {
 /* Most guests at once by default: installers are what uses the host's memory. */
 #define BATCH_PARALLEL_MAX 8
 
-/* MemAvailable of /proc/meminfo in MiB, or 0 when unknown. */
+/*
+ * The memory new guests can have, in MiB, or 0 when unknown: Xen's free memory on a Dom0
+ * (the Dom0's own MemAvailable is not what installers get), else MemAvailable (a batch up to
+ * configs on a host without Xen: the number only paces the children).
+ */
 static uint64_t mem_available_mib(void)
 {
 	_cleanup_(freep) char *text = NULL;
+	struct diag d = DIAG_INIT;
+	uint64_t mib = 0;
 	const char *s;
+	void *h = NULL;
 
+	if (hv_libxl_ops.open(&(struct hv_open_opts){.log = stderr}, &h, &d) >= 0) {
+		if (hv_libxl_ops.free_memory(h, &mib, &d) < 0)
+			mib = 0;
+		hv_libxl_ops.close(h);
+		diag_release(&d);
+		return mib;
+	}
+	diag_release(&d);
 	if (read_file("/proc/meminfo", &text, NULL) < 0)
 		return 0;
 	s = strstr(text, "MemAvailable:");
