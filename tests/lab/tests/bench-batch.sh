@@ -1,0 +1,36 @@
+#!/bin/bash
+# bench-batch: the lab half of bench/lab-batch.sh (a benchmark, not a test: CI does not run it).
+# One guest end to end (provision new-guest one1 --template debian --vlan 53), destroyed, then a
+# batch of three (b1..b3, same template) end to end, on the same Dom0 in the same lab run.
+# Prints both wall times and their ratio as LAB-BENCH lines (goal: batch of 3 <= 2x one guest).
+# lab: fai 3600
+# lab: mem 6144
+. "$(dirname "$0")/lib.sh"
+
+check "FAI server up" fai_server_start || finish
+check "templates in place, LUNs labelled" provision_site || finish
+
+t0=$(now)
+prov new-guest one1 --template debian --vlan 53
+rc=$?
+t_one=$(since "$t0")
+check "one guest: new-guest exits 0" test $rc = 0
+prov destroy one1 --yes
+check "one guest: destroyed" test $? = 0
+sleep 35 # the FAI monitor relay leaves 30 s after the last install: both sides start it
+
+printf 'name: bench\ntemplate: debian\nvlan: 53\nnames: "b{1..3}"\n' > /tmp/bench.yaml
+t0=$(now)
+prov batch /tmp/bench.yaml
+rc=$?
+t_batch=$(since "$t0")
+check "batch of 3: exits 0" test $rc = 0
+check "batch of 3: all at once" grep -q "3 guests, template debian, up to boot, 3 at once" $PROV_LAST
+for n in b1 b2 b3; do
+	s=$(prov_when "^$n: stage install") e=$(prov_when "^$n: stage boot") d=$(prov_when "^$n: done")
+	echo "LAB-BENCH: $n: install $(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.0f", b - a }') s, boot $(awk -v a="$e" -v b="$d" 'BEGIN { printf "%.0f", b - a }') s"
+done
+echo "LAB-BENCH: one guest end to end: $t_one s"
+echo "LAB-BENCH: batch of 3 end to end: $t_batch s"
+echo "LAB-BENCH: ratio batch/one: $(awk -v a="$t_batch" -v b="$t_one" 'BEGIN { printf "%.2f", a / b }') (goal <= 2)"
+finish
