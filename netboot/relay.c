@@ -425,12 +425,15 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 
 	dirfd = open(spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
+		r = diag_error_errno(d, NULL, -errno, "cannot open '%s'", spool_dir);
 		close(listen_fd);
-		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", spool_dir);
+		close(pid_fd);
+		return r;
 	}
 	r = nb_listener_adopt(listen_fd, &l);
 	if (r < 0) {
 		close(listen_fd);
+		close(pid_fd);
 		return r;
 	}
 	snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
@@ -465,14 +468,13 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 		if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
 			continue;
 		r = registered(dirfd);
-		if (r == 0) {
-			l = nb_listener_close(l); /* the port is free before the lock is */
-			break;
-		}
+		if (r == 0)
+			break; /* port and relay.pid are released below, before the spool lock */
 		(void) flock(dirfd, LOCK_UN);
 		last_seen = mono_s();
 	}
 out:
 	nb_listener_close(l);
+	close(pid_fd);
 	return r < 0 ? r : 0;
 }

@@ -64,7 +64,9 @@ struct nb_relay *nb_relay_leave(struct nb_relay *r, const char *keep_as);
 /*
  * The relay: serve listen_fd (a bound, listening socket) and route lines into spool_dir
  * until no install has been registered for linger_s seconds (0: serve until killed). pid_fd
- * is spool_dir/relay.pid, locked by the caller; the relay's pid is written to it.
+ * is spool_dir/relay.pid, locked by the caller; the relay's pid is written to it. Both fds are
+ * closed on return, the port and relay.pid before the spool lock (an install that takes the
+ * lock next finds the port free and starts a new relay).
  * Returns: 0 when it left for want of installs, -errno on a failure of the port or spool.
  */
 int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned linger_s,
