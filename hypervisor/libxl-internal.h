@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * Shared by the libxl edge files only: hypervisor/libxl.c (hv_domcfg -> libxl_domain_config)
- * and hypervisor/libxl-run.c (context, logger, lifecycle), and by their unit test. Nothing
- * else includes libxl's headers; none of these types reach hypervisor.h.
+ * Shared by the libxl edge files only: hypervisor/libxl.c (hv_domcfg -> libxl_domain_config),
+ * libxl-run.c (context, lifecycle), libxl-wait.c (event loop), libxl-log.c (logger), and by
+ * their unit test. Nothing else includes libxl's headers; none of these types reach
+ * hypervisor.h.
  */
 
 #include <stdbool.h>
@@ -13,6 +14,8 @@
 #include <libxl.h>
 #include <xentoollog.h>
 
+#include "common/macro.h"
+#include "hypervisor/hypervisor-internal.h"
 #include "hypervisor/hypervisor.h"
 
 /* libxl's ERROR_* as -errno. */
@@ -49,3 +52,34 @@ void hv__xlog_mute(struct hv__xlog *l, bool mute);
  * text reaches the log FILE and the diagnostic.
  */
 int hv__libxl_new(const struct hv_open_opts *o, void **ret_h, struct diag *d);
+
+/* ---- shared by libxl-run.c (context, operations) and libxl-wait.c (the event loop) ---- */
+
+struct death {
+	uint32_t domid;
+	libxl_evgen_domain_death *gen;
+};
+
+struct lx {
+	libxl_ctx *ctx;
+	struct hv__xlog *log;
+	struct hv__console *consoles;
+	size_t n_consoles;
+	struct death *deaths;
+	size_t n_deaths;
+	struct pollfd *pfds;
+	size_t pfds_alloc;
+};
+
+/* An error from libxl: "WHAT: libxl's last error text" (or the code, when it said nothing). */
+_printf_(4, 5) int hv__lx_fail(struct lx *h, struct diag *d, int xlrc, const char *fmt, ...);
+/* Read domid's console one last time and stop copying it. */
+void hv__lx_console_drop(struct lx *h, uint32_t domid);
+/* Copy what every console has to its log. */
+void hv__lx_consoles_pump(struct lx *h);
+/* Stop watching domid's death (before it is destroyed, renamed or reset). */
+void hv__lx_death_disable(struct lx *h, uint32_t domid);
+long long hv__lx_now_ms(void);
+/* hv_libxl_ops.wait */
+int hv__lx_wait(void *hv, uint32_t domid, const struct hv_wait_opts *o, struct hv_event *ret,
+		struct diag *d);
