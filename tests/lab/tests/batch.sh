@@ -41,7 +41,7 @@ check "summary: 3 done" grep -q "^batch 'course': 3 done, 0 failed, 0 skipped" $
 step "the installs overlapped (from the batch's progress lines)"
 ends=() starts=()
 for n in $names; do
-	s=$(prov_when " $n: stage install") e=$(prov_when " $n: stage boot")
+	s=$(prov_when "$n: stage install") e=$(prov_when "$n: stage boot")
 	echo "LAB-INFO: $n install from $s to $e"
 	starts+=("$s") ends+=("$e")
 done

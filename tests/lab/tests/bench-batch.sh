@@ -16,9 +16,11 @@ cpu_sampler() {
 		sleep 2
 	done
 }
-# busy FROM TO: percent of Xen's CPUs busy between two times (seconds since the epoch)
+# busy FROM TO [DOMAIN]: percent of Xen's CPUs busy between two times (seconds since the
+# epoch), with DOMAIN: percent of one CPU that domain used
 busy() {
-	awk -v a="$1" -v b="$2" -v n="$(xl info | awk '/^nr_cpus/ { print $3 }')" '
+	awk -v a="$1" -v b="$2" -v dom="${3:-}" -v n="$(xl info | awk '/^nr_cpus/ { print $3 }')" '
+		dom != "" { n = 1; if (index($2, dom "/") != 1) next }
 		$1 >= a && $1 <= b { if (!($2 in lo)) lo[$2] = $3; hi[$2] = $3 }
 		END { for (k in lo) s += hi[k] - lo[k]; printf "%.0f", 100 * s / ((b - a) * n) }' /tmp/cpu.samples
 }
@@ -30,7 +32,8 @@ check "templates in place, LUNs labelled" provision_site || finish
 t0=$(now)
 prov new-guest one1 --template debian --vlan 53
 rc=$?
-t_one=$(since "$t0") busy_one=$(busy "$t0" "$(now)")
+t1=$(now)
+t_one=$(since "$t0") busy_one=$(busy "$t0" "$t1") dom0_one=$(busy "$t0" "$t1" Domain-0)
 check "one guest: new-guest exits 0" test $rc = 0
 prov destroy one1 --yes
 check "one guest: destroyed" test $? = 0
@@ -40,14 +43,16 @@ printf 'name: bench\ntemplate: debian\nvlan: 53\nnames: "b{1..3}"\n' > /tmp/benc
 t0=$(now)
 prov batch /tmp/bench.yaml
 rc=$?
-t_batch=$(since "$t0") busy_batch=$(busy "$t0" "$(now)")
+t1=$(now)
+t_batch=$(since "$t0") busy_batch=$(busy "$t0" "$t1") dom0_batch=$(busy "$t0" "$t1" Domain-0)
+cp /tmp/cpu.samples "$OUT/cpu.samples"
 check "batch of 3: exits 0" test $rc = 0
 check "batch of 3: all at once" grep -q "3 guests, template debian, up to boot, 3 at once" $PROV_LAST
 for n in b1 b2 b3; do
-	s=$(prov_when " $n: stage install") e=$(prov_when " $n: stage boot") d=$(prov_when " $n: done")
+	s=$(prov_when "$n: stage install") e=$(prov_when "$n: stage boot") d=$(prov_when "$n: done")
 	echo "LAB-BENCH: $n: install $(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.0f", b - a }') s, boot $(awk -v a="$e" -v b="$d" 'BEGIN { printf "%.0f", b - a }') s"
 done
-echo "LAB-BENCH: one guest end to end: $t_one s (Xen's CPUs ${busy_one}% busy)"
-echo "LAB-BENCH: batch of 3 end to end: $t_batch s (Xen's CPUs ${busy_batch}% busy)"
+echo "LAB-BENCH: one guest end to end: $t_one s (Xen's CPUs ${busy_one}% busy; dom0 ${dom0_one}% of one CPU)"
+echo "LAB-BENCH: batch of 3 end to end: $t_batch s (Xen's CPUs ${busy_batch}% busy; dom0 ${dom0_batch}% of one CPU)"
 echo "LAB-BENCH: ratio batch/one: $(awk -v a="$t_batch" -v b="$t_one" 'BEGIN { printf "%.2f", a / b }') (goal <= 2)"
 finish
