@@ -419,7 +419,7 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 	_cleanup_(closep) int dirfd = -1;
 	struct nb_listener *l = NULL;
 	struct serve s;
-	long last_seen;
+	long last_seen, last_check = 0;
 	char pid[24];
 	int r;
 
@@ -462,16 +462,18 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 				}
 				r = 1;
 			}
-		if (linger_s == 0 || mono_s() - last_seen < (long) linger_s)
+		if (linger_s == 0 || mono_s() == last_check)
 			continue;
+		last_check = mono_s();
 		/* under the spool lock: an install registering now waits, then starts a relay */
 		if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
 			continue;
 		r = registered(dirfd);
-		if (r == 0)
+		if (r > 0)
+			last_seen = last_check;
+		if (r == 0 && last_check - last_seen >= (long) linger_s)
 			break; /* port and relay.pid are released below, before the spool lock */
 		(void) flock(dirfd, LOCK_UN);
-		last_seen = mono_s();
 	}
 out:
 	nb_listener_close(l);
