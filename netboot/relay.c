@@ -82,20 +82,26 @@ static bool relay_running(int dirfd)
 	return running;
 }
 
-int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *ret_pid_fd,
-		 struct diag *d)
+/*
+ * Take the port and lock relay.pid, the spool locked (dirfd) and no relay running: what a
+ * relay needs, in *ret_lfd and *ret_pfd. The lock goes with the open file: a relay started
+ * with pfd keeps it through fork and exec. Returns: 0, -EADDRINUSE (another program has the
+ * port), -errno; errors in d.
+ */
+static int port_take(const char *spool_dir, int dirfd, unsigned port, int *ret_lfd, int *ret_pfd,
+		     struct diag *d)
 {
-	_cleanup_(closep) int dirfd = -1;
+	struct diag quiet = DIAG_INIT;
 	int lfd, pfd;
 
-	dirfd = spool_lock(spool_dir, LOCK_EX, d);
-	if (dirfd < 0)
-		return dirfd;
-	if (relay_running(dirfd))
-		return -EALREADY;
-	lfd = nb_listen_socket(port, d);
+	lfd = nb_listen_socket(port, &quiet);
+	diag_release(&quiet);
 	if (lfd < 0)
-		return lfd;
+		return diag_error_errno(
+			d, NULL, lfd, "cannot listen on FAI monitor port %u (%s)", port,
+			lfd == -EADDRINUSE ? "another program, not provision's relay, "
+					     "has it: FAI's faimond?"
+					   : "for the relay");
 	pfd = openat(dirfd, PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0) {
 		int r = -errno;
@@ -105,9 +111,22 @@ int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *
 		close(lfd);
 		return diag_error_errno(d, NULL, r, "cannot lock '%s/%s'", spool_dir, PID_FILE);
 	}
-	*ret_listen_fd = lfd;
-	*ret_pid_fd = pfd;
+	*ret_lfd = lfd;
+	*ret_pfd = pfd;
 	return 0;
+}
+
+int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *ret_pid_fd,
+		 struct diag *d)
+{
+	_cleanup_(closep) int dirfd = -1;
+
+	dirfd = spool_lock(spool_dir, LOCK_EX, d);
+	if (dirfd < 0)
+		return dirfd;
+	if (relay_running(dirfd))
+		return -EALREADY;
+	return port_take(spool_dir, dirfd, port, ret_listen_fd, ret_pid_fd, d);
 }
 
 /*
@@ -196,31 +215,12 @@ static struct nb_relay *relay_free(struct nb_relay *r)
 /* Make sure a relay owns the port, dirfd locked. */
 static int relay_ensure(const struct nb_relay_join_opts *o, int dirfd, struct diag *d)
 {
-	struct diag quiet = DIAG_INIT;
-	int lfd, pfd;
+	int lfd, pfd, r;
 
 	if (relay_running(dirfd))
 		return 0;
-	lfd = nb_listen_socket(o->port, &quiet);
-	if (lfd < 0) {
-		diag_release(&quiet);
-		return diag_error_errno(
-			d, NULL, lfd, "cannot listen on FAI monitor port %u (%s)", o->port,
-			lfd == -EADDRINUSE ? "another program, not provision's relay, "
-					     "has it: FAI's faimond?"
-					   : "for the relay");
-	}
-	pfd = openat(dirfd, PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	/* the lock goes with the open file: the relay keeps it through fork and exec */
-	if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0) {
-		int r = -errno;
-
-		if (pfd >= 0)
-			close(pfd);
-		close(lfd);
-		return diag_error_errno(d, NULL, r, "cannot lock '%s/%s'", o->spool_dir, PID_FILE);
-	}
-	return relay_start(o, dirfd, lfd, pfd, d);
+	r = port_take(o->spool_dir, dirfd, o->port, &lfd, &pfd, d);
+	return r < 0 ? r : relay_start(o, dirfd, lfd, pfd, d);
 }
 
 int nb_relay_join(const struct nb_relay_join_opts *o, struct nb_relay **ret, struct diag *d)

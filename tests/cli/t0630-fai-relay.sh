@@ -100,6 +100,8 @@ for _ in $(seq 50); do ss -ltn | grep -q ':4711 ' && break; sleep 0.1; done
 run 3 "$RELAY_WATCH" "$spool" 4711 e 5 "$PROVISION" "${relay[@]}"
 expect_err "cannot listen on FAI monitor port 4711 (another program, not provision's relay, has it: FAI's faimond?): Address already in use"
 expect_eq "$(ls "$spool" | grep -c '\.mon$')" 0
+run 3 "$PROVISION" fai-monitor
+expect_err "cannot listen on FAI monitor port 4711 (another program, not provision's relay, has it: FAI's faimond?): Address already in use"
 kill $foreign
 wait $foreign 2>/dev/null
 
