@@ -249,11 +249,13 @@ int nb_relay_join(const struct nb_relay_join_opts *o, struct nb_relay **ret, str
 		goto fail;
 	}
 	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
+		/* not ours to remove: the other install's */
 		k = -errno;
 		k = diag_error_errno(d, NULL, k == -EWOULDBLOCK ? -EBUSY : k,
 				     "the install of '%s' is watched already ('%s')", o->host,
 				     r->path);
-		goto fail;
+		relay_free(r);
+		return k;
 	}
 	/* a file left by a crashed install: its lines are old */
 	if (ftruncate(r->fd, 0) < 0) {

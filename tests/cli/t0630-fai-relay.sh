@@ -4,7 +4,8 @@
 # many start together); each install reads only its host's lines, sent as FAI's sendmon sends
 # them (one TCP connection per line); lines of unknown or malformed hosts go to unclaimed.log;
 # the relay serves the next install while it lingers and leaves when none is left; a port held
-# by another program, a relay that cannot start, a relay already running by hand.
+# by another program, a relay that cannot start, a relay already running by hand, a host
+# watched twice.
 # Port 4711 of a network namespace of its own.
 . "$SRCDIR/tests/cli/lib.sh"
 . "$SRCDIR/tests/cli/netns.sh"
@@ -83,6 +84,10 @@ expect_eq "$(find "$T" -name evil -o -name 'etc*' | wc -l)" 0
 watch d
 joined d
 expect_eq "$(relays)" 1
+# a second watcher of the same host is refused and leaves the first one's file alone
+run 1 "$RELAY_WATCH" "$spool" 4711 d 5 "$PROVISION" "${relay[@]}"
+expect_err "relay-watch: the install of 'd' is watched already ('$spool/d.mon'): Device or resource busy"
+expect_eq "$(ls "$spool" | grep -c '^d\.mon$')" 1
 expect_eq "$(cat "$spool/relay.pid")" "$rpid"
 send "d TASKEND faiend 0"
 wait "$pid_d" || fail "watcher d failed"
