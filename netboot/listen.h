@@ -3,9 +3,10 @@
 
 /*
  * The FAI monitor's TCP server (netboot/listen.c): FAI's sendmon opens one short connection per
- * message line. The listener accepts them and hands every complete line to a callback; the
- * caller feeds them to an nb_monitor. It never blocks: the caller polls nb_listener_fds() (in
- * the hypervisor's wait loop) and calls nb_listener_handle() for a ready fd.
+ * message line. The listener accepts them and hands every complete line to a callback: the
+ * relay (relay.h) spools it for the install of its host, which feeds it to an nb_monitor. It
+ * never blocks: the caller polls nb_listener_fds() and calls nb_listener_handle() for a ready
+ * fd.
  */
 
 #include <stddef.h>
