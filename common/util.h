@@ -96,5 +96,8 @@ int rm_rf_at(int dirfd, const char *name);
  */
 int mkdir_parents(const char *path, unsigned mode);
 
+/* CLOCK_MONOTONIC in microseconds: for timeouts and elapsed times. */
+int64_t mono_usec(void);
+
 /* Read a whole file into a NUL-terminated buffer. Returns: 0 or -errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);

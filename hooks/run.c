@@ -152,10 +152,7 @@ static char **build_env(char *const *extra)
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (long) (mono_usec() / 1000);
 }
 
 static void tail_add(struct strbuf *tail, const char *buf, size_t n)

@@ -18,6 +18,7 @@
 #include <libxl_utils.h>
 
 #include "common/macro.h"
+#include "common/util.h"
 #include "hypervisor/hypervisor-internal.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/libxl-internal.h"
@@ -139,10 +140,7 @@ static int take_event(struct lx *h, uint32_t domid, struct hv_event *ret, struct
 
 long long hv__lx_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mono_usec() / 1000;
 }
 
 /* Room for n pollfds. */

@@ -38,16 +38,8 @@ struct nb_relay {
 	char buf[1024];
 };
 
-static int flock_retry(int fd, int op)
-{
-	while (flock(fd, op) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
-}
-
-/* Open spool_dir (made when missing) and lock it. Returns: the locked fd, or -errno. */
-static int spool_lock(const char *dir, int op, struct diag *d)
+/* Open spool_dir (made when missing) and lock it, waiting. Returns: the locked fd, or -errno. */
+static int spool_lock(const char *dir, struct diag *d)
 {
 	_cleanup_(freep) char *probe = NULL;
 	int fd, r;
@@ -60,12 +52,12 @@ static int spool_lock(const char *dir, int op, struct diag *d)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", dir);
-	r = flock_retry(fd, op);
-	if (r < 0) {
-		close(fd);
-		return r == -EWOULDBLOCK ? r
-					 : diag_error_errno(d, NULL, r, "cannot lock '%s'", dir);
-	}
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			r = -errno;
+			close(fd);
+			return diag_error_errno(d, NULL, r, "cannot lock '%s'", dir);
+		}
 	return fd;
 }
 
@@ -121,7 +113,7 @@ int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *
 {
 	_cleanup_(closep) int dirfd = -1;
 
-	dirfd = spool_lock(spool_dir, LOCK_EX, d);
+	dirfd = spool_lock(spool_dir, d);
 	if (dirfd < 0)
 		return dirfd;
 	if (relay_running(dirfd))
@@ -240,7 +232,7 @@ int nb_relay_join(const struct nb_relay_join_opts *o, struct nb_relay **ret, str
 		relay_free(r);
 		return -ENOMEM;
 	}
-	k = dirfd = spool_lock(o->spool_dir, LOCK_EX, d);
+	k = dirfd = spool_lock(o->spool_dir, d);
 	if (k < 0)
 		goto fail;
 	r->fd = open(r->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
@@ -330,10 +322,6 @@ struct nb_relay *nb_relay_leave(struct nb_relay *r, const char *keep_as)
 
 /* ---- the relay ---- */
 
-struct serve {
-	int dirfd;
-};
-
 static int append_capped(int fd, const char *line)
 {
 	struct stat st;
@@ -352,7 +340,7 @@ static int append_capped(int fd, const char *line)
 /* A line from the port: to its host's spool file when registered, else to unclaimed.log. */
 static void route(const char *line, void *userdata)
 {
-	struct serve *s = userdata;
+	int dirfd = *(const int *) userdata;
 	char host[64], file[80];
 	size_t n = strcspn(line, " \t");
 	int fd = -1;
@@ -362,11 +350,11 @@ static void route(const char *line, void *userdata)
 		host[n] = 0;
 		if (hostname_label_valid(host)) {
 			snprintf(file, sizeof(file), "%s" SPOOL_SUFFIX, host);
-			fd = openat(s->dirfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+			fd = openat(dirfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 		}
 	}
 	if (fd < 0)
-		fd = openat(s->dirfd, UNCLAIMED,
+		fd = openat(dirfd, UNCLAIMED,
 			    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0 || append_capped(fd, line) < 0)
 		fprintf(stderr, "fai-monitor: cannot spool '%s': %m\n", line);
@@ -409,10 +397,7 @@ static int registered(int dirfd)
 
 static long mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long) ts.tv_sec;
+	return (long) (mono_usec() / 1000000);
 }
 
 int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned linger_s,
@@ -420,7 +405,6 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 {
 	_cleanup_(closep) int dirfd = -1;
 	struct nb_listener *l = NULL;
-	struct serve s;
 	long last_seen, last_check = 0;
 	char pid[24];
 	int r;
@@ -441,7 +425,6 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 	snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
 	if (ftruncate(pid_fd, 0) < 0 || pwrite(pid_fd, pid, strlen(pid), 0) < 0)
 		fprintf(stderr, "fai-monitor: cannot write '%s/%s': %m\n", spool_dir, PID_FILE);
-	s.dirfd = dirfd;
 	last_seen = mono_s();
 	for (;;) {
 		struct pollfd pfds[17];
@@ -457,7 +440,7 @@ int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned li
 		}
 		for (size_t i = 0; r > 0 && i < n; i++)
 			if (pfds[i].revents) {
-				r = nb_listener_handle(l, pfds[i].fd, route, &s);
+				r = nb_listener_handle(l, pfds[i].fd, route, &dirfd);
 				if (r < 0) {
 					r = diag_error_errno(d, NULL, r, "FAI monitor port");
 					goto out;

@@ -36,14 +36,6 @@ const char *bg_status_to_string(enum bg_status s)
 	return s < _BG_STATUS_MAX ? bg_status_names[s] : NULL;
 }
 
-int64_t batch_now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void batch_guest_release(struct batch_guest *g)
 {
 	free(g->refused);
@@ -83,7 +75,7 @@ void batch_redraw(struct batch *b)
 {
 	struct winsize ws = {0};
 	unsigned cols = 100, rows = 40, shown = 0, waiting = 0, done = 0;
-	int64_t now = batch_now_usec();
+	int64_t now = mono_usec();
 
 	if (ioctl(fileno(b->progress), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40) {
 		cols = ws.ws_col;
@@ -158,7 +150,7 @@ static void finished(struct batch *b, struct batch_guest *g)
 	_cleanup_(freep) char *s = NULL;
 	int k = -1;
 
-	g->end_usec = batch_now_usec();
+	g->end_usec = mono_usec();
 	if (g->status == BG_DONE)
 		k = asprintf(&s, "done (stage %s%s%s)", g->stage ? g->stage : "none",
 			     g->ip ? ", IP " : "", g->ip ? g->ip : "");
@@ -250,7 +242,7 @@ static int child_start(struct batch *b, struct batch_guest *g)
 	g->fd_out = out[0];
 	g->fd_err = err[0];
 	g->status = BG_RUNNING;
-	g->start_usec = batch_now_usec();
+	g->start_usec = mono_usec();
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {

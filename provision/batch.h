@@ -74,4 +74,3 @@ void batch_progress(struct batch *b, struct batch_guest *g, const char *line);
 void batch_redraw(struct batch *b);
 
 void batch_guest_release(struct batch_guest *g);
-int64_t batch_now_usec(void);

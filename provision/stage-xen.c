@@ -39,10 +39,7 @@
 
 static long now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long) ts.tv_sec;
+	return (long) (mono_usec() / 1000000);
 }
 
 static int connect_xen(struct pipeline *p, void **ret_h)
