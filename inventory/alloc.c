@@ -185,6 +185,9 @@ void inv__guest_release_members(struct inv_guest *g)
 	free(g->part.partuuid);
 	free(g->stage);
 	free(g->error);
+	free(g->spec);
+	free(g->fs_uuid);
+	free(g->failed_stage);
 	*g = (struct inv_guest){0};
 }
 

@@ -134,6 +134,7 @@ static int pick_partition(const struct inv_alloc *req, const struct inv_guest *l
 	g->part.lun = strdup(req->candidates[i].lun);
 	if (!g->part.lun)
 		return -ENOMEM;
+	g->part_new = !req->candidates[i].partuuid;
 	if (req->candidates[i].partuuid) {
 		g->part.partuuid = lowercase(strdup(req->candidates[i].partuuid));
 		if (!g->part.partuuid)
@@ -308,7 +309,8 @@ int inv_guest_allocate(struct inv *inv, const struct inv_alloc *req, struct diag
 	if (strdup_opt(req->name, &g->name) < 0 ||
 	    strdup_opt(req->template_name, &g->template_name) < 0 ||
 	    strdup_opt(req->request_id, &g->request_id) < 0 ||
-	    strdup_opt(req->owner, &g->owner) < 0 || strdup_opt(req->host, &g->host) < 0)
+	    strdup_opt(req->owner, &g->owner) < 0 || strdup_opt(req->host, &g->host) < 0 ||
+	    strdup_opt(req->spec, &g->spec) < 0)
 		return -ENOMEM;
 
 	r = inv->ops->begin(inv->h, true, d);
@@ -375,12 +377,14 @@ enum change {
 	CHANGE_STAGE_DONE,
 	CHANGE_STAGE_FAILED,
 	CHANGE_HOST,
+	CHANGE_FS_UUID,
+	CHANGE_SPEC,
 	CHANGE_RELEASE,
 };
 
 struct change_args {
 	enum change what;
-	const char *s;	   /* partuuid, stage, host */
+	const char *s;	   /* partuuid, stage, host, fs_uuid */
 	const char *error; /* stage failed */
 	unsigned partno;
 };
@@ -433,10 +437,14 @@ static int apply(struct inv *inv, int64_t id, const struct change_args *a, const
 		g->state = INV_STATE_OK;
 		if (r >= 0)
 			r = set_str(&g->error, NULL);
+		if (r >= 0)
+			r = set_str(&g->failed_stage, NULL);
 		break;
 	case CHANGE_STAGE_FAILED:
 		g->state = INV_STATE_FAILED;
 		r = set_str(&g->error, a->error);
+		if (r >= 0)
+			r = set_str(&g->failed_stage, a->s);
 		if (r >= 0)
 			r = set_str(&msg, a->error);
 		result = "failed";
@@ -446,6 +454,23 @@ static int apply(struct inv *inv, int64_t id, const struct change_args *a, const
 		if (r >= 0)
 			r = set_str(&msg, a->s);
 		what = "host";
+		break;
+	case CHANGE_FS_UUID:
+		if (g->fs_uuid && strcasecmp(g->fs_uuid, a->s) != 0) {
+			diag_add(d, DIAG_ERROR, NULL,
+				 "guest '%s' already has filesystem UUID %s recorded", g->name,
+				 g->fs_uuid);
+			return -EEXIST;
+		}
+		r = set_str(&g->fs_uuid, a->s);
+		lowercase(g->fs_uuid);
+		what = "filesystem";
+		if (r >= 0 && asprintf(&msg, "ext4 UUID %s", a->s) < 0)
+			r = -ENOMEM;
+		break;
+	case CHANGE_SPEC:
+		r = set_str(&g->spec, a->s);
+		what = "spec";
 		break;
 	case CHANGE_RELEASE:
 		g->state = INV_STATE_DESTROYED;
@@ -515,6 +540,21 @@ int inv_guest_set_host(struct inv *inv, int64_t id, const char *host, const char
 		       struct diag *d)
 {
 	return change(inv, id, &(struct change_args){CHANGE_HOST, host, NULL, 0}, who, d);
+}
+
+int inv_fs_uuid_set(struct inv *inv, int64_t id, const char *fs_uuid, const char *who,
+		    struct diag *d)
+{
+	if (!fs_uuid || !*fs_uuid)
+		return diag_error(d, NULL, "no filesystem UUID");
+	return change(inv, id, &(struct change_args){CHANGE_FS_UUID, fs_uuid, NULL, 0}, who, d);
+}
+
+int inv_spec_set(struct inv *inv, int64_t id, const char *spec, const char *who, struct diag *d)
+{
+	if (!spec)
+		return diag_error(d, NULL, "no spec");
+	return change(inv, id, &(struct change_args){CHANGE_SPEC, spec, NULL, 0}, who, d);
 }
 
 int inv_guest_release(struct inv *inv, int64_t id, const char *who, struct diag *d)

@@ -76,9 +76,14 @@ struct inv_guest {
 	uint8_t mac[6];
 	bool has_ip;
 	uint32_t ip;
-	char *stage; /* last stage recorded done; NULL: none yet */
+	bool part_new; /* the partition is (to be) carved from free space, not a reused "free" one
+			*/
+	char *spec;    /* the guest's spec (template YAML with its overrides); NULL: none */
+	char *fs_uuid; /* the filesystem UUID the format stage makes (set before it makes it) */
+	char *stage;   /* last stage recorded done; NULL: none yet */
 	enum inv_state state;
-	char *error; /* last error (state failed); NULL: none */
+	char *error;	    /* last error (state failed); NULL: none */
+	char *failed_stage; /* the stage that failed (state failed); NULL: none */
 	int64_t created_usec, updated_usec;
 	int64_t destroyed_usec; /* 0: live */
 };
@@ -139,6 +144,7 @@ struct inv_alloc {
 	unsigned vlan;
 	const char *request_id, *owner, *host; /* NULL: none */
 	const char *who;		       /* actor recorded in the event */
+	const char *spec; /* the guest's spec, kept with the reservation (resume builds from it) */
 
 	/* Partition: part_size 0 takes none. Candidates are tried in the caller's order. */
 	uint64_t part_size;  /* bytes */
@@ -205,6 +211,18 @@ int inv_stage_failed(struct inv *inv, int64_t id, const char *stage, const char 
 /* The stages done by guest id, in the order they were (last) done. */
 int inv_stage_list(struct inv *inv, int64_t id, struct diag *d, struct inv_stage **ret,
 		   size_t *ret_n);
+
+/*
+ * The filesystem guest id's format stage is about to make will have UUID fs_uuid: recorded
+ * before mke2fs runs, so that a filesystem with this UUID on the guest's partition is proof
+ * that provision made it (destroy wipes nothing else). Refused (-EEXIST) when another UUID
+ * is already recorded.
+ */
+int inv_fs_uuid_set(struct inv *inv, int64_t id, const char *fs_uuid, const char *who,
+		    struct diag *d);
+
+/* Replace the spec of guest id (resume --spec: the admin's corrected template). */
+int inv_spec_set(struct inv *inv, int64_t id, const char *spec, const char *who, struct diag *d);
 
 /* Set the Dom0 that runs guest id (after migration, or when it is first booted). */
 int inv_guest_set_host(struct inv *inv, int64_t id, const char *host, const char *who,

@@ -82,6 +82,16 @@ const char *const inv__sqlite_migrations[] = {
 	" message TEXT"
 	") STRICT;"
 	"CREATE INDEX events_guest ON events(guest);",
+	/*
+	 * 2: what provision made, recorded with the guest, so that a crash never leaves a guest
+	 * whose spec or partition origin is lost, and ownership of a filesystem is proven by
+	 * what was recorded before it was made (doc/inventory.md).
+	 */
+	"ALTER TABLE guests ADD COLUMN spec TEXT;"
+	"ALTER TABLE guests ADD COLUMN part_origin TEXT"
+	" CHECK (part_origin IS NULL OR part_origin IN ('new', 'reused'));"
+	"ALTER TABLE guests ADD COLUMN fs_uuid TEXT;"
+	"ALTER TABLE guests ADD COLUMN failed_stage TEXT;",
 };
 
 const size_t inv__sqlite_n_migrations = ELEMENTSOF(inv__sqlite_migrations);

@@ -51,12 +51,13 @@ static void sq_rollback(void *h)
 #define GUEST_COLS                                                                                 \
 	"id, name, template, vlan, request_id, owner, host, lun, part_start, part_size, "          \
 	"partuuid, partno, mac, ip, stage, state, error, created_usec, updated_usec, "             \
-	"destroyed_usec"
+	"destroyed_usec, spec, part_origin, fs_uuid, failed_stage"
 
 static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 {
 	const char *mac = (const char *) sqlite3_column_text(st, 12);
 	const char *state = (const char *) sqlite3_column_text(st, 15);
+	const char *origin = (const char *) sqlite3_column_text(st, 21);
 
 	*g = (struct inv_guest){
 		.id = sqlite3_column_int64(st, 0),
@@ -71,6 +72,7 @@ static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 		.created_usec = sqlite3_column_int64(st, 17),
 		.updated_usec = sqlite3_column_int64(st, 18),
 		.destroyed_usec = sqlite3_column_int64(st, 19),
+		.part_new = origin && streq(origin, "new"),
 	};
 	/* The schema's CHECKs make these impossible unless the file was edited by hand. */
 	if (!mac || parse_mac(mac, g->mac) < 0 || (int) g->state < 0)
@@ -79,7 +81,8 @@ static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 	    col_text(st, 4, &g->request_id) < 0 || col_text(st, 5, &g->owner) < 0 ||
 	    col_text(st, 6, &g->host) < 0 || col_text(st, 7, &g->part.lun) < 0 ||
 	    col_text(st, 10, &g->part.partuuid) < 0 || col_text(st, 14, &g->stage) < 0 ||
-	    col_text(st, 16, &g->error) < 0) {
+	    col_text(st, 16, &g->error) < 0 || col_text(st, 20, &g->spec) < 0 ||
+	    col_text(st, 22, &g->fs_uuid) < 0 || col_text(st, 23, &g->failed_stage) < 0) {
 		inv__guest_release_members(g);
 		return -ENOMEM;
 	}
@@ -262,6 +265,10 @@ static int bind_guest(sqlite3_stmt *st, const struct inv_guest *g, int i)
 	sqrc |= sqlite3_bind_int64(st, i++, g->updated_usec);
 	sqrc |= g->destroyed_usec ? sqlite3_bind_int64(st, i++, g->destroyed_usec)
 				  : sqlite3_bind_null(st, i++);
+	sqrc |= bind_text(st, i++, g->spec);
+	sqrc |= bind_text(st, i++, g->has_partition ? (g->part_new ? "new" : "reused") : NULL);
+	sqrc |= bind_text(st, i++, g->fs_uuid);
+	sqrc |= bind_text(st, i++, g->failed_stage);
 	return sqrc == SQLITE_OK ? 0 : -ENOMEM;
 }
 
@@ -271,12 +278,14 @@ static int sq_guest_insert(void *h, struct inv_guest *g, struct diag *d)
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int r, sqrc;
 
-	r = sq_prepare(q->db,
-		       "INSERT INTO guests (name, created_usec, template, vlan, request_id, owner,"
-		       " host, lun, part_start, part_size, partuuid, partno, mac, ip, stage, state,"
-		       " error, updated_usec, destroyed_usec)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       d, &st);
+	r = sq_prepare(
+		q->db,
+		"INSERT INTO guests (name, created_usec, template, vlan, request_id, owner,"
+		" host, lun, part_start, part_size, partuuid, partno, mac, ip, stage, state,"
+		" error, updated_usec, destroyed_usec, spec, part_origin, fs_uuid,"
+		" failed_stage)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		d, &st);
 	if (r < 0)
 		return r;
 	if (bind_text(st, 1, g->name) || sqlite3_bind_int64(st, 2, g->created_usec) ||
@@ -299,11 +308,12 @@ static int sq_guest_update(void *h, const struct inv_guest *g, struct diag *d)
 		       "UPDATE guests SET template = ?, vlan = ?, request_id = ?, owner = ?,"
 		       " host = ?, lun = ?, part_start = ?, part_size = ?, partuuid = ?,"
 		       " partno = ?, mac = ?, ip = ?, stage = ?, state = ?, error = ?,"
-		       " updated_usec = ?, destroyed_usec = ? WHERE id = ?",
+		       " updated_usec = ?, destroyed_usec = ?, spec = ?, part_origin = ?,"
+		       " fs_uuid = ?, failed_stage = ? WHERE id = ?",
 		       d, &st);
 	if (r < 0)
 		return r;
-	if (bind_guest(st, g, 1) < 0 || sqlite3_bind_int64(st, 18, g->id))
+	if (bind_guest(st, g, 1) < 0 || sqlite3_bind_int64(st, 22, g->id))
 		return -ENOMEM;
 	sqrc = sqlite3_step(st);
 	if (sqrc != SQLITE_DONE)

@@ -96,8 +96,10 @@ static int prepare_write(const struct part_guard *g, const struct part_plan *p, 
 		if (r < 0)
 			return r;
 	}
+	/* every partition a plan gives, claims or wipes is probed (INIT and CARVE add empty ones)
+	 */
 	for (size_t i = 0;
-	     i < p->n_steps && (p->kind == PART_PLAN_PREPARE || p->kind == PART_PLAN_CLAIM); i++) {
+	     i < p->n_steps && p->kind != PART_PLAN_INIT && p->kind != PART_PLAN_CARVE; i++) {
 		const struct part_step *s = &p->steps[i];
 		const struct part_entry *e = part__find_partno(now, s->partno);
 		struct part_entry fresh = {.partno = s->partno, .name = ""};
@@ -166,7 +168,7 @@ static int make_fs(const struct part_plan *p, const struct part_result *res, str
 
 	if (res->node)
 		rg = (struct part__region){.path = res->node, .fd = -1, .size = res->size};
-	return part__format_region(&rg, p->fs_label, p->swap_size, d);
+	return part__format_region(&rg, p->fs_label, NULL, p->swap_size, d);
 }
 
 /* After a claim (also one with nothing to do): the guest's partition, from the table. */

@@ -3,6 +3,7 @@
  * The libblkid edge: find and erase signatures (filesystems, RAID, LVM, swap, partition
  * tables) in a region of a LUN. The only file that includes <blkid.h>.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -43,8 +44,8 @@ static int probe_new(const struct part__region *rg, bool write, int *ret_fd, blk
 				  (unsigned long long) rg->offset);
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
-						      BLKID_SUBLKS_USAGE | BLKID_SUBLKS_MAGIC |
-						      BLKID_SUBLKS_BADCSUM);
+						      BLKID_SUBLKS_UUID | BLKID_SUBLKS_USAGE |
+						      BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC | BLKID_PARTS_FORCE_GPT);
 	*ret_fd = TAKE_FD(fd);
@@ -65,17 +66,38 @@ static const char *probe_type(blkid_probe pr)
 
 int part__blkid_probe(const struct part__region *rg, char **ret_type, struct diag *d)
 {
-	return part__blkid_probe_label(rg, ret_type, NULL, d);
+	struct part_signature sig = {0};
+	int r = part__blkid_probe_sig(rg, &sig, d);
+
+	if (r < 0)
+		return r;
+	*ret_type = TAKE_PTR(sig.type);
+	part_signature_release(&sig);
+	return 0;
 }
 
-int part__blkid_probe_label(const struct part__region *rg, char **ret_type, char **ret_label,
-			    struct diag *d)
+/* Value name of pr in *ret (NULL when it has none), lower-cased for UUIDs. */
+static int probe_value(blkid_probe pr, const char *name, char **ret)
+{
+	const char *v = NULL;
+
+	*ret = NULL;
+	if (blkid_probe_lookup_value(pr, name, &v, NULL) != 0 || !v)
+		return 0;
+	*ret = strdup(v);
+	if (!*ret)
+		return -ENOMEM;
+	if (streq(name, "UUID"))
+		for (char *c = *ret; *c; c++)
+			*c = (char) tolower((unsigned char) *c);
+	return 0;
+}
+
+int part__blkid_probe_sig(const struct part__region *rg, struct part_signature *ret, struct diag *d)
 {
 	_cleanup_(blkid_free_probep) blkid_probe pr = NULL;
 	_cleanup_(closep) int fd = -1;
-	_cleanup_(freep) char *label = NULL;
-	const char *v = NULL;
-	char *type = NULL;
+	struct part_signature sig = {0};
 	int r;
 
 	r = probe_new(rg, false, &fd, &pr, d);
@@ -86,19 +108,15 @@ int part__blkid_probe_label(const struct part__region *rg, char **ret_type, char
 	if (r < 0)
 		return diag_error(d, NULL, "cannot probe '%s' at offset %llu", rg->path,
 				  (unsigned long long) rg->offset);
-	if (r == 0 && ret_label && blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0 && v) {
-		label = strdup(v);
-		if (!label)
-			return -ENOMEM;
-	}
 	if (r == 0) {
-		type = strdup(probe_type(pr));
-		if (!type)
+		sig.type = strdup(probe_type(pr));
+		if (!sig.type || probe_value(pr, "UUID", &sig.uuid) < 0 ||
+		    probe_value(pr, "LABEL", &sig.label) < 0) {
+			part_signature_release(&sig);
 			return -ENOMEM;
+		}
 	}
-	*ret_type = type;
-	if (ret_label)
-		*ret_label = TAKE_PTR(label);
+	*ret = sig;
 	return 0;
 }
 

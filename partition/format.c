@@ -5,9 +5,11 @@
  * first (libblkid for the signature and label, libext2fs for /swapfile).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,12 +17,12 @@
 #include "common/util.h"
 #include "partition/partition-internal.h"
 
-int part__format_region(const struct part__region *rg, const char *label, uint64_t swap_size,
-			struct diag *d)
+int part__format_region(const struct part__region *rg, const char *label, const char *uuid,
+			uint64_t swap_size, struct diag *d)
 {
 	int r;
 
-	r = part__mkfs_ext4(rg, label, d);
+	r = part__mkfs_ext4(rg, label, uuid, d);
 	if (r >= 0 && swap_size)
 		r = part__swapfile_create(rg, swap_size, label, d);
 	return r;
@@ -142,7 +144,9 @@ static int format_state(const struct part_guard *g, const char *lun, const char 
 			const char *guest, uint64_t swap_size, struct part_result *res,
 			struct diag *d)
 {
-	_cleanup_(freep) char *label = NULL, *type = NULL, *fs_label = NULL;
+	_cleanup_(part_signature_release) struct part_signature sig = {0};
+	_cleanup_(freep) char *fs_label = NULL;
+	struct part_entry e;
 	struct part__region rg;
 	uint64_t have = 0;
 	bool complete = false;
@@ -154,18 +158,27 @@ static int format_state(const struct part_guard *g, const char *lun, const char 
 	fs_label = part__fs_label(guest);
 	if (!fs_label)
 		return -ENOMEM;
+	e = (struct part_entry){.partno = res->partno,
+				.start = res->start,
+				.size = res->size,
+				.name = res->name,
+				.uuid = res->uuid};
 	rg = part__result_region(res);
-	r = part__blkid_probe_label(&rg, &type, &label, d);
-	if (r < 0 || !type)
+	r = part__blkid_probe_sig(&rg, &sig, d);
+	if (r < 0 || !sig.type)
 		return r;
-	if (!streq(type, "ext4") || !label || !streq(label, fs_label)) {
+	if (!streq(sig.type, "ext4") || !sig.label || !streq(sig.label, fs_label)) {
 		diag_error(
 			d, NULL,
 			"partition %u on '%s' ('%s') holds a signature (%s%s%s%s) that is not guest '%s''s ext4, refusing to format it",
-			res->partno, lun, res->name, type, label ? ", label '" : "",
-			label ? label : "", label ? "'" : "", guest);
+			res->partno, lun, res->name, sig.type, sig.label ? ", label '" : "",
+			sig.label ? sig.label : "", sig.label ? "'" : "", guest);
 		return -EBUSY;
 	}
+	/* an ext4 of the right label, but one provision made? */
+	r = part__sig_check(g, lun, &e, guest, &sig, d);
+	if (r < 0)
+		return r;
 	r = part__swapfile_stat(&rg, &have, &complete, d);
 	if (r < 0)
 		return r;
@@ -183,9 +196,23 @@ int part_format_check(const struct part_guard *g, const char *lun, const char *p
 	return r;
 }
 
+int part_uuid_new(char ret[37])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	b[6] = (uint8_t) ((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (uint8_t) ((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	return 0;
+}
+
 int part_format(const struct part_guard *g, const char *lun, const char *partuuid,
-		const char *guest, uint64_t swap_size, bool *ret_already, struct part_result *ret,
-		struct diag *d)
+		const char *guest, const char *fs_uuid, uint64_t swap_size, bool *ret_already,
+		struct part_result *ret, struct diag *d)
 {
 	_cleanup_(freep) char *fs_label = NULL;
 	struct part_result res = {0};
@@ -206,7 +233,7 @@ int part_format(const struct part_guard *g, const char *lun, const char *partuui
 	if (r == 0) {
 		fs_label = part__fs_label(guest);
 		rg = part__result_region(&res);
-		r = fs_label ? part__format_region(&rg, fs_label, swap_size, d) : -ENOMEM;
+		r = fs_label ? part__format_region(&rg, fs_label, fs_uuid, swap_size, d) : -ENOMEM;
 	}
 	if (r < 0) {
 		part_result_release(&res);

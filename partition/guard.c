@@ -80,31 +80,54 @@ refuse:
 	return -EPERM;
 }
 
-int part__region_check(const struct part_guard *g, const char *lun, const struct part_entry *p,
-		       const struct part__region *region, const char *guest, struct diag *d)
+int part__sig_check(const struct part_guard *g, const char *lun, const struct part_entry *p,
+		    const char *guest, const struct part_signature *sig, struct diag *d)
 {
-	_cleanup_(freep) char *type = NULL, *owner = NULL;
+	_cleanup_(freep) char *owner = NULL;
 	part_owner_fn fn = g->owner ? g->owner : part_owner_by_name;
 	int r;
 
-	r = part__blkid_probe(region, &type, d);
-	if (r < 0 || !type)
-		return r;
 	r = fn(g->owner_data, lun, p, &owner);
 	if (r < 0)
 		return diag_error_errno(d, NULL, r, "cannot tell who owns partition %u on '%s'",
 					p->partno, lun);
-	if (r > 0 && guest && strcmp(owner, guest) == 0)
-		return 0;
+	if (r > 0 && guest && streq(owner, guest)) {
+		r = g->fs_owner ? g->fs_owner(g->owner_data, lun, p, guest, sig) : 1;
+		if (r < 0)
+			return diag_error_errno(
+				d, NULL, r, "cannot tell who made the %s in partition %u on '%s'",
+				sig->type, p->partno, lun);
+		if (r > 0)
+			return 0;
+		diag_error(
+			d, NULL,
+			"partition %u on '%s' ('%s') holds %s%s%s that provision did not make for guest '%s', refusing to touch it",
+			p->partno, lun, p->name, sig->type, sig->uuid ? " UUID " : "",
+			sig->uuid ? sig->uuid : "", guest);
+		return -EBUSY;
+	}
 	if (p->partno && p->name && *p->name)
 		diag_error(
 			d, NULL,
 			"partition %u on '%s' ('%s') holds a signature (%s) and does not belong to guest '%s', refusing to touch it",
-			p->partno, lun, p->name, type, guest ? guest : "");
+			p->partno, lun, p->name, sig->type, guest ? guest : "");
 	else
 		diag_error(
 			d, NULL,
 			"the space for partition %u on '%s' holds a signature (%s), refusing to touch it",
-			p->partno, lun, type);
+			p->partno, lun, sig->type);
 	return -EBUSY;
+}
+
+int part__region_check(const struct part_guard *g, const char *lun, const struct part_entry *p,
+		       const struct part__region *region, const char *guest, struct diag *d)
+{
+	struct part_signature sig = {0};
+	int r;
+
+	r = part__blkid_probe_sig(region, &sig, d);
+	if (r >= 0 && sig.type)
+		r = part__sig_check(g, lun, p, guest, &sig, d);
+	part_signature_release(&sig);
+	return r;
 }

@@ -30,6 +30,14 @@ void part_luns_release(struct part_luns *l)
 	*l = (struct part_luns){0};
 }
 
+void part_signature_release(struct part_signature *s)
+{
+	free(s->type);
+	free(s->uuid);
+	free(s->label);
+	*s = (struct part_signature){0};
+}
+
 void part_result_release(struct part_result *r)
 {
 	free(r->lun);
@@ -58,6 +66,29 @@ int part__owners_fill(const struct part_guard *g, struct part_lun *l, struct dia
 	return 0;
 }
 
+/*
+ * A partition named "free" must be empty to be free: one that holds a filesystem (a foreign
+ * one, or data someone put there by hand) is marked, and no planner offers it.
+ */
+static int free_parts_probe(int fd, struct part_lun *l, struct diag *d)
+{
+	for (size_t i = 0; i < l->n_parts; i++) {
+		struct part_entry *e = &l->parts[i];
+		struct part__region rg = {
+			.path = l->path, .fd = fd, .offset = e->start, .size = e->size};
+		int r;
+
+		if (!e->name || !streq(e->name, PART_NAME_FREE))
+			continue;
+		free(e->signature);
+		e->signature = NULL;
+		r = part__blkid_probe(&rg, &e->signature, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The snapshot of the LUN open on fd; with no label, whatever signature the device holds. */
 int part__lun_read_fd(const struct part_guard *g, int fd, const char *path, struct part_lun *ret,
 		      struct diag *d)
@@ -74,6 +105,8 @@ int part__lun_read_fd(const struct part_guard *g, int fd, const char *path, stru
 
 		r = part__blkid_probe(&whole, &l.signature, d);
 	}
+	if (r >= 0)
+		r = free_parts_probe(fd, &l, d);
 	if (r >= 0)
 		r = part__owners_fill(g, &l, d);
 	if (r < 0) {

@@ -12,7 +12,8 @@
 #include "common/process.h"
 #include "partition/partition-internal.h"
 
-int part__mkfs_ext4(const struct part__region *rg, const char *label, struct diag *d)
+int part__mkfs_ext4(const struct part__region *rg, const char *label, const char *uuid,
+		    struct diag *d)
 {
 	_cleanup_(freep) char *err = NULL;
 	char ext[64], blocks[32];
@@ -31,6 +32,10 @@ int part__mkfs_ext4(const struct part__region *rg, const char *label, struct dia
 	argv[n++] = "4096";
 	argv[n++] = "-L";
 	argv[n++] = (char *) label;
+	if (uuid) {
+		argv[n++] = "-U";
+		argv[n++] = (char *) uuid;
+	}
 	if (rg->offset) {
 		argv[n++] = "-E";
 		argv[n++] = ext;

@@ -34,6 +34,12 @@ int part__lun_open(const struct part_guard *g, const char *path, bool write, int
  * Refuse to touch partition p of lun (its bytes in region) when it holds any signature,
  * unless the owner callback says p belongs to guest. Returns: 0, -EBUSY, -errno.
  */
+/*
+ * Rule 2 for a signature already probed: sig in partition p is allowed only when p belongs
+ * to guest (owner callback) and so does sig (fs_owner callback). Returns: 0, -EBUSY, with d.
+ */
+int part__sig_check(const struct part_guard *g, const char *lun, const struct part_entry *p,
+		    const char *guest, const struct part_signature *sig, struct diag *d);
 int part__region_check(const struct part_guard *g, const char *lun, const struct part_entry *p,
 		       const struct part__region *region, const char *guest, struct diag *d);
 
@@ -84,9 +90,8 @@ int part__fdisk_write(int fd, const char *path, bool create_gpt, const struct pa
  * Returns: 0, -errno.
  */
 int part__blkid_probe(const struct part__region *r, char **ret_type, struct diag *d);
-/* The same, and the LABEL of what was found (NULL: none) in *ret_label. */
-int part__blkid_probe_label(const struct part__region *r, char **ret_type, char **ret_label,
-			    struct diag *d);
+/* The same, with UUID and LABEL: ret->type NULL when clean. */
+int part__blkid_probe_sig(const struct part__region *r, struct part_signature *ret, struct diag *d);
 /* Erase every signature libblkid finds in the region (blkid_do_wipe). Returns: 0, -errno. */
 int part__blkid_wipe(const struct part__region *r, struct diag *d);
 
@@ -105,7 +110,9 @@ int part__kernel_add(int fd, const char *path, unsigned partno, uint64_t start, 
 		     struct diag *d);
 
 /* ---- mkfs.c ---- */
-int part__mkfs_ext4(const struct part__region *r, const char *label, struct diag *d);
+/* uuid: the filesystem's UUID (NULL: mke2fs picks one). */
+int part__mkfs_ext4(const struct part__region *r, const char *label, const char *uuid,
+		    struct diag *d);
 
 /* ---- ext2.c ---- */
 
@@ -162,9 +169,9 @@ int part__swap_header(void *page, size_t page_size, uint64_t size, const uint8_t
 
 /* ---- format.c ---- */
 
-/* ext4 labelled label and, with swap_size, /swapfile in the region. */
-int part__format_region(const struct part__region *r, const char *label, uint64_t swap_size,
-			struct diag *d);
+/* ext4 labelled label (UUID uuid; NULL: random) and, with swap_size, /swapfile in the region. */
+int part__format_region(const struct part__region *r, const char *label, const char *uuid,
+			uint64_t swap_size, struct diag *d);
 /*
  * ret for entry e of now (the LUN open on fd): its place, names and target; on a block
  * device its node, the kernel told about it first when it does not know it (with_node).

@@ -41,9 +41,10 @@ const char *part_label_type_to_string(enum part_label_type t);
 struct part_entry {
 	unsigned partno; /* 1-based, as in the device node (sdb3, loop0p3) */
 	uint64_t start, size;
-	char *name;  /* GPT partition name, "" when none */
-	char *uuid;  /* PARTUUID */
-	char *owner; /* guest owning it (from the owner callback), NULL: free or foreign */
+	char *name;	 /* GPT partition name, "" when none */
+	char *uuid;	 /* PARTUUID */
+	char *owner;	 /* guest owning it (from the owner callback), NULL: free or foreign */
+	char *signature; /* named "free" yet holding a signature (its type): not free */
 };
 
 struct part_segment {
@@ -85,10 +86,31 @@ typedef int (*part_owner_fn)(void *data, const char *lun, const struct part_entr
 			     char **ret_guest);
 int part_owner_by_name(void *data, const char *lun, const struct part_entry *p, char **ret_guest);
 
+/* A signature libblkid found in a partition; any member may be NULL but type. */
+struct part_signature {
+	char *type; /* "ext4", "swap", "linux_raid_member", "gpt", ... */
+	char *uuid; /* the filesystem's UUID, lower case */
+	char *label;
+};
+void part_signature_release(struct part_signature *s);
+
+/*
+ * Whether the signature sig in partition p (which belongs to guest) is one the caller made
+ * for guest: the inventory answers by the filesystem UUID it recorded before making it.
+ * Returns: 1 ours, 0 not ours, < 0 on error.
+ */
+typedef int (*part_fs_owner_fn)(void *data, const char *lun, const struct part_entry *p,
+				const char *guest, const struct part_signature *sig);
+
 /* The safety rules every change goes through. */
 struct part_guard {
 	char *const *luns;   /* NULL-terminated: the only devices that may be opened for writing */
 	part_owner_fn owner; /* NULL: part_owner_by_name */
+	/*
+	 * NULL: a signature in a partition that belongs to the guest is the guest's (the rule
+	 * of the stand-alone disk commands, which record nothing).
+	 */
+	part_fs_owner_fn fs_owner;
 	void *owner_data;
 };
 
@@ -296,17 +318,21 @@ int part_locate(const struct part_guard *g, const char *lun, const char *partuui
 int part_format_check(const struct part_guard *g, const char *lun, const char *partuuid,
 		      const char *guest, uint64_t swap_size, struct diag *d);
 
+/* A new random (version 4) UUID in lower case, as mke2fs -U takes it. Returns: 0, -errno. */
+int part_uuid_new(char ret[37]);
+
 /*
- * The pipeline's "format" stage: ext4 labelled with the guest name (cut to 16 bytes) and
- * /swapfile of swap_size (0: none) on partition partuuid of lun, through the guard (lun must
- * be listed; the partition must belong to guest per the owner callback). Idempotent: when
- * part_format_check() says done nothing is written and *ret_already is set. ret (may be NULL)
- * gets what part_locate() gives, with swap_size.
+ * The pipeline's "format" stage: ext4 labelled with the guest name (cut to 16 bytes), with
+ * UUID fs_uuid (NULL: a random one), and /swapfile of swap_size (0: none) on partition
+ * partuuid of lun, through the guard (lun must be listed; the partition must belong to guest
+ * per the owner callback, a signature in it to guest per the fs_owner callback). Idempotent:
+ * when part_format_check() says done nothing is written and *ret_already is set. ret (may be
+ * NULL) gets what part_locate() gives, with swap_size.
  * Returns: 0, or the errors of part_format_check() and of mke2fs/libext2fs, with d.
  */
 int part_format(const struct part_guard *g, const char *lun, const char *partuuid,
-		const char *guest, uint64_t swap_size, bool *ret_already, struct part_result *ret,
-		struct diag *d);
+		const char *guest, const char *fs_uuid, uint64_t swap_size, bool *ret_already,
+		struct part_result *ret, struct diag *d);
 
 /* What part_fs_copy_out() takes at most, so a hostile guest cannot fill the Dom0. */
 #define PART_COPY_MAX_BYTES   (UINT64_C(64) << 20) /* the files' sizes, in all */

@@ -120,10 +120,17 @@ static int rank(const struct part_luns *luns, const struct part_request *req, st
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < luns->n; i++)
-		for (size_t k = 0; usable[i] && k < luns->v[i].n_parts; k++)
-			if (part__is_free(&luns->v[i].parts[k]) &&
-			    luns->v[i].parts[k].size == req->size)
-				v[n++] = (struct choice){.lun = i, .reuse = &luns->v[i].parts[k]};
+		for (size_t k = 0; usable[i] && k < luns->v[i].n_parts; k++) {
+			const struct part_entry *e = &luns->v[i].parts[k];
+
+			if (e->signature && !e->owner)
+				diag_add(
+					d, DIAG_WARNING, NULL,
+					"partition %u on '%s' is named '%s' but holds a signature (%s): not free, left alone",
+					e->partno, luns->v[i].path, e->name, e->signature);
+			if (part__is_free(e) && e->size == req->size)
+				v[n++] = (struct choice){.lun = i, .reuse = e};
+		}
 	first_seg = n;
 	for (size_t i = 0; i < luns->n; i++) {
 		const struct part_lun *l = &luns->v[i];

@@ -45,6 +45,7 @@ void part__entry_release(struct part_entry *e)
 	free(e->name);
 	free(e->uuid);
 	free(e->owner);
+	free(e->signature);
 	*e = (struct part_entry){0};
 }
 
@@ -54,7 +55,9 @@ int part__entry_copy(const struct part_entry *src, struct part_entry *dst)
 	dst->name = strdup(src->name ? src->name : "");
 	dst->uuid = src->uuid ? strdup(src->uuid) : NULL;
 	dst->owner = src->owner ? strdup(src->owner) : NULL;
-	if (!dst->name || (src->uuid && !dst->uuid) || (src->owner && !dst->owner)) {
+	dst->signature = src->signature ? strdup(src->signature) : NULL;
+	if (!dst->name || (src->uuid && !dst->uuid) || (src->owner && !dst->owner) ||
+	    (src->signature && !dst->signature)) {
 		part__entry_release(dst);
 		return -ENOMEM;
 	}
@@ -333,7 +336,7 @@ bool part__owned_by(const struct part_entry *e, const char *guest)
 
 bool part__is_free(const struct part_entry *e)
 {
-	return !e->owner && e->name && streq(e->name, PART_NAME_FREE);
+	return !e->owner && !e->signature && e->name && streq(e->name, PART_NAME_FREE);
 }
 
 int part_release_plan(const struct part_luns *luns, const char *guest, struct part_plan *ret,

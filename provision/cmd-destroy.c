@@ -93,6 +93,8 @@ int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_guest_release(p.inv, p.g->id, p.who, &ctx->diag);
 		if (r >= 0)
 			fprintf(p.out, "  released MAC and IP; the inventory keeps the history\n");
+		if (r >= 0)
+			r = pipeline_state_remove(&p);
 	}
 	if (r < 0 && p.g)
 		diag_add(

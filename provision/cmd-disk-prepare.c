@@ -62,7 +62,7 @@ int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv)
 	struct part_result res = {0};
 	struct part_luns luns = {0};
 	struct part_plan p = {0};
-	struct part_guard g;
+	struct prov_disk_guard dg;
 	int r;
 
 	if (!size)
@@ -71,18 +71,24 @@ int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv)
 		return usage_error(ctx, "--size: invalid size '%s'", size);
 	if (swap && parse_size(swap, &req.swap_size) < 0)
 		return usage_error(ctx, "--swap: invalid size '%s'", swap);
-	prov_part_guard(ctx, &g);
-	r = dev ? prov_part_lun(ctx, &g, dev, &req.lun) : 0;
+	r = prov_disk_guard_init(ctx, &dg);
 	if (r >= 0)
-		r = part_luns_read(&g, g.luns, &luns, &ctx->diag);
+		r = prov_disk_refuse_inventory(ctx, &dg, req.guest, NULL);
+	if (r >= 0 && dev)
+		r = prov_part_lun(ctx, &dg.guard, dev, &req.lun);
+	if (r >= 0)
+		r = part_luns_read(&dg.guard, dg.guard.luns, &luns, &ctx->diag);
 	if (r >= 0)
 		r = part_prepare_plan(&luns, &req, &p, &ctx->diag);
 	if (r >= 0)
-		r = prov_part_run(ctx, &g, &p, &res);
+		r = prov_disk_refuse_inventory(ctx, &dg, NULL, &p);
+	if (r >= 0)
+		r = prov_part_run(ctx, &dg.guard, &p, &res);
 	if (r >= 0)
 		print_result(ctx, &p, &res);
 	part_result_release(&res);
 	part_plan_release(&p);
 	part_luns_release(&luns);
+	prov_disk_guard_release(&dg);
 	return r < 0 ? prov_part_exit(r) : EXIT_OK;
 }

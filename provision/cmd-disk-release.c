@@ -11,15 +11,18 @@ int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct part_luns luns = {0};
 	struct part_plan p = {0};
-	struct part_guard g;
+	struct prov_disk_guard dg;
 	int r;
 
-	prov_part_guard(ctx, &g);
-	r = part_luns_read(&g, g.luns, &luns, &ctx->diag);
+	r = prov_disk_guard_init(ctx, &dg);
+	if (r >= 0)
+		r = prov_disk_refuse_inventory(ctx, &dg, argv[1], NULL);
+	if (r >= 0)
+		r = part_luns_read(&dg.guard, dg.guard.luns, &luns, &ctx->diag);
 	if (r >= 0)
 		r = part_release_plan(&luns, argv[1], &p, &ctx->diag);
 	if (r >= 0)
-		r = prov_part_run(ctx, &g, &p, NULL);
+		r = prov_part_run(ctx, &dg.guard, &p, NULL);
 	if (r >= 0 && ctx->json) {
 		_cleanup_(freep) char *s = NULL;
 		struct json j;
@@ -37,5 +40,6 @@ int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 	}
 	part_plan_release(&p);
 	part_luns_release(&luns);
+	prov_disk_guard_release(&dg);
 	return r < 0 ? prov_part_exit(r) : EXIT_OK;
 }

@@ -67,6 +67,7 @@ static void guest_json(struct json *j, const struct inv_guest *g)
 	json_key_str(j, "stage", g->stage);
 	json_key_str(j, "state", inv_state_to_string(g->state));
 	json_key_str(j, "error", g->error);
+	json_key_str(j, "failed_stage", g->failed_stage);
 	json_key_str(j, "host", g->host);
 	json_key_str(j, "request_id", g->request_id);
 	json_key_str(j, "owner", g->owner);
@@ -117,6 +118,11 @@ int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+const struct cmd_option show_options[] = {
+	{"spec", 0, NULL, "print only the guest's spec (to correct it for 'resume --spec')"},
+	{NULL},
+};
+
 int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(inv_closep) struct inv *inv = NULL;
@@ -132,6 +138,16 @@ int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_guest_get(inv, argv[1], &ctx->diag, &g);
 		if (r == -ENOENT)
 			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", argv[1]);
+	}
+	if (r >= 0 && opt_flag(ctx, "spec")) {
+		if (g->spec)
+			fputs(g->spec, stdout);
+		else
+			r = diag_error(&ctx->diag, NULL,
+				       "guest '%s' keeps no spec in the inventory (made before "
+				       "inventory version 2: see %s/guests/%s/template.yaml)",
+				       g->name, ctx->site->state_dir, g->name);
+		goto out;
 	}
 	if (r >= 0)
 		r = inv_stage_list(inv, g->id, &ctx->diag, &st, &n_st);
@@ -176,12 +192,18 @@ int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 		char mac[18], ip[16], part[256];
 
 		printf("guest:     %s\ntemplate:  %s\nVLAN:      %u\nIP:        %s\nMAC:       %s\n"
-		       "partition: %s%s%s\nstage:     %s (%s)\n",
+		       "partition: %s%s%s\n",
 		       g->name, g->template_name, g->vlan, g->has_ip ? format_ipv4(g->ip, ip) : "-",
 		       format_mac(g->mac, mac), partition_text(g, part),
 		       g->part.partuuid ? " PARTUUID " : "",
-		       g->part.partuuid ? g->part.partuuid : "", g->stage ? g->stage : "none",
-		       inv_state_to_string(g->state));
+		       g->part.partuuid ? g->part.partuuid : "");
+		/* a failure names the stage that failed, then the last one done */
+		if (g->state == INV_STATE_FAILED && g->failed_stage)
+			printf("stage:     %s (failed; done up to %s)\n", g->failed_stage,
+			       g->stage ? g->stage : "none");
+		else
+			printf("stage:     %s (%s)\n", g->stage ? g->stage : "none",
+			       inv_state_to_string(g->state));
 		if (g->error)
 			printf("error:     %s\n", g->error);
 		printf("\nstages:\n");

@@ -43,7 +43,7 @@ int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
 	const char *layout = opt_get(ctx, "layout");
 	struct part_plan p = {0};
 	struct part_lun l = {0};
-	struct part_guard g;
+	struct prov_disk_guard dg;
 	const char *lun;
 	size_t n = 0;
 	int r;
@@ -53,15 +53,20 @@ int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
 	r = parse_layout(ctx, layout, &sizes, &n);
 	if (r)
 		return r;
-	prov_part_guard(ctx, &g);
-	r = prov_part_lun(ctx, &g, argv[1], &lun);
+	/* the inventory's reservations not carved yet are not free space */
+	r = prov_disk_guard_init(ctx, &dg);
 	if (r >= 0)
-		r = part_lun_read(&g, lun, &l, &ctx->diag);
+		r = prov_part_lun(ctx, &dg.guard, argv[1], &lun);
+	if (r >= 0)
+		r = part_lun_read(&dg.guard, lun, &l, &ctx->diag);
 	if (r >= 0)
 		r = part_carve_plan(&l, sizes, n, &p, &ctx->diag);
 	if (r >= 0)
-		r = prov_part_run(ctx, &g, &p, NULL);
+		r = prov_disk_refuse_inventory(ctx, &dg, NULL, &p);
+	if (r >= 0)
+		r = prov_part_run(ctx, &dg.guard, &p, NULL);
 	part_plan_release(&p);
 	part_lun_release(&l);
+	prov_disk_guard_release(&dg);
 	return r < 0 ? prov_part_exit(r) : EXIT_OK;
 }

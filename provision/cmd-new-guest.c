@@ -28,8 +28,48 @@ const struct cmd_option new_guest_options[] = {
 
 const struct cmd_option resume_options[] = {
 	{"until", 0, "STAGE", "stop after this stage"},
+	{"spec", 0, "FILE",
+	 "continue with this corrected spec (from 'provision show NAME --spec'); disk, swap and "
+	 "VLAN stay"},
 	{NULL},
 };
+
+/*
+ * resume --spec FILE: the admin's corrected spec replaces the guest's, checked first (exit 2
+ * and nothing changed when it is invalid or changes what was allocated).
+ */
+static int spec_replace(struct pipeline *p, const char *path)
+{
+	_cleanup_(tmpl_guest_freep) struct tmpl_guest *want = NULL;
+	_cleanup_(freep) char *text = NULL;
+	struct diag *d = &p->ctx->diag;
+	int r;
+
+	r = pipeline_load_template(p);
+	if (r >= 0)
+		r = tmpl_guest_load(p->site, path, d, &want);
+	if (r < 0)
+		return -EINVAL;
+	if (want->vlan != p->t->vlan || want->disk_size != p->t->disk_size ||
+	    want->swap_size != p->t->swap_size)
+		return diag_error(
+			d, NULL,
+			"--spec: '%s' changes the VLAN, disk or swap size that guest '%s' "
+			"was allocated with: destroy it and make it again instead",
+			path, p->name);
+	r = read_file(path, &text, NULL);
+	if (r < 0)
+		return diag_error_errno(d, NULL, r, "cannot read '%s'", path);
+	p->t = tmpl_guest_free(p->t);
+	if (p->dry_run)
+		return 0;
+	r = inv_spec_set(p->inv, p->g->id, text, p->who, d);
+	if (r < 0)
+		return r == -EINVAL ? -EIO : r;
+	free(p->g->spec);
+	p->g->spec = TAKE_PTR(text);
+	return 0;
+}
 
 static int finish(struct pipeline *p, int r)
 {
@@ -121,6 +161,16 @@ int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
 		if (r == -ENOENT)
 			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
+	}
+	if (r >= 0 && opt_get(ctx, "spec")) {
+		p.who = pipeline_who(p.g->request_id);
+		r = p.who ? spec_replace(&p, opt_get(ctx, "spec")) : -ENOMEM;
+		if (r == -EINVAL) {
+			if (lock >= 0)
+				close(lock);
+			pipeline_release(&p);
+			return EXIT_USAGE;
+		}
 	}
 	if (r >= 0)
 		r = pipeline_guest_continue(&p);

@@ -5,7 +5,7 @@
 { "resume",        cmd_resume,     1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "continue a guest's pipeline after its last completed stage", resume_options },
 { "destroy",       cmd_destroy,    1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "stop a guest, wipe and free its partition, release MAC and IP, remove its configs", destroy_options },
 { "list",          cmd_list,       0,  0, CMD_SITE,              "",          "list the guests of the inventory", list_options },
-{ "show",          cmd_show,       1,  1, CMD_SITE,              "NAME",      "show a guest, its stages and its events", NULL },
+{ "show",          cmd_show,       1,  1, CMD_SITE,              "NAME",      "show a guest, its stages and its events", show_options },
 { "render",        cmd_render,     1,  1, CMD_SITE | CMD_DRYRUN, "NAME",      "write a guest's install and boot configs (a preview: allocates nothing)", render_options },
 { "net check",     cmd_net_check,  0, -1, CMD_SITE,              "[VLAN...]", "compare the VLAN bridges with the site file (exit 1: something differs)", NULL },
 { "net ensure",    cmd_net_ensure, 1, -1, CMD_SITE | CMD_DRYRUN, "VLAN...",   "create or repair VLAN bridges: VLAN link, bridge, forward delay 0, up", NULL },

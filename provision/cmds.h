@@ -101,7 +101,7 @@ int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv);
 
 /* provision/cmd-new-guest.c, cmd-destroy.c, cmd-list.c */
 extern const struct cmd_option new_guest_options[], resume_options[], destroy_options[],
-	list_options[];
+	show_options[], list_options[];
 int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_resume(struct prov_ctx *ctx, int argc, char **argv);
 int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv);

@@ -1,15 +1,104 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "common/json.h"
 #include "common/strbuf.h"
+#include "common/util.h"
+#include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "part-site.h"
 
 void prov_part_guard(const struct prov_ctx *ctx, struct part_guard *ret)
 {
 	*ret = (struct part_guard){.luns = ctx->site->luns};
+}
+
+const struct inv_guest *prov_inv_holder(const struct inv_guest *v, size_t n, const char *lun,
+					const struct part_entry *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct inv_guest *g = &v[i];
+		bool match;
+
+		if (!g->has_partition || !streq(g->part.lun, lun))
+			continue;
+		if (g->part.partuuid)
+			match = e->uuid && strcasecmp(g->part.partuuid, e->uuid) == 0;
+		else
+			match = g->part.start == e->start && g->part.size == e->size;
+		if (match)
+			return g;
+	}
+	return NULL;
+}
+
+static int disk_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
+{
+	const struct prov_disk_guard *g = data;
+	const struct inv_guest *h = prov_inv_holder(g->live, g->n_live, lun, e);
+
+	if (!h)
+		return part_owner_by_name(NULL, lun, e, ret_guest);
+	*ret_guest = strdup(h->name);
+	return *ret_guest ? 1 : -ENOMEM;
+}
+
+int prov_disk_guard_init(struct prov_ctx *ctx, struct prov_disk_guard *ret)
+{
+	_cleanup_(inv_closep) struct inv *inv = NULL;
+	int r;
+
+	*ret = (struct prov_disk_guard){0};
+	r = inv_open_scratch(ctx->site->state_dir, &ctx->diag, &inv);
+	if (r >= 0)
+		r = inv_guest_list(inv, 0, &ctx->diag, &ret->live, &ret->n_live);
+	if (r < 0)
+		return r;
+	ret->guard = (struct part_guard){
+		.luns = ctx->site->luns, .owner = disk_owner, .owner_data = ret};
+	return 0;
+}
+
+void prov_disk_guard_release(struct prov_disk_guard *g)
+{
+	g->live = inv_guest_array_free(g->live, g->n_live);
+	g->n_live = 0;
+}
+
+int prov_disk_refuse_inventory(struct prov_ctx *ctx, const struct prov_disk_guard *g,
+			       const char *name, const struct part_plan *p)
+{
+	for (size_t i = 0; i < g->n_live; i++) {
+		const struct inv_guest *h = &g->live[i];
+
+		if (name && streq(h->name, name)) {
+			diag_error(&ctx->diag, NULL,
+				   "guest '%s' is in the inventory (stage %s): 'provision destroy "
+				   "%s' releases its partition, not 'disk'",
+				   name, h->stage ? h->stage : "none", name);
+			return -EBUSY;
+		}
+		for (size_t k = 0; p && k < p->n_steps; k++) {
+			const struct part_step *s = &p->steps[k];
+
+			if (!s->create || !h->has_partition || h->part.partuuid ||
+			    !streq(h->part.lun, p->lun) ||
+			    s->start >= h->part.start + h->part.size ||
+			    h->part.start >= s->start + s->size)
+				continue;
+			diag_error(
+				&ctx->diag, NULL,
+				"the space for partition %u on '%s' is reserved by guest '%s' in "
+				"the inventory (not carved yet), refusing it",
+				s->partno, p->lun, h->name);
+			return -EBUSY;
+		}
+	}
+	return 0;
 }
 
 int prov_part_lun(struct prov_ctx *ctx, const struct part_guard *g, const char *dev,

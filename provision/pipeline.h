@@ -145,13 +145,21 @@ int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct pa
 			struct diag *d);
 void pipeline_owners_release(struct pipeline_owners *o);
 
+/*
+ * Remove state_dir/guests/NAME (console and FAI logs): destroy does once the guest is
+ * released, a new guest of the name before it is allocated (an earlier destroy may have been
+ * killed in between). The caller holds the guest's lock. Returns: 0, or < 0 with d.
+ */
+int pipeline_state_remove(struct pipeline *p);
+
 /* Undo for destroy, tolerant of any partial state. */
 int stage_disk_release(struct pipeline *p);
 int stage_domain_stop(struct pipeline *p);
 
 /*
- * The guest's spec: its template with the overrides it was created with, saved at allocate
- * in state_dir/guests/NAME/template.yaml and loaded by resume and destroy.
+ * The guest's spec: its template with the overrides it was created with, as YAML, kept in
+ * the inventory with the allocation (one transaction: a crash never leaves a guest without
+ * it) and loaded by resume, destroy and a repeated request.
  */
-int prov_spec_save(struct pipeline *p);
+int prov_spec_text(const struct pipeline *p, char **ret);
 int pipeline_load_template(struct pipeline *p);

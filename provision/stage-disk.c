@@ -20,34 +20,59 @@
 #include "partition/partition.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
+#include "part-site.h"
 #include "pipeline.h"
 #include "prov.h"
 
 /*
  * Ownership for the partition guard: a partition belongs to a guest only when the inventory
  * says so, by PARTUUID, or by place for a reservation not carved yet (a crash between the
- * GPT write and the inventory update leaves guest:NAME at the reserved place).
+ * GPT write and the inventory update leaves guest:NAME at the reserved place), and when its
+ * GPT name is still the one provision gave it: guest:NAME, or "free" for a reused partition
+ * not claimed yet. A partition renamed by hand belongs to nobody, so nothing touches it.
  */
+static bool name_is_ours(const struct part_entry *e, const struct inv_guest *g)
+{
+	size_t n = strlen(PART_NAME_GUEST_PREFIX);
+
+	if (!e->name)
+		return false;
+	if (!g->part_new && streq(e->name, PART_NAME_FREE))
+		return true;
+	return strncmp(e->name, PART_NAME_GUEST_PREFIX, n) == 0 && streq(e->name + n, g->name);
+}
+
 static int inv_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
 {
 	const struct pipeline_owners *o = data;
+	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
 
-	for (size_t i = 0; i < o->n; i++) {
-		const struct inv_guest *g = &o->v[i];
-		bool match;
+	if (!g || !name_is_ours(e, g))
+		return 0;
+	*ret_guest = strdup(g->name);
+	return *ret_guest ? 1 : -ENOMEM;
+}
 
-		if (!g->has_partition || !streq(g->part.lun, lun))
-			continue;
-		if (g->part.partuuid)
-			match = e->uuid && strcasecmp(g->part.partuuid, e->uuid) == 0;
-		else
-			match = g->part.start == e->start && g->part.size == e->size;
-		if (match) {
-			*ret_guest = strdup(g->name);
-			return *ret_guest ? 1 : -ENOMEM;
-		}
-	}
-	return 0;
+/*
+ * A signature in a guest's partition is the guest's only when it is the ext4 the format
+ * stage made: its UUID was recorded before mke2fs ran. Guests formatted before inventory
+ * version 2 have none recorded; their ext4 is known by its label, as it was then.
+ */
+static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e, const char *guest,
+			const struct part_signature *sig)
+{
+	const struct pipeline_owners *o = data;
+	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
+	size_t n;
+
+	if (!g || !streq(g->name, guest) || !streq(sig->type, "ext4"))
+		return 0;
+	if (g->fs_uuid)
+		return sig->uuid && strcasecmp(sig->uuid, g->fs_uuid) == 0;
+	if (!g->stage || stage_from_string(g->stage) < STAGE_FORMAT || !sig->label)
+		return 0;
+	n = strlen(guest) < PART_FS_LABEL_MAX ? strlen(guest) : PART_FS_LABEL_MAX;
+	return strlen(sig->label) == n && strncmp(sig->label, guest, n) == 0;
 }
 
 void pipeline_owners_release(struct pipeline_owners *o)
@@ -63,48 +88,38 @@ int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct pa
 
 	if (r < 0)
 		return r;
-	*g = (struct part_guard){.luns = p->site->luns, .owner = inv_owner, .owner_data = o};
+	*g = (struct part_guard){.luns = p->site->luns,
+				 .owner = inv_owner,
+				 .fs_owner = inv_fs_owner,
+				 .owner_data = o};
 	return 0;
 }
 
-/*
- * Whether the guest's partition was carved from free space ("new") or an existing "free"
- * partition was reused ("reused"): destroy deletes the first and renames the second back,
- * so the LUN's table is as it was before the guest. Kept beside the guest's spec.
- */
-static char *origin_path(const struct pipeline *p)
+int pipeline_state_remove(struct pipeline *p)
 {
-	char *s;
-
-	if (asprintf(&s, "%s/guests/%s/partition-origin", p->site->state_dir, p->name) < 0)
-		return NULL;
-	return s;
-}
-
-static int origin_save(struct pipeline *p)
-{
-	_cleanup_(freep) char *path = origin_path(p);
-	const char *v = p->g->part.partuuid ? "reused\n" : "new\n";
+	_cleanup_(freep) char *dir = NULL;
+	_cleanup_(closep) int fd = -1;
 	int r;
 
-	if (!path)
+	if (asprintf(&dir, "%s/guests", p->site->state_dir) < 0)
 		return -ENOMEM;
-	r = write_file_atomic(path, v, strlen(v), 0640, true);
-	return r < 0 ? diag_error_errno(&p->ctx->diag, NULL, r, "cannot write '%s'", path) : 0;
-}
-
-static bool origin_is_new(const struct pipeline *p)
-{
-	_cleanup_(freep) char *path = origin_path(p), *v = NULL;
-
-	return path && read_file(path, &v, NULL) >= 0 && streq(v, "new\n");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : diag_error_errno(&p->ctx->diag, NULL, -errno,
+							  "cannot open '%s'", dir);
+	r = rm_rf_at(fd, p->name);
+	if (r < 0 && r != -ENOENT)
+		return diag_error_errno(&p->ctx->diag, NULL, r, "cannot remove '%s/%s'", dir,
+					p->name);
+	return 0;
 }
 
 int stage_allocate(struct pipeline *p)
 {
 	_cleanup_(freep) struct part_candidate *cands = NULL;
 	_cleanup_(freep) struct inv_extent *ext = NULL;
-	_cleanup_(freep) char *host = NULL;
+	_cleanup_(freep) char *spec = NULL;
 	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
 	struct part_luns luns = {0};
 	struct pipeline_owners o = {0};
@@ -117,7 +132,11 @@ int stage_allocate(struct pipeline *p)
 
 	if (p->g)
 		return 0;
-	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
+	r = prov_spec_text(p, &spec);
+	if (r >= 0 && !p->dry_run)
+		r = pipeline_state_remove(p); /* an earlier guest's, if its destroy was killed */
+	if (r >= 0)
+		r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0)
 		r = part_luns_read(&guard, p->site->luns, &luns, &p->ctx->diag);
 	if (r >= 0)
@@ -146,6 +165,7 @@ int stage_allocate(struct pipeline *p)
 		.owner = p->owner,
 		.host = hn,
 		.who = p->who,
+		.spec = spec,
 		.part_size = p->t->disk_size,
 		.candidates = ext,
 		.n_candidates = n,
@@ -175,9 +195,6 @@ int stage_allocate(struct pipeline *p)
 		format_size(p->g->part.size, b1, sizeof(b1)), p->g->part.lun,
 		p->g->part.partuuid ? p->g->part.partuuid : "a new place",
 		format_mac(p->g->mac, b2), p->g->has_ip ? format_ipv4(p->g->ip, b3) : "none");
-	r = prov_spec_save(p);
-	if (r >= 0 && !p->dry_run)
-		r = origin_save(p);
 out:
 	part_luns_release(&luns);
 	pipeline_owners_release(&o);
@@ -264,6 +281,27 @@ int stage_carve(struct pipeline *p)
 	return r;
 }
 
+/*
+ * The UUID of the ext4 the format stage makes, recorded before mke2fs runs: a filesystem
+ * with it on the guest's partition is one provision made (inv_fs_owner), even after a crash.
+ */
+static int fs_uuid_record(struct pipeline *p)
+{
+	char uuid[37];
+	int r;
+
+	if (p->g->fs_uuid)
+		return 0;
+	r = part_uuid_new(uuid);
+	if (r < 0)
+		return diag_error_errno(&p->ctx->diag, NULL, r, "cannot make a filesystem UUID");
+	r = inv_fs_uuid_set(p->inv, p->g->id, uuid, p->who, &p->ctx->diag);
+	if (r < 0)
+		return r;
+	p->g->fs_uuid = strdup(uuid);
+	return p->g->fs_uuid ? 0 : -ENOMEM;
+}
+
 int stage_format(struct pipeline *p)
 {
 	const struct inv_partition *part = &p->g->part;
@@ -281,10 +319,12 @@ int stage_format(struct pipeline *p)
 			p->name, format_size(p->t->swap_size, b, sizeof(b)));
 		return 0;
 	}
-	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
+	r = fs_uuid_record(p);
 	if (r >= 0)
-		r = part_format(&guard, part->lun, part->partuuid, p->name, p->t->swap_size,
-				&already, &res, &p->ctx->diag);
+		r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
+	if (r >= 0)
+		r = part_format(&guard, part->lun, part->partuuid, p->name, p->g->fs_uuid,
+				p->t->swap_size, &already, &res, &p->ctx->diag);
 	if (r >= 0)
 		r = set_disk_path(p, &res);
 	if (r >= 0)
@@ -294,6 +334,34 @@ int stage_format(struct pipeline *p)
 	part_result_release(&res);
 	pipeline_owners_release(&o);
 	return r;
+}
+
+/*
+ * The guest's recorded partition as destroy finds it: when the PARTUUID is there but the
+ * name is no longer provision's, someone changed it by hand (and may keep data in it):
+ * refuse, saying what was found. A partition gone from the table has nothing to undo.
+ */
+static int release_refuse_changed(struct pipeline *p, const struct part_lun *l)
+{
+	const struct inv_partition *part = &p->g->part;
+
+	for (size_t i = 0; part->partuuid && i < l->n_parts; i++) {
+		const struct part_entry *e = &l->parts[i];
+
+		if (!e->uuid || strcasecmp(e->uuid, part->partuuid) != 0 || e->owner)
+			continue;
+		diag_error(
+			&p->ctx->diag, NULL,
+			"partition %u on '%s' (PARTUUID %s) is named '%s', not '" PART_NAME_GUEST_PREFIX
+			"%s' as provision left it: refusing to touch it",
+			e->partno, l->path, e->uuid, e->name ? e->name : "", p->name);
+		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
+			 "rename it back to '" PART_NAME_GUEST_PREFIX
+			 "%s' to let destroy wipe it, or take it out of the site",
+			 p->name);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 int stage_disk_release(struct pipeline *p)
@@ -314,9 +382,11 @@ int stage_disk_release(struct pipeline *p)
 		r = lock = lun_lock(p, p->g->part.lun);
 	if (r >= 0)
 		r = part_luns_read(&guard, one, &luns, &p->ctx->diag);
+	if (r >= 0)
+		r = release_refuse_changed(p, &luns.v[0]);
 	if (r >= 0) {
 		r = part_release_plan_flags(&luns, p->name,
-					    origin_is_new(p) ? PART_RELEASE_DELETE : 0, &plan,
+					    p->g->part_new ? PART_RELEASE_DELETE : 0, &plan,
 					    &p->ctx->diag);
 		if (r == -ENOENT) {
 			/* never carved, or released by an earlier destroy */

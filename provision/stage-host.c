@@ -93,7 +93,8 @@ int stage_configs(struct pipeline *p)
 	return r;
 }
 
-static char *spec_path(const struct pipeline *p)
+/* Where provision before inventory version 2 kept the spec (guests allocated then still use it). */
+static char *legacy_spec_path(const struct pipeline *p)
 {
 	char *s;
 
@@ -102,47 +103,45 @@ static char *spec_path(const struct pipeline *p)
 	return s;
 }
 
-int prov_spec_save(struct pipeline *p)
+int prov_spec_text(const struct pipeline *p, char **ret)
 {
-	_cleanup_(freep) char *path = NULL, *text = NULL, *body = NULL;
+	_cleanup_(freep) char *body = NULL;
 	int r;
 
-	if (p->dry_run)
-		return 0;
-	path = spec_path(p);
-	if (!path)
-		return -ENOMEM;
 	r = tmpl_guest_to_yaml(p->t, false, &body);
 	if (r < 0)
 		return r;
-	if (asprintf(&text,
+	if (asprintf(ret,
 		     "# guest '%s': template '%s' with the overrides it was created with.\n"
-		     "# provision resume builds the guest from this file.\n%s",
+		     "# provision resume builds the guest from this spec.\n%s",
 		     p->name, p->t->name, body) < 0)
 		return -ENOMEM;
-	r = mkdir_parents(path, 0750);
-	if (r >= 0)
-		r = write_file_atomic(path, text, strlen(text), 0640, true);
-	if (r < 0)
-		return diag_error_errno(&p->ctx->diag, NULL, r, "cannot save '%s'", path);
 	return 0;
 }
 
 int pipeline_load_template(struct pipeline *p)
 {
-	_cleanup_(freep) char *path = spec_path(p);
+	_cleanup_(freep) char *label = NULL, *path = NULL;
 	int r;
 
-	if (!path)
-		return -ENOMEM;
-	if (access(path, F_OK) < 0)
-		return diag_error_errno(&p->ctx->diag, NULL, -errno,
-					"cannot read the saved template of guest '%s' ('%s')",
-					p->name, path);
-	r = tmpl_guest_load(p->site, path, &p->ctx->diag, &p->t);
+	if (p->g && p->g->spec) {
+		if (asprintf(&label, "spec of guest '%s'", p->name) < 0)
+			return -ENOMEM;
+		r = tmpl_guest_load_text(p->site, label, p->g->spec, &p->ctx->diag, &p->t);
+	} else {
+		path = legacy_spec_path(p);
+		if (!path)
+			return -ENOMEM;
+		if (access(path, F_OK) < 0)
+			return diag_error_errno(
+				&p->ctx->diag, NULL, -errno,
+				"guest '%s' has no spec in the inventory and none in '%s'", p->name,
+				path);
+		r = tmpl_guest_load(p->site, path, &p->ctx->diag, &p->t);
+	}
 	if (r < 0)
 		return r;
-	/* a spec file is named template.yaml: keep the template's own name for configs */
+	/* keep the template's own name for configs, not the spec's */
 	if (p->g && p->g->template_name) {
 		char *n = strdup(p->g->template_name);
 

@@ -231,10 +231,44 @@ static struct ynode *chain_merge(const struct chain *ch)
 	return TAKE_PTR(m);
 }
 
-int tmpl_guest_load(const struct site *s, const char *name, struct diag *d, struct tmpl_guest **ret)
+/*
+ * The template of the chain ch (r: what loading it returned) checked and in *ret; errors
+ * counts d's errors before the load began.
+ */
+static int guest_build(const struct site *s, struct chain *ch, int r, unsigned errors,
+		       struct diag *d, struct tmpl_guest **ret)
 {
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	_cleanup_(tmpl__ynode_freep) struct ynode *merged = NULL;
+
+	if (r == -ENOMEM || ch->n == 0 || ch->docs[0]->root->kind != YNODE_MAP)
+		return r < 0 ? r : -EINVAL;
+	t = tmpl__guest_new();
+	merged = chain_merge(ch);
+	if (!t || !merged)
+		return -ENOMEM;
+	for (size_t i = 0; i < ch->n; i++)
+		if (!tmpl__guest_intern(t, ch->docs[i]->file))
+			return -ENOMEM;
+	t->name = tmpl__name_of(ch->docs[0]->file);
+	t->path = strdup(ch->docs[0]->file);
+	if (!t->name || !t->path)
+		return -ENOMEM;
+	t->loc = (struct src_loc){t->files[0], 1, 1};
+	r = validate_map(t, merged, "", d);
+	if (r < 0)
+		return r;
+	/* the checks between keys need the whole chain; they skip keys already refused */
+	if (ch->complete)
+		(void) tmpl_guest_check(t, s, d);
+	if (d->n_errors > errors)
+		return -EINVAL;
+	*ret = TAKE_PTR(t);
+	return 0;
+}
+
+int tmpl_guest_load(const struct site *s, const char *name, struct diag *d, struct tmpl_guest **ret)
+{
 	struct chain ch = {.n = 0};
 	unsigned errors = d->n_errors;
 	char *path = NULL;
@@ -256,37 +290,28 @@ int tmpl_guest_load(const struct site *s, const char *name, struct diag *d, stru
 			return r;
 	}
 	r = chain_load(s, path, d, &ch);
-	if (r == -ENOMEM || ch.n == 0 || ch.docs[0]->root->kind != YNODE_MAP)
-		goto out;
-	t = tmpl__guest_new();
-	merged = chain_merge(&ch);
-	if (!t || !merged) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < ch.n; i++)
-		if (!tmpl__guest_intern(t, ch.docs[i]->file)) {
-			r = -ENOMEM;
-			goto out;
-		}
-	t->name = tmpl__name_of(ch.docs[0]->file);
-	t->path = strdup(ch.docs[0]->file);
-	if (!t->name || !t->path) {
-		r = -ENOMEM;
-		goto out;
-	}
-	t->loc = (struct src_loc){t->files[0], 1, 1};
-	r = validate_map(t, merged, "", d);
-	if (r < 0)
-		goto out;
-	/* the checks between keys need the whole chain; they skip keys already refused */
-	if (ch.complete)
-		(void) tmpl_guest_check(t, s, d);
-	r = d->n_errors > errors ? -EINVAL : 0;
-out:
+	r = guest_build(s, &ch, r, errors, d, ret);
 	chain_release(&ch);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(t);
-	return 0;
+	return r;
+}
+
+int tmpl_guest_load_text(const struct site *s, const char *label, const char *text, struct diag *d,
+			 struct tmpl_guest **ret)
+{
+	struct chain ch = {.n = 0};
+	unsigned errors = d->n_errors;
+	struct ydoc *doc = NULL;
+	int r;
+
+	r = tmpl__yaml_parse(label, text, strlen(text), d, &doc);
+	if (r >= 0) {
+		ch.docs[ch.n++] = doc;
+		ch.complete = true;
+		if (doc->root->kind == YNODE_MAP && tmpl__ynode_pair(doc->root, "extends"))
+			r = diag_error(d, &doc->root->loc, "a saved spec cannot extend a template");
+	}
+	if (r >= 0)
+		r = guest_build(s, &ch, r, errors, d, ret);
+	chain_release(&ch);
+	return r;
 }

@@ -141,6 +141,13 @@ struct tmpl_guest {
  */
 int tmpl_guest_load(const struct site *s, const char *name, struct diag *d,
 		    struct tmpl_guest **ret);
+/*
+ * A guest's saved spec (what tmpl_guest_to_yaml() wrote; no extends:) from text, checked as
+ * tmpl_guest_load() checks a template; label names it in messages (LABEL:LINE:COL).
+ * Returns: 0 and a new template in *ret, or < 0 with the reasons in d.
+ */
+int tmpl_guest_load_text(const struct site *s, const char *label, const char *text, struct diag *d,
+			 struct tmpl_guest **ret);
 /* Accepts NULL. Returns NULL. */
 struct tmpl_guest *tmpl_guest_free(struct tmpl_guest *t);
 static inline void tmpl_guest_freep(struct tmpl_guest **t)

@@ -20,10 +20,10 @@ run 0 "$PROVISION" lun carve "$T/lun0.img" --layout 10G,10G
 # someone else's ext4 in "free" partition 1, and swap where a new partition would go
 mke2fs -q -F -t ext4 -E offset=$((1 << 20)),nodiscard "$T/lun0.img" 1G
 before=$(sum "$T/lun0.img")
-run 3 "$PROVISION" disk prepare web1 --size 10G
-expect_err_line "provision: error: partition 1 on '$T/lun0.img' ('free') holds a signature (ext4) and does not belong to guest 'web1', refusing to touch it"
-expect_eq "$(sum "$T/lun0.img")" "$before"
-run 3 "$PROVISION" disk prepare web1 --size 10G -n
+# a "free" partition that holds a filesystem is not free: passed over, with a warning
+run 0 "$PROVISION" disk prepare web1 --size 10G -n
+expect_err_line "provision: warning: partition 1 on '$T/lun0.img' is named 'free' but holds a signature (ext4): not free, left alone"
+expect_out "would rename partition 2 on '$T/lun0.img' (size 10G) from 'free' to 'guest:web1'"
 expect_eq "$(sum "$T/lun0.img")" "$before"
 truncate -s 64M "$T/swap" && mkswap -q "$T/swap"
 dd if="$T/swap" of="$T/lun0.img" bs=1M seek=20481 conv=notrunc,sparse status=none

@@ -120,7 +120,7 @@ TEST(concurrent_allocations)
 		   " ORDER BY result",
 		   "ok|24\nrefused|8");
 	expect_cli(db, "PRAGMA journal_mode", "wal");
-	expect_cli(db, "PRAGMA user_version", "1");
+	expect_cli(db, "PRAGMA user_version", "2");
 
 	/* The same through the API. */
 	ASSERT_OK(inv_open(state, &d, &inv));

@@ -38,7 +38,7 @@ TEST(empty_then_reopen)
 	inv = inv_close(inv);
 
 	v = cli(db, "PRAGMA user_version");
-	ASSERT_STREQ(v, "1");
+	ASSERT_STREQ(v, "2");
 	tables = cli(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema"
 			 " WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name)");
 	ASSERT_STREQ(tables, "events,guests,stages");
@@ -57,7 +57,7 @@ TEST(empty_then_reopen)
 	inv = inv_close(inv);
 	free(v);
 	v = cli(db, "PRAGMA user_version");
-	ASSERT_STREQ(v, "1");
+	ASSERT_STREQ(v, "2");
 }
 
 static const char *const steps[] = {
@@ -108,6 +108,46 @@ TEST(upgrade_from_version_1)
 	ASSERT_TRUE(diag_has(&d, "inventory schema version 2 is newer than this provision knows "
 				 "(1)"));
 	out = NULL;
+}
+
+/* The shipped schema 1 with a guest, upgraded by inv_open() to 2: the guest is as it was. */
+TEST(real_schema_1_to_2)
+{
+	_cleanup_(test_tmpdir_free) char *dir = test_tmpdir();
+	_cleanup_(freep) char *db = NULL, *out = NULL;
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
+	struct inv *inv = NULL;
+
+	ASSERT_TRUE(asprintf(&db, "%s/inventory.db", dir) > 0);
+	ASSERT_OK(inv__sqlite_migrate(db, inv__sqlite_migrations, 1, &d));
+	out = cli(db, "INSERT INTO guests (name, template, vlan, lun, part_start, part_size,"
+		      " partuuid, partno, mac, stage, state, created_usec, updated_usec)"
+		      " VALUES ('old', 'lab', 10, '/l0', 1048576, 1073741824, 'ab-cd', 3,"
+		      " '00:16:3e:00:00:01', 'format', 'ok', 1, 1); PRAGMA user_version");
+	ASSERT_STREQ(out, "1");
+	diag_clear(&d);
+	ASSERT_OK(inv_open(dir, &d, &inv));
+	ASSERT_TRUE(diag_has(&d, "upgrading inventory schema to version 2"));
+	ASSERT_OK(inv_guest_get(inv, "old", &d, &g));
+	ASSERT_STREQ(g->stage, "format");
+	ASSERT_STREQ(g->part.partuuid, "ab-cd");
+	ASSERT_EQ(g->part.partno, 3);
+	ASSERT_NULL(g->spec);	 /* resume reads the spec file of old */
+	ASSERT_NULL(g->fs_uuid); /* its ext4 is known by its label */
+	ASSERT_FALSE(g->part_new);
+	/* what version 2 records, kept */
+	ASSERT_OK(inv_fs_uuid_set(inv, g->id, "0A0B-X", "t", &d));
+	ASSERT_ERR(inv_fs_uuid_set(inv, g->id, "other", "t", &d), EEXIST);
+	ASSERT_OK(inv_spec_set(inv, g->id, "memory: 1G\n", "t", &d));
+	g = inv_guest_free(g);
+	ASSERT_OK(inv_guest_get(inv, "old", &d, &g));
+	ASSERT_STREQ(g->fs_uuid, "0a0b-x");
+	ASSERT_STREQ(g->spec, "memory: 1G\n");
+	inv = inv_close(inv);
+	free(out);
+	out = cli(db, "SELECT what, message FROM events ORDER BY id");
+	ASSERT_STREQ(out, "filesystem|ext4 UUID 0A0B-X\nspec|");
 }
 
 TEST(newer_store_refused_by_open)

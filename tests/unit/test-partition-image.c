@@ -204,22 +204,40 @@ TEST(refuse_foreign_signatures_allow_ours)
 	_cleanup_(freep) char *lun0 = th_image("lun0.img", 200 * G);
 	char *luns[] = {lun0, NULL};
 	struct part_guard g = {.luns = luns};
+	struct part_request req = {.guest = "web1", .size = 10 * G};
 	struct part_result res = {0};
+	struct part_luns lr = {0};
+	struct part_plan p = {0};
 	struct diag d = DIAG_INIT;
 	uint64_t sum;
 	char *s;
 
 	th_init_carve(&g, lun0, two, 2);
-	/* someone else's ext4 in "free" partition 1 */
+	/* a plan made while "free" partition 1 was empty, then someone else's ext4 lands in it */
+	ASSERT_OK(part_luns_read(&g, luns, &lr, &d));
+	ASSERT_OK(part_prepare_plan(&lr, &req, &p, &d));
+	ASSERT_EQ(p.steps[0].partno, 1);
+	part_luns_release(&lr);
 	free(th_sh("mke2fs -q -F -t ext4 -E offset=%llu,nodiscard %s 1G", (unsigned long long) M,
 		   lun0));
 	sum = th_sparse_sum(lun0);
-	ASSERT_ERR(prepare(&g, "web1", 10 * G, 0, &res, &d), EBUSY);
+	ASSERT_ERR(part_plan_apply(&g, &p, &res, &d), EBUSY);
 	ASSERT_STREQ(
 		last(&d),
 		th_fmt("partition 1 on '%s' ('free') holds a signature (ext4) and does not belong to guest 'web1', refusing to touch it",
 		       lun0));
 	ASSERT_EQ(th_sparse_sum(lun0), sum);
+	part_plan_release(&p);
+	/* a plan made now passes it over: a "free" partition holding a filesystem is not free */
+	ASSERT_OK(part_luns_read(&g, luns, &lr, &d));
+	ASSERT_OK(part_prepare_plan(&lr, &req, &p, &d));
+	ASSERT_EQ(p.steps[0].partno, 2);
+	ASSERT_STREQ(
+		last(&d),
+		th_fmt("partition 1 on '%s' is named 'free' but holds a signature (ext4): not free, left alone",
+		       lun0));
+	part_plan_release(&p);
+	part_luns_release(&lr);
 
 	/* a swap signature where a new partition would go (after partition 2) */
 	free(th_sh("f=$(mktemp); truncate -s 64M $f; mkswap -q $f; "

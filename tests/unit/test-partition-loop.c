@@ -180,7 +180,7 @@ TEST(loop_stages_and_stable_names)
 
 	/* format through the node; blkid and the swap file checked on the node */
 	part_result_release(&res);
-	ASSERT_OK(part_format(&g, fc, uuid, "web1", 1 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, fc, uuid, "web1", NULL, 1 * G, &already, &res, &d));
 	ASSERT_FALSE(already);
 	ASSERT_STREQ(res.node, want);
 	th_check_referee(loopdev, &res, "guest:web1", "web1");

@@ -139,7 +139,7 @@ TEST(new_partition_claim_format_release)
 	/* format: not done, done, then done already (nothing written) */
 	ASSERT_EQ(part_format_check(&g, lun0, uuid, "web1", 2 * G, &d), 0);
 	part_result_release(&res);
-	ASSERT_OK(part_format(&g, lun0, uuid, "web1", 2 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, lun0, uuid, "web1", NULL, 2 * G, &already, &res, &d));
 	ASSERT_FALSE(already);
 	ASSERT_EQ(res.partno, 3);
 	ASSERT_EQ(res.swap_size, 2 * G);
@@ -151,13 +151,13 @@ TEST(new_partition_claim_format_release)
 	ASSERT_EQ(part_format_check(&g, lun0, uuid, "web1", 1 * G, &d), 0);
 	sum = th_sparse_sum(lun0);
 	part_result_release(&res);
-	ASSERT_OK(part_format(&g, lun0, uuid, "web1", 2 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, lun0, uuid, "web1", NULL, 2 * G, &already, &res, &d));
 	ASSERT_TRUE(already);
 	ASSERT_STREQ(res.target, want);
 	ASSERT_EQ(th_sparse_sum(lun0), sum);
 
 	/* not the guest's partition, not a listed LUN, no such PARTUUID */
-	ASSERT_ERR(part_format(&g, lun0, uuid, "web2", 0, &already, NULL, &d), EPERM);
+	ASSERT_ERR(part_format(&g, lun0, uuid, "web2", NULL, 0, &already, NULL, &d), EPERM);
 	ASSERT_STREQ(
 		last(&d),
 		th_fmt("partition 3 on '%s' (PARTUUID %s, 'guest:web1') does not belong to guest 'web2', refusing to format it",
@@ -166,10 +166,11 @@ TEST(new_partition_claim_format_release)
 		char *none[] = {NULL};
 		struct part_guard g0 = {.luns = none};
 
-		ASSERT_ERR(part_format(&g0, lun0, uuid, "web1", 0, &already, NULL, &d), EPERM);
+		ASSERT_ERR(part_format(&g0, lun0, uuid, "web1", NULL, 0, &already, NULL, &d),
+			   EPERM);
 		ASSERT_STREQ(last(&d), th_fmt("'%s' is not one of the site's LUNs", lun0));
 	}
-	ASSERT_ERR(part_format(&g, lun0, "00000000-0000-4000-8000-000000000000", "web1", 0,
+	ASSERT_ERR(part_format(&g, lun0, "00000000-0000-4000-8000-000000000000", "web1", NULL, 0,
 			       &already, NULL, &d),
 		   ENOENT);
 	ASSERT_EQ(th_sparse_sum(lun0), sum);
@@ -234,7 +235,7 @@ TEST(reused_partition_and_crash_states)
 	free(th_sh("mke2fs -q -F -t ext4 -L web3 -E offset=%llu,nodiscard %s 10G",
 		   (unsigned long long) M, lun0));
 	ASSERT_EQ(part_format_check(&g, lun0, u1, "web3", 2 * G, &d), 0);
-	ASSERT_OK(part_format(&g, lun0, u1, "web3", 2 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, lun0, u1, "web3", NULL, 2 * G, &already, &res, &d));
 	ASSERT_FALSE(already);
 	dev = offset_dev(&res);
 	th_check_swapfile(dev, 2 * G, "web3");
@@ -255,7 +256,7 @@ TEST(reused_partition_and_crash_states)
 		   (unsigned long long) (10 * G + M), lun0));
 	sum = th_sparse_sum(lun0);
 	ASSERT_ERR(part_format_check(&g, lun0, u2, "web4", 0, &d), EBUSY);
-	ASSERT_ERR(part_format(&g, lun0, u2, "web4", 0, &already, NULL, &d), EBUSY);
+	ASSERT_ERR(part_format(&g, lun0, u2, "web4", NULL, 0, &already, NULL, &d), EBUSY);
 	ASSERT_STREQ(
 		last(&d),
 		th_fmt("partition 2 on '%s' ('guest:web4') holds a signature (ext4, label 'other') that is not guest 'web4''s ext4, refusing to format it",

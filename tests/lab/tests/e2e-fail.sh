@@ -34,8 +34,8 @@ fail_then_resume() {
 	check "$class: the error says how to continue" grep -q "'provision resume $name' continues" "$log"
 	check "$class: the domain is gone right away (xl)" not xl domid "$name"
 	prov show "$name"
-	check "$class: provision show: stage configs (failed)" \
-		sh -c "provision show $name | grep -q '^stage: *configs (failed)'"
+	check "$class: provision show: stage install (failed; done up to configs)" \
+		sh -c "provision show $name | grep -q '^stage: *install (failed; done up to configs)'"
 	check "$class: its console log is kept" test -s "$state/console-install.log"
 	if [ "$class" = FAILTEST ]; then
 		check "FAILTEST: FAI went on: 'TASKEND install 0' and 'TASKEND faiend 0' came" \
