@@ -354,7 +354,7 @@ static int release_refuse_changed(struct pipeline *p, const struct part_lun *l)
 			&p->ctx->diag, NULL,
 			"partition %u on '%s' (PARTUUID %s) is named '%s', not '" PART_NAME_GUEST_PREFIX
 			"%s' as provision left it: refusing to touch it",
-			e->partno, l->path, e->uuid, e->name ? e->name : "", p->name);
+			e->partno, l->path, part->partuuid, e->name ? e->name : "", p->name);
 		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
 			 "rename it back to '" PART_NAME_GUEST_PREFIX
 			 "%s' to let destroy wipe it, or take it out of the site",
@@ -396,7 +396,9 @@ int stage_disk_release(struct pipeline *p)
 		}
 	}
 	if (r >= 0 && p->dry_run) {
-		part_plan_format(&plan, false, &text);
+		r = part_plan_check(&guard, &plan, &p->ctx->diag);
+		if (r >= 0)
+			part_plan_format(&plan, false, &text);
 	} else if (r >= 0) {
 		r = part_plan_apply(&guard, &plan, &res, &p->ctx->diag);
 		if (r >= 0) {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # e2e-fail: the two ways a real FAI install fails, through provision's whole pipeline, and
 # the way back: each guest is left failed at stage configs (resumable), its spec is fixed
-# (the test class dropped from STATE_DIR/guests/NAME/template.yaml) and 'provision resume'
-# installs and boots it.
+# (the test class dropped from what 'provision show NAME --spec' prints) and
+# 'provision resume NAME --spec FILE' installs and boots it.
 #  web2, template failtest: a configure script fails (TASKEND configure 420), FAI carries on
 #        and halts normally: provision must still call the install failed.
 #  web3, template failstop: the same failure above STOP_ON_ERROR: FAI stops at its shell and
@@ -17,7 +17,7 @@ check "templates in place, LUNs labelled" provision_site || finish
 
 # fail_then_resume NAME TEMPLATE CLASS: new-guest fails at install, resume after the fix works
 fail_then_resume() {
-	local name=$1 tmpl=$2 class=$3 state=$SITE_STATE/guests/$1 rc t0 t420 tend log
+	local name=$1 tmpl=$2 class=$3 state=$SITE_STATE/guests/$1 rc t0 t420 tend log spec
 	step "$name: provision new-guest $name --template $tmpl --vlan 53 (FAI class $class)"
 	t0=$(now)
 	prov -v new-guest "$name" --template "$tmpl" --vlan 53
@@ -58,11 +58,14 @@ fail_then_resume() {
 	mv "$OUT/state-$name" "$OUT/state-$name-$class" 2> /dev/null
 
 	step "$name: the fix (class $class dropped from the guest's spec), then provision resume $name"
-	sed -i "s/, *$class\b//; s/\b$class, *//" "$state/template.yaml"
-	grep -n classes "$state/template.yaml"
-	check "$class: no longer in $state/template.yaml" not grep -q "$class" "$state/template.yaml"
+	spec=$OUT/spec-$name.yaml
+	check "$class: provision show $name --spec" sh -c "provision show $name --spec > $spec"
+	check "$class: the spec names the class" grep -q "$class" "$spec"
+	sed -i "s/, *$class\b//; s/\b$class, *//" "$spec"
+	grep -n classes "$spec"
+	check "$class: no longer in the corrected spec" not grep -q "$class" "$spec"
 	t0=$(now)
-	prov resume "$name"
+	prov resume "$name" --spec "$spec"
 	rc=$?
 	timing "$class: resume exit $rc after $(since "$t0") s"
 	check "$class: resume exits 0" test $rc = 0

@@ -96,6 +96,7 @@ check "no partition named guest:$name on the LUNs (sfdisk)" test "$(gpt_names | 
 check "partition $partno is gone from $lun's GPT (sfdisk)" not gpt_has "$lun" "$partno"
 check "its link $part is gone" test ! -e "$part"
 check "both configs are gone" test ! -e $SITE_CONFIGS/$name.install.cfg -a ! -e $SITE_CONFIGS/$name.boot.cfg
+check "its state directory is gone (the inventory keeps the history)" test ! -e "$state"
 check "provision list no longer shows $name" not grep -q "^$name " <<< "$(provision list)"
 prov list --all
 check "the inventory keeps its row, destroyed (provision list --all)" \
