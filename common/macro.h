@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,3 +38,33 @@ void closep(int *fd);
 void fclosep(FILE **f);
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+/*
+ * An enum's names, both ways (systemd's DEFINE_STRING_TABLE_LOOKUP): table[i] names value i
+ * (NULL: none). NAME_to_string() gives NULL out of range; NAME_from_string() gives -EINVAL
+ * (the enums' _X_INVALID) for a name not in the table.
+ */
+static inline const char *string_table_to(const char *const *t, size_t n, int i)
+{
+	return i >= 0 && (size_t) i < n ? t[i] : NULL;
+}
+static inline int string_table_from(const char *const *t, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (t[i] && streq(t[i], s))
+			return (int) i;
+	return -EINVAL;
+}
+#define DEFINE_STRING_TABLE_TO(name, type, table)                                                  \
+	const char *name##_to_string(type i)                                                       \
+	{                                                                                          \
+		return string_table_to(table, ELEMENTSOF(table), (int) i);                         \
+	}
+#define DEFINE_STRING_TABLE_FROM(name, type, table)                                                \
+	type name##_from_string(const char *s)                                                     \
+	{                                                                                          \
+		return (type) string_table_from(table, ELEMENTSOF(table), s);                      \
+	}
+#define DEFINE_STRING_TABLE(name, type, table)                                                     \
+	DEFINE_STRING_TABLE_TO(name, type, table)                                                  \
+	DEFINE_STRING_TABLE_FROM(name, type, table)

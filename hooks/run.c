@@ -22,10 +22,7 @@ extern char **environ;
 
 static const char *const when_names[] = {[HOOK_PRE] = "pre", [HOOK_POST] = "post"};
 
-const char *hook_when_to_string(enum hook_when w)
-{
-	return w >= 0 && w < _HOOK_WHEN_MAX ? when_names[w] : NULL;
-}
+DEFINE_STRING_TABLE_TO(hook_when, enum hook_when, when_names)
 
 void hook_failure_release(struct hook_failure *f)
 {

@@ -54,31 +54,9 @@ static const char *const action_names[_HV_ACTION_MAX] = {
 	[HV_ACTION_SOFT_RESET] = "soft-reset",
 };
 
-const char *hv_type_to_string(enum hv_type t)
-{
-	return t >= 0 && t < _HV_TYPE_MAX ? type_names[t] : NULL;
-}
+DEFINE_STRING_TABLE(hv_type, enum hv_type, type_names)
 
-enum hv_type hv_type_from_string(const char *s)
-{
-	for (int i = 0; s && i < _HV_TYPE_MAX; i++)
-		if (streq(s, type_names[i]))
-			return i;
-	return _HV_TYPE_INVALID;
-}
-
-const char *hv_action_to_string(enum hv_action a)
-{
-	return a >= 0 && a < _HV_ACTION_MAX ? action_names[a] : NULL;
-}
-
-enum hv_action hv_action_from_string(const char *s)
-{
-	for (int i = 0; s && i < _HV_ACTION_MAX; i++)
-		if (streq(s, action_names[i]))
-			return i;
-	return _HV_ACTION_INVALID;
-}
+DEFINE_STRING_TABLE(hv_action, enum hv_action, action_names)
 
 static int parse_cpu(const char **p, unsigned *ret)
 {

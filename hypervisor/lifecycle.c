@@ -38,20 +38,11 @@ static const char *const next_names[_HV_NEXT_MAX] = {
 	[HV_NEXT_SOFT_RESET] = "soft-reset",
 };
 
-const char *hv_shutdown_to_string(enum hv_shutdown s)
-{
-	return s >= 0 && s < _HV_SHUTDOWN_MAX ? shutdown_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO(hv_shutdown, enum hv_shutdown, shutdown_names)
 
-const char *hv_event_type_to_string(enum hv_event_type t)
-{
-	return t >= 0 && t < _HV_EVENT_MAX ? event_names[t] : NULL;
-}
+DEFINE_STRING_TABLE_TO(hv_event_type, enum hv_event_type, event_names)
 
-const char *hv_next_step_to_string(enum hv_next_step s)
-{
-	return s >= 0 && s < _HV_NEXT_MAX ? next_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO(hv_next_step, enum hv_next_step, next_names)
 
 static struct hv_next next_for_action(enum hv_action a)
 {

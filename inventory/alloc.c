@@ -13,20 +13,7 @@ static const char *const state_names[_INV_STATE_MAX] = {
 	[INV_STATE_DESTROYED] = "destroyed",
 };
 
-const char *inv_state_to_string(enum inv_state s)
-{
-	if (s < 0 || s >= _INV_STATE_MAX)
-		return NULL;
-	return state_names[s];
-}
-
-enum inv_state inv_state_from_string(const char *s)
-{
-	for (int i = 0; s && i < _INV_STATE_MAX; i++)
-		if (streq(s, state_names[i]))
-			return i;
-	return _INV_STATE_INVALID;
-}
+DEFINE_STRING_TABLE(inv_state, enum inv_state, state_names)
 
 /*
  * FNV-1a over name, a NUL and the attempt (4 bytes, little endian), then the splitmix64

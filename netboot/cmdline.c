@@ -14,18 +14,7 @@ static const char *const root_form_names[_NB_ROOT_FORM_MAX] = {
 	[NB_ROOT_KERNEL] = "kernel",
 };
 
-const char *nb_root_form_to_string(enum nb_root_form f)
-{
-	return f >= 0 && f < _NB_ROOT_FORM_MAX ? root_form_names[f] : NULL;
-}
-
-enum nb_root_form nb_root_form_from_string(const char *s)
-{
-	for (int i = 0; s && i < _NB_ROOT_FORM_MAX; i++)
-		if (streq(s, root_form_names[i]))
-			return i;
-	return _NB_ROOT_FORM_INVALID;
-}
+DEFINE_STRING_TABLE(nb_root_form, enum nb_root_form, root_form_names)
 
 /* A kernel command line value: printable ASCII, no space, no quotes. */
 static bool word_ok(const char *s)

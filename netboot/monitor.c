@@ -16,20 +16,14 @@ static const char *const kind_names[_NB_MON_KIND_MAX] = {
 	[NB_MON_OTHER] = "other",
 };
 
-const char *nb_mon_kind_to_string(enum nb_mon_kind k)
-{
-	return k >= 0 && k < _NB_MON_KIND_MAX ? kind_names[k] : NULL;
-}
+DEFINE_STRING_TABLE_TO(nb_mon_kind, enum nb_mon_kind, kind_names)
 
 static const char *const state_names[_NB_MON_STATE_MAX] = {
 	[NB_MON_WAITING] = "waiting", [NB_MON_RUNNING] = "running", [NB_MON_FAILING] = "failing",
 	[NB_MON_STOPPED] = "stopped", [NB_MON_DONE] = "done",
 };
 
-const char *nb_mon_state_to_string(enum nb_mon_state s)
-{
-	return s >= 0 && s < _NB_MON_STATE_MAX ? state_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO(nb_mon_state, enum nb_mon_state, state_names)
 
 /* Split s into at most max words separated by blanks; a trailing "\r\n" is blank too. */
 static int split_words(const char *s, const char *word[], size_t len[], int max)

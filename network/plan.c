@@ -26,15 +26,9 @@ static const char *const conflict_names[_NET_CONFLICT_TYPE_MAX] = {
 	[NET_CONFLICT_WRONG_MASTER] = "wrong-master", [NET_CONFLICT_STP_ON] = "stp-on",
 };
 
-const char *net_action_type_to_string(enum net_action_type t)
-{
-	return t >= 0 && t < _NET_ACTION_TYPE_MAX ? action_names[t] : NULL;
-}
+DEFINE_STRING_TABLE_TO(net_action_type, enum net_action_type, action_names)
 
-const char *net_conflict_type_to_string(enum net_conflict_type t)
-{
-	return t >= 0 && t < _NET_CONFLICT_TYPE_MAX ? conflict_names[t] : NULL;
-}
+DEFINE_STRING_TABLE_TO(net_conflict_type, enum net_conflict_type, conflict_names)
 
 const struct net_link *net_snapshot_find(const struct net_snapshot *snap, const char *name)
 {

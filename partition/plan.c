@@ -20,12 +20,7 @@ static const char *const label_names[_PART_LABEL_TYPE_MAX] = {
 	[PART_LABEL_OTHER] = "other",
 };
 
-const char *part_label_type_to_string(enum part_label_type t)
-{
-	if (t < 0 || t >= _PART_LABEL_TYPE_MAX)
-		return NULL;
-	return label_names[t];
-}
+DEFINE_STRING_TABLE_TO(part_label_type, enum part_label_type, label_names)
 
 int part_owner_by_name(void *data, const char *lun, const struct part_entry *p, char **ret_guest)
 {

@@ -31,10 +31,7 @@ static const char *const bg_status_names[_BG_STATUS_MAX] = {
 	[BG_FAILED] = "failed",	  [BG_SKIPPED] = "skipped",
 };
 
-const char *bg_status_to_string(enum bg_status s)
-{
-	return s < _BG_STATUS_MAX ? bg_status_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO(bg_status, enum bg_status, bg_status_names)
 
 void batch_guest_release(struct batch_guest *g)
 {

@@ -33,18 +33,7 @@ static int (*const stage_fns[_STAGE_MAX])(struct pipeline *p) = {
 	[STAGE_BOOT] = stage_boot,
 };
 
-const char *stage_to_string(enum stage s)
-{
-	return s >= 0 && s < _STAGE_MAX ? stage_names[s] : NULL;
-}
-
-enum stage stage_from_string(const char *s)
-{
-	for (int i = 0; s && i < _STAGE_MAX; i++)
-		if (streq(s, stage_names[i]))
-			return i;
-	return _STAGE_INVALID;
-}
+DEFINE_STRING_TABLE(stage, enum stage, stage_names)
 
 char *pipeline_who(const char *request_id)
 {

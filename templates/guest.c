@@ -51,18 +51,7 @@ static const char *const type_names[_TMPL_GUEST_TYPE_MAX] = {
 	[TMPL_GUEST_HVM] = "hvm",
 };
 
-const char *tmpl_guest_type_to_string(enum tmpl_guest_type t)
-{
-	return t >= 0 && t < _TMPL_GUEST_TYPE_MAX ? type_names[t] : NULL;
-}
-
-enum tmpl_guest_type tmpl_guest_type_from_string(const char *s)
-{
-	for (int i = 0; i < _TMPL_GUEST_TYPE_MAX; i++)
-		if (s && streq(type_names[i], s))
-			return (enum tmpl_guest_type) i;
-	return _TMPL_GUEST_TYPE_INVALID;
-}
+DEFINE_STRING_TABLE(tmpl_guest_type, enum tmpl_guest_type, type_names)
 
 int tmpl__guest_field(const char *key)
 {
