@@ -15,6 +15,7 @@
 #include "common/diag.h"
 #include "common/strbuf.h"
 #include "common/util.h"
+#include "templates/templates.h"
 #include "cmds.h"
 #include "prov.h"
 
@@ -400,12 +401,22 @@ int main(int argc, char **argv)
 			r = usage_error(&ctx, "too many arguments for '%s'", c->name);
 		goto out;
 	}
+	/* before anything is made: the name becomes lock, spec and config file names */
+	if ((c->flags & CMD_NAME) && argc > 1 &&
+	    tmpl_guest_name_check(argv[1], NULL, NULL, &ctx.diag) < 0) {
+		r = prov_finish(&ctx, EXIT_USAGE);
+		goto out;
+	}
 	if (c->flags & CMD_SITE) {
 		r = prov_site_load(&ctx);
 		if (r < 0) {
 			r = prov_finish(&ctx, EXIT_FAIL);
 			goto out;
 		}
+	}
+	if ((c->flags & CMD_LUNS) && tmpl_site_luns_check(ctx.site, &ctx.diag) < 0) {
+		r = prov_finish(&ctx, EXIT_USAGE);
+		goto out;
 	}
 	r = c->fn(&ctx, argc, argv);
 	r = prov_finish(&ctx, r);

@@ -184,12 +184,8 @@ static int names_read(const struct ynode *n, struct diag *d, struct gname **ret,
 			r = -ENOMEM;
 			break;
 		}
-		if (!hostname_label_valid(g[i].name)) {
-			r = diag_error(
-				d, &g[i].loc,
-				"names: invalid guest name '%s' (1 to 63 of a-z, 0-9 and '-', "
-				"not starting or ending with '-')",
-				g[i].name);
+		if (tmpl_guest_name_check(g[i].name, "names", &g[i].loc, d) < 0) {
+			r = -EINVAL;
 			if (v)
 				break; /* a pattern: its other names are wrong the same way */
 			continue;

@@ -71,7 +71,7 @@ disk: lots
 vlan: 4095
 Y
 run 2 "$PROVISION" new-guest --request "$T/bad.yaml"
-expect_err_line "$T/bad.yaml:2:7: error: name: invalid guest name 'Web_9' (1 to 63 of a-z, 0-9 and '-')"
+expect_err_line "$T/bad.yaml:2:7: error: name: invalid guest name 'Web_9' (1 to 63 of a-z, 0-9 and '-', not starting or ending with '-')"
 expect_err_line "$T/bad.yaml:4:1: error: unknown key 'memroy' (did you mean 'memory'?)"
 printf 'request_id: RT-9\nname: web9\ntemplate: lab\ndisk: lots\nvlan: 4095\n' >"$T/bad2.yaml"
 run 2 "$PROVISION" new-guest --request "$T/bad2.yaml"
