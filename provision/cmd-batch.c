@@ -252,11 +252,16 @@ static void print_summary(const struct batch *b, const unsigned *count)
 }
 
 /* The batch's own settings must make a guest: else every guest would fail the same way. */
-static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb)
+static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb, enum stage until)
 {
-	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
+	struct pipeline p = {.ctx = ctx, .site = ctx->site, .until = until};
+	int r;
 
-	if (prov_guest_template(ctx, tb->base->name, tb->base, &t) >= 0)
+	r = prov_guest_template(ctx, tb->base->name, tb->base, &p.t);
+	if (r >= 0)
+		r = pipeline_guest_check(&p);
+	p.t = tmpl_guest_free(p.t);
+	if (r >= 0)
 		return 0;
 	diag_add(&ctx->diag, DIAG_NOTE, &tb->template_loc,
 		 "batch '%s': no guest can be made with template '%s' and these settings", tb->name,
@@ -279,7 +284,7 @@ int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 		return r;
 	if (par && (parse_u64(par, &v) < 0 || v < 1 || v > 64))
 		return usage_error(ctx, "--parallel: '%s' is not a number from 1 to 64", par);
-	if (tmpl_batch_load(argv[1], &ctx->diag, &tb) < 0 || check_base(ctx, tb) < 0)
+	if (tmpl_batch_load(argv[1], &ctx->diag, &tb) < 0 || check_base(ctx, tb, until) < 0)
 		return prov_finish(ctx, EXIT_USAGE);
 	b.name = tb->name;
 	b.n = tb->n_guests;
