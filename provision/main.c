@@ -410,7 +410,8 @@ int main(int argc, char **argv)
 	if (c->flags & CMD_SITE) {
 		r = prov_site_load(&ctx);
 		if (r < 0) {
-			r = prov_finish(&ctx, EXIT_FAIL);
+			/* a wrong site file is bad input; one that cannot be read a failure */
+			r = prov_finish(&ctx, r == -EINVAL ? EXIT_USAGE : EXIT_FAIL);
 			goto out;
 		}
 	}
