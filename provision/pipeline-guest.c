@@ -210,52 +210,9 @@ int pipeline_guest_continue(struct pipeline *p)
 	return r;
 }
 
-/*
- * A request again: the same request_id returns the guest it made (finishing it when it
- * stopped half-way); a different request for a name that exists is refused.
- */
-static int request_again(struct pipeline *p, const struct tmpl_request *req)
-{
-	struct diag *d = &p->ctx->diag;
-	int r;
-
-	r = inv_guest_get_by_request(p->inv, req->request_id, d, &p->g);
-	if (r == -ENOENT) {
-		r = inv_guest_get(p->inv, p->name, d, &p->g);
-		if (r == -ENOENT)
-			return 0; /* new */
-		if (r < 0)
-			return r;
-		diag_error(d, &req->name_loc, "guest '%s' exists for %s%s%s, not for request '%s'",
-			   p->name, p->g->request_id ? "request '" : "no request",
-			   p->g->request_id ? p->g->request_id : "", p->g->request_id ? "'" : "",
-			   req->request_id);
-		return -EEXIST;
-	}
-	if (r < 0)
-		return r;
-	if (!streq(p->g->name, p->name)) {
-		diag_error(d, &req->name_loc, "request '%s' made guest '%s', not '%s'",
-			   req->request_id, p->g->name, p->name);
-		return -EEXIST;
-	}
-	fprintf(p->out, "request '%s': guest '%s' exists (stage %s)\n", req->request_id, p->name,
-		p->g->stage ? p->g->stage : "none");
-	return 1;
-}
-
 int pipeline_guest_new(struct pipeline *p)
 {
 	int r = refuse_foreign_configs(p);
 
 	return r < 0 ? r : pipeline_run(p);
-}
-
-int pipeline_request_run(struct pipeline *p, const struct tmpl_request *req)
-{
-	int r = request_again(p, req);
-
-	if (r < 0)
-		return r;
-	return r > 0 ? pipeline_guest_continue(p) : pipeline_guest_new(p);
 }
