@@ -94,9 +94,8 @@ static int check_ip(struct pipeline *p)
 	if (parse_ipv4(p->ip, &ip) < 0)
 		return input_err(p, "ip", at, "invalid IPv4 address '%s'", p->ip);
 	if (!v || !v->has_subnet)
-		return input_err(p, "ip", at,
-				 "VLAN %u has no subnet in the site file: it hands out no address",
-				 p->t->vlan);
+		return 0; /* the site knows nothing of this VLAN's addresses: --ip is all there is
+			   */
 	mask = ~UINT32_C(0) << (32 - v->prefix);
 	bcast = v->subnet | ~mask;
 	format_ipv4(v->subnet, net);
@@ -142,6 +141,7 @@ static int check_mac(struct pipeline *p)
 
 int pipeline_guest_check(struct pipeline *p)
 {
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
 	const char *dir = p->site->config_dir;
 	struct stat st;
 	int r = 0;
@@ -153,6 +153,13 @@ int pipeline_guest_check(struct pipeline *p)
 	/* the configs stage writes there: find out now, not after the disk work */
 	if (p->until < STAGE_CONFIGS)
 		return r;
+	if (p->t->type == TMPL_GUEST_PV && (!v || !v->has_subnet)) {
+		/* as guest_domcfgs() would find at the configs stage */
+		diag_error(&p->ctx->diag, NULL,
+			   "VLAN %u has no subnet: cannot give the installer of '%s' an address",
+			   p->t->vlan, p->name);
+		r = -EDOM;
+	}
 	if (stat(dir, &st) < 0) {
 		diag_error_errno(&p->ctx->diag, NULL, -errno,
 				 "cannot use config_dir '%s' of the site file '%s'", dir,

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A new guest's inputs are checked against the site before anything is reserved or made:
 # --ip outside the VLAN's subnet or range, the network, broadcast or gateway address; --mac
-# multicast, all zeros or ones, outside mac_prefix; a missing config_dir. The same from a
+# multicast, all zeros or ones, outside mac_prefix; a missing config_dir; a PV guest on a VLAN
+# without subnet (its installer needs an address). The same from a
 # request file and for a batch, and with -n. Exit 2, nothing changed: no inventory row, no
 # partition, no bridge, no file.
 . "$SRCDIR/tests/cli/lib.sh"
@@ -82,6 +83,18 @@ run 2 "$PROVISION" new-guest web1 $G -n
 expect_err_line "provision: error: cannot use config_dir '$T/configs' of the site file '$T/site.yaml': not a directory"
 rm "$T/configs"
 mkdir "$T/configs"
+
+# a VLAN without subnet: --ip is whatever the admin says, but a PV guest's installer needs
+# an address of a known subnet, so a run up to configs is refused before the disk work
+sed 's|^    10: |    20: { bridge: br20 }\n    10: |' "$T/site.yaml" >"$T/s20.yaml"
+files_before=$(files)
+run 2 "$PROVISION" --site "$T/s20.yaml" new-guest web1 --template lab --vlan 20 --ip 192.0.2.5
+expect_err_line "provision: error: VLAN 20 has no subnet: cannot give the installer of 'web1' an address"
+unchanged
+run 0 "$PROVISION" --site "$T/s20.yaml" new-guest web1 --template lab --vlan 20 --ip 192.0.2.5 --until format -n
+expect_out "MAC 00:16:3e:"
+expect_out ", IP 192.0.2.5"
+unchanged
 
 # what is fine passes: an address of the range, a MAC under the prefix
 run 0 "$PROVISION" new-guest web1 $G --ip 10.10.0.99 --mac 00:16:3e:aa:bb:cc --until configs
