@@ -60,6 +60,36 @@ expect_err_line "$T/r.yaml:6:6: error: mac: 01:00:5e:00:00:01 is a multicast add
 expect_eq "$(grep -c 'r.yaml:5:' "$T/err")" 0
 unchanged
 
+# in a batch's overrides: that guest is refused at the pseudo-stage request, the error at
+# the value's place, before any child runs (without --keep-going the rest is skipped)
+cat >"$T/ov.yaml" <<'Y'
+template: lab
+vlan: 10
+names: [lab1, lab2]
+overrides:
+  lab1: { ip: 10.10.0.1, memory: 1G }
+  lab2: { ip: 10.10.0.77, mac: "00:16:3e:00:00:77" }
+Y
+files_before=$(files)
+for n in "" -n; do
+	run 1 "$PROVISION" batch "$T/ov.yaml" $n
+	grep -q "^lab1 *failed *request *$T/ov.yaml:5:15: ip: 10.10.0.1 is the gateway of VLAN 10\$" "$T/out" ||
+		fail "batch $n: lab1 not refused: $(cat "$T/out")"
+	grep -q "^lab2 *skipped" "$T/out" || fail "batch $n: lab2 not skipped"
+	unchanged
+done
+# the good override is what the guest gets
+sed -i 's/ip: 10.10.0.1,/ip: 10.10.0.78,/' "$T/ov.yaml"
+run 0 "$PROVISION" batch "$T/ov.yaml" -n --json
+python3 - "$T/out" <<'PY' || fail "batch overrides: ip and mac"
+import json, sys
+g = {x["name"]: x for x in json.load(open(sys.argv[1]))["guests"]}
+assert g["lab1"]["ip"] == "10.10.0.78" and g["lab2"]["ip"] == "10.10.0.77", g
+assert g["lab2"]["mac"] == "00:16:3e:00:00:77", g
+PY
+n_checks=$((n_checks + 1))
+unchanged
+
 # a missing config_dir: found before the disk work, not at the configs stage
 rmdir "$T/configs"
 files_before=$(files)
@@ -100,4 +130,9 @@ unchanged
 run 0 "$PROVISION" new-guest web1 $G --ip 10.10.0.99 --mac 00:16:3e:aa:bb:cc --until configs
 expect_eq "$(sql "SELECT ip, mac FROM guests WHERE name = 'web1'")" "168427619|00:16:3e:aa:bb:cc"
 expect_xl "$T/configs/web1.boot.cfg" memory 512
+# a batch's children get the overrides' ip and mac
+run 0 "$PROVISION" batch "$T/ov.yaml" --until allocate
+expect_eq "$(sql "SELECT name, ip, mac FROM guests WHERE name LIKE 'lab%' ORDER BY name")" \
+	"lab1|168427598|$(sql "SELECT mac FROM guests WHERE name = 'lab1'")
+lab2|168427597|00:16:3e:00:00:77"
 done_testing
