@@ -378,6 +378,15 @@ bool hostname_label_valid(const char *s)
 	return true;
 }
 
+bool stat_same_device(const struct stat *a, const struct stat *b)
+{
+	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
+		return a->st_rdev == b->st_rdev;
+	if (S_ISREG(a->st_mode) && S_ISREG(b->st_mode))
+		return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	return false;
+}
+
 static int fsync_dir_of(const char *path)
 {
 	_cleanup_(freep) char *dir = strdup(path);

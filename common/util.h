@@ -71,6 +71,13 @@ const char *str_closest(const char *s, const char *const *candidates);
  */
 bool hostname_label_valid(const char *s);
 
+/*
+ * Whether two stat results are the same device: block devices by device number (st_rdev),
+ * regular files by inode (st_dev + st_ino); anything else never is.
+ */
+struct stat;
+bool stat_same_device(const struct stat *a, const struct stat *b);
+
 /* Write all of data to fd, retrying short writes and EINTR. Returns: 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
 

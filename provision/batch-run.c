@@ -177,6 +177,12 @@ static char *request_json(const struct tmpl_request *req)
 	json_key_str(&j, "template", req->template_name);
 	if (req->owner)
 		json_key_str(&j, "owner", req->owner);
+	if (req->ip)
+		json_key_str(&j, "ip", req->ip);
+	if (req->mac)
+		json_key_str(&j, "mac", req->mac);
+	if (req->lun)
+		json_key_str(&j, "lun", req->lun);
 	for (size_t i = 0; i < req->n_params; i++)
 		json_key_str(&j, req->params[i].key, req->params[i].value);
 	json_obj_end(&j);

@@ -75,17 +75,19 @@ static char *first_error(const struct diag *d)
  * Each guest's template with its overrides, checked here so that a bad value cites the
  * batch file; such a guest fails when its turn comes. Returns the most memory of one guest.
  */
-static uint64_t check_guests(struct prov_ctx *ctx, struct batch *b)
+static uint64_t check_guests(struct prov_ctx *ctx, struct batch *b, enum stage until)
 {
 	uint64_t mem = 0;
 
 	for (size_t i = 0; i < b->n; i++) {
-		_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
+		struct pipeline p = {.ctx = ctx, .site = ctx->site, .until = until};
 
-		if (prov_guest_template(ctx, b->g[i].req->name, b->g[i].req, &t) < 0)
+		/* the guest's template and its ip/mac, as its child would check them */
+		if (pipeline_guest_init(&p, b->g[i].req) < 0)
 			b->g[i].refused = first_error(&ctx->diag);
-		else if (t->memory_mib > mem)
-			mem = t->memory_mib;
+		else if (p.t->memory_mib > mem)
+			mem = p.t->memory_mib;
+		pipeline_release(&p);
 		diag_clear(&ctx->diag);
 	}
 	return mem;
@@ -252,11 +254,16 @@ static void print_summary(const struct batch *b, const unsigned *count)
 }
 
 /* The batch's own settings must make a guest: else every guest would fail the same way. */
-static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb)
+static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb, enum stage until)
 {
-	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
+	struct pipeline p = {.ctx = ctx, .site = ctx->site, .until = until};
+	int r;
 
-	if (prov_guest_template(ctx, tb->base->name, tb->base, &t) >= 0)
+	r = prov_guest_template(ctx, tb->base->name, tb->base, &p.t);
+	if (r >= 0)
+		r = pipeline_guest_check(&p);
+	p.t = tmpl_guest_free(p.t);
+	if (r >= 0)
 		return 0;
 	diag_add(&ctx->diag, DIAG_NOTE, &tb->template_loc,
 		 "batch '%s': no guest can be made with template '%s' and these settings", tb->name,
@@ -279,7 +286,7 @@ int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 		return r;
 	if (par && (parse_u64(par, &v) < 0 || v < 1 || v > 64))
 		return usage_error(ctx, "--parallel: '%s' is not a number from 1 to 64", par);
-	if (tmpl_batch_load(argv[1], &ctx->diag, &tb) < 0 || check_base(ctx, tb) < 0)
+	if (tmpl_batch_load(argv[1], &ctx->diag, &tb) < 0 || check_base(ctx, tb, until) < 0)
 		return prov_finish(ctx, EXIT_USAGE);
 	b.name = tb->name;
 	b.n = tb->n_guests;
@@ -292,7 +299,7 @@ int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < b.n; i++)
 		b.g[i] = (struct batch_guest){.req = tb->guests[i], .fd_out = -1, .fd_err = -1};
-	mem = check_guests(ctx, &b);
+	mem = check_guests(ctx, &b, until);
 	b.parallel = par ? (unsigned) v : default_parallel(mem);
 	if (!ctx->json)
 		fprintf(b.progress,

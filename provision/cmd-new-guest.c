@@ -113,7 +113,7 @@ int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	r = pipeline_guest_init(&p, req);
 	if (r < 0 && r != -ENOMEM && (r == -EDOM || req)) {
 		pipeline_release(&p);
-		return EXIT_USAGE; /* a bad name, or a bad request */
+		return EXIT_USAGE; /* a bad request, or inputs the site refuses */
 	}
 	/* one run per guest at a time: a repeated request waits for the first to finish */
 	if (r >= 0 && !p.dry_run)

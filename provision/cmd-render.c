@@ -39,7 +39,7 @@ int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 		return usage_error(ctx, "'render' needs --template NAME");
 	r = prov_guest_template(ctx, name, NULL, &t);
 	if (r < 0)
-		return r == -EDOM ? EXIT_USAGE : EXIT_FAIL;
+		return EXIT_FAIL;
 	r = guest_render_preview(ctx, name, t, &gr);
 	if (r < 0)
 		return EXIT_FAIL;

@@ -25,6 +25,8 @@ enum prov_exit {
 enum cmd_flags {
 	CMD_DRYRUN = 1 << 0, /* accepts -n/--dry-run */
 	CMD_SITE = 1 << 1,   /* loads site.yaml before running */
+	CMD_NAME = 1 << 2,   /* argv[1], when given, is a guest NAME: checked before anything */
+	CMD_LUNS = 1 << 3,   /* uses the site's LUNs: refused when two are one device */
 };
 
 struct cmd_option {

@@ -15,6 +15,7 @@
 #include "common/diag.h"
 #include "common/strbuf.h"
 #include "common/util.h"
+#include "templates/templates.h"
 #include "cmds.h"
 #include "prov.h"
 
@@ -346,6 +347,27 @@ static int cmd_help(struct prov_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* What the table's flags ask for before a command runs. Returns: 0, or the exit status. */
+static int cmd_setup(struct prov_ctx *ctx, int argc, char **argv)
+{
+	unsigned flags = ctx->cmd->flags;
+	int r;
+
+	/* before anything is made: the name becomes lock, spec and config file names */
+	if ((flags & CMD_NAME) && argc > 1 &&
+	    tmpl_guest_name_check(argv[1], NULL, NULL, &ctx->diag) < 0)
+		return EXIT_USAGE;
+	if (flags & CMD_SITE) {
+		r = prov_site_load(ctx);
+		/* a wrong site file is bad input; one that cannot be read a failure */
+		if (r < 0)
+			return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if ((flags & CMD_LUNS) && ctx->site && tmpl_site_luns_check(ctx->site, &ctx->diag) < 0)
+		return EXIT_USAGE;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct prov_ctx ctx = {.prog = "provision", .diag = DIAG_INIT};
@@ -400,12 +422,10 @@ int main(int argc, char **argv)
 			r = usage_error(&ctx, "too many arguments for '%s'", c->name);
 		goto out;
 	}
-	if (c->flags & CMD_SITE) {
-		r = prov_site_load(&ctx);
-		if (r < 0) {
-			r = prov_finish(&ctx, EXIT_FAIL);
-			goto out;
-		}
+	r = cmd_setup(&ctx, argc, argv);
+	if (r) {
+		r = prov_finish(&ctx, r);
+		goto out;
 	}
 	r = c->fn(&ctx, argc, argv);
 	r = prov_finish(&ctx, r);

@@ -4,9 +4,11 @@
  * Shared by new-guest, resume and batch (whose -n plans every guest in one process).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -34,17 +36,26 @@ int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret)
 
 int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 {
+	int r;
+
 	p->ip = opt_get(p->ctx, "ip");
 	p->mac = opt_get(p->ctx, "mac");
 	p->lun = opt_get(p->ctx, "lun");
+	p->ip_loc = p->mac_loc = NULL;
 	if (req) {
 		p->name = req->name;
 		p->request_id = req->request_id;
 		if (req->owner)
 			p->owner = req->owner;
 		/* a request's choices; the command line still wins */
-		p->ip = p->ip ? p->ip : req->ip;
-		p->mac = p->mac ? p->mac : req->mac;
+		if (!p->ip && req->ip) {
+			p->ip = req->ip;
+			p->ip_loc = &req->ip_loc;
+		}
+		if (!p->mac && req->mac) {
+			p->mac = req->mac;
+			p->mac_loc = &req->mac_loc;
+		}
 		p->lun = p->lun ? p->lun : req->lun;
 	}
 	free(p->who);
@@ -52,7 +63,115 @@ int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 	if (!p->who)
 		return -ENOMEM;
 	p->t = tmpl_guest_free(p->t);
-	return prov_guest_template(p->ctx, p->name, req, &p->t);
+	r = prov_guest_template(p->ctx, p->name, req, &p->t);
+	return r < 0 ? r : pipeline_guest_check(p);
+}
+
+/* "ip: ..." at the request's value, or "--ip: ..." for the command line's */
+_printf_(4, 5) static int input_err(struct pipeline *p, const char *key, const struct src_loc *loc,
+				    const char *fmt, ...)
+{
+	_cleanup_(freep) char *msg = NULL;
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return -ENOMEM;
+	diag_error(&p->ctx->diag, loc, "%s%s: %s", loc ? "" : "--", key, msg);
+	return -EDOM;
+}
+
+static int check_ip(struct pipeline *p)
+{
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
+	const struct src_loc *at = p->ip_loc;
+	char net[16], a[16], b[16];
+	uint32_t ip, mask, bcast;
+
+	if (parse_ipv4(p->ip, &ip) < 0)
+		return input_err(p, "ip", at, "invalid IPv4 address '%s'", p->ip);
+	if (!v || !v->has_subnet)
+		return 0; /* the site knows nothing of this VLAN's addresses: --ip is all there is
+			   */
+	mask = ~UINT32_C(0) << (32 - v->prefix);
+	bcast = v->subnet | ~mask;
+	format_ipv4(v->subnet, net);
+	if ((ip & mask) != v->subnet)
+		return input_err(p, "ip", at, "%s is outside VLAN %u's subnet %s/%u", p->ip, v->id,
+				 net, v->prefix);
+	if (ip == v->subnet || ip == bcast)
+		return input_err(p, "ip", at, "%s is the %s address of VLAN %u's subnet %s/%u",
+				 p->ip, ip == v->subnet ? "network" : "broadcast", v->id, net,
+				 v->prefix);
+	if (ip == v->gateway)
+		return input_err(p, "ip", at, "%s is the gateway of VLAN %u", p->ip, v->id);
+	if (ip < v->range_first || ip > v->range_last)
+		return input_err(p, "ip", at, "%s is outside VLAN %u's range %s-%s (%s:%u)", p->ip,
+				 v->id, format_ipv4(v->range_first, a),
+				 format_ipv4(v->range_last, b), p->site->path, v->loc.line);
+	return 0;
+}
+
+static int check_mac(struct pipeline *p)
+{
+	static const uint8_t zero[6], ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const struct site *s = p->site;
+	const struct src_loc *at = p->mac_loc;
+	char prefix[18] = "";
+	uint8_t m[6];
+
+	if (parse_mac(p->mac, m) < 0)
+		return input_err(p, "mac", at, "invalid MAC address '%s'", p->mac);
+	if (memcmp(m, zero, 6) == 0 || memcmp(m, ones, 6) == 0)
+		return input_err(p, "mac", at, "%s is not a guest's address (all %s)", p->mac,
+				 m[0] ? "ones" : "zeros");
+	if (m[0] & 1)
+		return input_err(p, "mac", at, "%s is a multicast address", p->mac);
+	for (unsigned i = 0; i < s->mac_prefix_len; i++)
+		snprintf(prefix + strlen(prefix), sizeof(prefix) - strlen(prefix), "%s%02x",
+			 i ? ":" : "", s->mac_prefix[i]);
+	if (memcmp(m, s->mac_prefix, s->mac_prefix_len) != 0)
+		return input_err(p, "mac", at, "%s is outside the site's mac_prefix %s", p->mac,
+				 prefix);
+	return 0;
+}
+
+int pipeline_guest_check(struct pipeline *p)
+{
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
+	const char *dir = p->site->config_dir;
+	struct stat st;
+	int r = 0;
+
+	if (p->ip && check_ip(p) == -EDOM)
+		r = -EDOM;
+	if (p->mac && check_mac(p) == -EDOM)
+		r = -EDOM;
+	/* the configs stage writes there: find out now, not after the disk work */
+	if (p->until < STAGE_CONFIGS)
+		return r;
+	if (p->t->type == TMPL_GUEST_PV && (!v || !v->has_subnet)) {
+		/* as guest_domcfgs() would find at the configs stage */
+		diag_error(&p->ctx->diag, NULL,
+			   "VLAN %u has no subnet: cannot give the installer of '%s' an address",
+			   p->t->vlan, p->name);
+		r = -EDOM;
+	}
+	if (stat(dir, &st) < 0) {
+		diag_error_errno(&p->ctx->diag, NULL, -errno,
+				 "cannot use config_dir '%s' of the site file '%s'", dir,
+				 p->site->path);
+		r = -EDOM;
+	} else if (!S_ISDIR(st.st_mode)) {
+		diag_error(&p->ctx->diag, NULL,
+			   "cannot use config_dir '%s' of the site file '%s': not a directory", dir,
+			   p->site->path);
+		r = -EDOM;
+	}
+	return r;
 }
 
 /* Configs of this name that no guest of the inventory holds: a hand-made guest, say. */
@@ -98,52 +217,9 @@ int pipeline_guest_continue(struct pipeline *p)
 	return r;
 }
 
-/*
- * A request again: the same request_id returns the guest it made (finishing it when it
- * stopped half-way); a different request for a name that exists is refused.
- */
-static int request_again(struct pipeline *p, const struct tmpl_request *req)
-{
-	struct diag *d = &p->ctx->diag;
-	int r;
-
-	r = inv_guest_get_by_request(p->inv, req->request_id, d, &p->g);
-	if (r == -ENOENT) {
-		r = inv_guest_get(p->inv, p->name, d, &p->g);
-		if (r == -ENOENT)
-			return 0; /* new */
-		if (r < 0)
-			return r;
-		diag_error(d, &req->name_loc, "guest '%s' exists for %s%s%s, not for request '%s'",
-			   p->name, p->g->request_id ? "request '" : "no request",
-			   p->g->request_id ? p->g->request_id : "", p->g->request_id ? "'" : "",
-			   req->request_id);
-		return -EEXIST;
-	}
-	if (r < 0)
-		return r;
-	if (!streq(p->g->name, p->name)) {
-		diag_error(d, &req->name_loc, "request '%s' made guest '%s', not '%s'",
-			   req->request_id, p->g->name, p->name);
-		return -EEXIST;
-	}
-	fprintf(p->out, "request '%s': guest '%s' exists (stage %s)\n", req->request_id, p->name,
-		p->g->stage ? p->g->stage : "none");
-	return 1;
-}
-
 int pipeline_guest_new(struct pipeline *p)
 {
 	int r = refuse_foreign_configs(p);
 
 	return r < 0 ? r : pipeline_run(p);
-}
-
-int pipeline_request_run(struct pipeline *p, const struct tmpl_request *req)
-{
-	int r = request_again(p, req);
-
-	if (r < 0)
-		return r;
-	return r > 0 ? pipeline_guest_continue(p) : pipeline_guest_new(p);
 }

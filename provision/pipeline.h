@@ -55,8 +55,9 @@ struct pipeline {
 	const char *name;
 	const char *request_id, *owner; /* NULL: none */
 	const char *ip, *mac, *lun;	/* allocate: the request's or --ip/--mac/--lun; NULL: any */
-	char *who;			/* actor for the events: "alice(1000)" or "request:RT-1" */
-	enum stage until;		/* last stage to run */
+	const struct src_loc *ip_loc, *mac_loc; /* in the request; NULL: the command line */
+	char *who;	  /* actor for the events: "alice(1000)" or "request:RT-1" */
+	enum stage until; /* last stage to run */
 	bool dry_run;
 	FILE *out; /* progress: stdout, or stderr when --json keeps stdout for the result */
 	/* what the stages found or made, for later stages and the report */
@@ -88,10 +89,19 @@ int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret);
 /*
  * The guest's name, request id and owner from req (NULL: p->name as set), the actor, and its
  * template with the request's parameters and the command line's overrides, each checked
- * where it was written. p->ctx and p->site must be set.
- * Returns: 0, or < 0 with the reasons in ctx->diag (-EDOM: an invalid guest name).
+ * where it was written; then pipeline_guest_check(). p->ctx, p->site and p->until must be
+ * set; p->name (or req->name) is a valid guest name.
+ * Returns: 0, or < 0 with the reasons in ctx->diag (-EDOM: pipeline_guest_check() refused).
  */
 int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req);
+/*
+ * A new guest's inputs against the site, before anything is reserved or made: --ip (or the
+ * request's ip) inside its VLAN's subnet and range, not the network, broadcast or gateway
+ * address; --mac a unicast address, not all zeros, under the site's mac_prefix; config_dir
+ * there when the run goes as far as configs. p->t is the guest's template.
+ * Returns: 0, or -EDOM with every problem in ctx->diag (a bad input: exit status 2).
+ */
+int pipeline_guest_check(struct pipeline *p);
 /* A new guest (p->inv open, no guest of that name): refuse foreign configs, run the stages. */
 int pipeline_guest_new(struct pipeline *p);
 /* Continue p->g from its saved spec up to p->until (resume, a repeated request). */

@@ -38,13 +38,6 @@ int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmp
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	int r;
 
-	if (!hostname_label_valid(name)) {
-		usage_error(ctx,
-			    "invalid guest name '%s': use 1 to 63 of a-z, 0-9 and '-', "
-			    "not starting or ending with '-'",
-			    name);
-		return -EDOM;
-	}
 	r = tmpl_guest_load(ctx->site, req ? req->template_name : opt_get(ctx, "template"),
 			    &ctx->diag, &t);
 	if (r < 0)

@@ -49,8 +49,9 @@ void guest_render_release(struct guest_render *gr);
 /*
  * The guest's template: the request's template or --template (a name or a file), then the
  * request's parameters, then the command line's overrides (--vlan, --memory, --vcpus,
- * --disk, --swap), checked against the site. req may be NULL.
- * Returns: 0, -EDOM for a bad guest name (a usage error), < 0 with the reasons in ctx->diag.
+ * --disk, --swap), checked against the site. req may be NULL. name is valid (checked where
+ * it came in: the dispatcher, the request or batch file); it names the guest in messages.
+ * Returns: 0, or < 0 with the reasons in ctx->diag.
  */
 struct tmpl_request;
 int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmpl_request *req,

@@ -184,12 +184,8 @@ static int names_read(const struct ynode *n, struct diag *d, struct gname **ret,
 			r = -ENOMEM;
 			break;
 		}
-		if (!hostname_label_valid(g[i].name)) {
-			r = diag_error(
-				d, &g[i].loc,
-				"names: invalid guest name '%s' (1 to 63 of a-z, 0-9 and '-', "
-				"not starting or ending with '-')",
-				g[i].name);
+		if (tmpl_guest_name_check(g[i].name, "names", &g[i].loc, d) < 0) {
+			r = -EINVAL;
 			if (v)
 				break; /* a pattern: its other names are wrong the same way */
 			continue;
@@ -229,8 +225,23 @@ static int guest_request(struct tmpl_batch *b, const struct ydoc *doc, const str
 	r->name_loc = g->loc;
 	if (vlan && tmpl__request_param_add(r, "vlan", &vlan->loc, vlan->value, d) == -ENOMEM)
 		return -ENOMEM;
-	if (map)
-		k = tmpl__request_params_add(r, map, NULL, d);
+	if (map) {
+		/* a guest's own choices, as in a request; the rest are template parameters */
+		static const char *const choices[] = {"ip", "mac", "lun", NULL};
+		char **field[] = {&r->ip, &r->mac, &r->lun};
+		struct src_loc *loc[] = {&r->ip_loc, &r->mac_loc, &r->lun_loc};
+
+		for (size_t i = 0; i < ELEMENTSOF(field); i++) {
+			int e = scalar_key(map, choices[i], d, field[i], loc[i]);
+
+			if (e == -ENOMEM)
+				return e;
+			if (e < 0)
+				k = e;
+		}
+		if (tmpl__request_params_add(r, map, choices, d) < 0)
+			k = -EINVAL;
+	}
 	if (k < 0)
 		return k;
 	tmpl__request_own_locs(r);

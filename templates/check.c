@@ -16,6 +16,7 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "templates-internal.h"
+#include "templates.h"
 
 int tmpl__err(const struct vctx *c, const char *fmt, ...)
 {
@@ -32,6 +33,19 @@ int tmpl__err(const struct vctx *c, const char *fmt, ...)
 	diag_error(c->d, c->loc, "%s", strbuf_str(&sb));
 	strbuf_release(&sb);
 	return -EINVAL;
+}
+
+int tmpl_guest_name_check(const char *name, const char *key, const struct src_loc *loc,
+			  struct diag *d)
+{
+	bool k = loc && key && *key;
+
+	if (name && hostname_label_valid(name))
+		return 0;
+	return diag_error(d, loc,
+			  "%s%sinvalid guest name '%s' (1 to 63 of a-z, 0-9 and '-', not starting "
+			  "or ending with '-')",
+			  k ? key : "", k ? ": " : "", name ? name : "");
 }
 
 const char *tmpl__scalar(const struct vctx *c, const struct ynode *n)

@@ -149,6 +149,7 @@ void tmpl__request_own_locs(struct tmpl_request *r)
 	for (size_t i = 0; i < r->n_params; i++)
 		r->params[i].loc.file = r->params[i].key_loc.file = r->file;
 	r->name_loc.file = r->file;
+	r->ip_loc.file = r->mac_loc.file = r->lun_loc.file = r->file;
 }
 
 static int scalar_field(const struct ypair *p, struct diag *d, char **ret)
@@ -197,6 +198,12 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 		(void) scalar_field(p, d, field);
 		if (field == &r->name)
 			r->name_loc = p->value->loc;
+		else if (field == &r->ip)
+			r->ip_loc = p->value->loc;
+		else if (field == &r->mac)
+			r->mac_loc = p->value->loc;
+		else if (field == &r->lun)
+			r->lun_loc = p->value->loc;
 	}
 	if (tmpl__request_params_add(r, doc->root, request_keys, d) == -ENOMEM)
 		goto oom;
@@ -204,9 +211,8 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 		diag_error(d, &doc->root->loc, "missing required key 'request_id'");
 	if (!r->name)
 		diag_error(d, &doc->root->loc, "missing required key 'name'");
-	else if (!hostname_label_valid(r->name))
-		diag_error(d, &r->name_loc,
-			   "name: invalid guest name '%s' (1 to 63 of a-z, 0-9 and '-')", r->name);
+	else
+		(void) tmpl_guest_name_check(r->name, "name", &r->name_loc, d);
 	if (!r->template_name)
 		diag_error(d, &doc->root->loc, "missing required key 'template'");
 	if (d->n_errors > errors) {

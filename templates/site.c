@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/macro.h"
 #include "common/util.h"
@@ -26,30 +27,14 @@ static const char *const top_keys[] = {
 	"config_dir",	   "state_dir",	 "template_dirs", "hooks_dir", "hook_timeout", "luns",
 	"partition_sizes", "mac_prefix", "network",	  "fai",       "kernels",      NULL,
 };
-static const char *const network_keys[] = {"trunk", "vlans", NULL};
-static const char *const vlan_keys[] = {
-	"bridge", "native", "subnet", "gateway", "range", "nameservers", NULL,
-};
 static const char *const fai_keys[] = {
 	"server",	"nfsroot",	   "config_src", "kernel",  "initrd", "flags",
 	"monitor_port", "legacy_location", "fail_code",	 "timeout", NULL,
 };
 static const char *const kernel_keys[] = {"kernel", "initrd", NULL};
 
-/* One value being read: its node, its dotted key for messages, its text if a scalar. */
-struct fld {
-	char key[128];
-	struct vctx c;
-	const struct ynode *n;
-	const char *s;
-};
-
-/*
- * Look up section.key in map. Returns true when a non-null value is there (and, if scalar
- * is set, it is a scalar: a non-scalar is reported).
- */
-static bool fld_get(struct fld *f, struct diag *d, const struct ynode *map, const char *section,
-		    const char *key, bool scalar)
+bool tmpl__fld_get(struct tmpl__fld *f, struct diag *d, const struct ynode *map,
+		   const char *section, const char *key, bool scalar)
 {
 	const struct ypair *p = tmpl__ynode_pair(map, key);
 
@@ -65,9 +50,8 @@ static bool fld_get(struct fld *f, struct diag *d, const struct ynode *map, cons
 	return f->s != NULL;
 }
 
-/* at: the section's key, or NULL for the top of the file. */
-static void require(struct diag *d, const struct ynode *map, const char *section,
-		    const struct src_loc *at, const char *file, const char *key)
+void tmpl__require(struct diag *d, const struct ynode *map, const char *section,
+		   const struct src_loc *at, const char *file, const char *key)
 {
 	const struct ypair *p = tmpl__ynode_pair(map, key);
 	struct src_loc top = {file, 0, 0};
@@ -83,27 +67,18 @@ static void require(struct diag *d, const struct ynode *map, const char *section
 static int load_paths(struct diag *d, const struct ynode *map, const char *section, const char *key,
 		      char ***ret)
 {
-	struct fld f;
+	struct tmpl__fld f;
 
-	if (!fld_get(&f, d, map, section, key, false))
+	if (!tmpl__fld_get(&f, d, map, section, key, false))
 		return 0;
 	return tmpl__parse_list(&f.c, f.n, NULL, tmpl__parse_path, ret);
 }
 
-static int ipv4_item(const struct vctx *c, const char *s, char **ret)
-{
-	uint32_t a;
-
-	if (tmpl__parse_ipv4(c, s, &a) < 0)
-		return -EINVAL;
-	return tmpl__parse_str(c, s, ret);
-}
-
 static int load_partition_sizes(struct diag *d, const struct ynode *root, struct site *s)
 {
-	struct fld f;
+	struct tmpl__fld f;
 
-	if (!fld_get(&f, d, root, "", "partition_sizes", false) ||
+	if (!tmpl__fld_get(&f, d, root, "", "partition_sizes", false) ||
 	    tmpl__expect(&f.c, f.n, YNODE_SEQ) < 0)
 		return 0;
 	s->partition_sizes = calloc(f.n->n_items + 1, sizeof(uint64_t));
@@ -142,13 +117,13 @@ static void check_unique(struct diag *d, const struct ynode *seq, const char *ke
 
 static void load_mac_prefix(struct diag *d, const struct ynode *root, struct site *s)
 {
-	struct fld f;
+	struct tmpl__fld f;
 	uint8_t m[6];
 	int n;
 
 	n = parse_mac_prefix(SITE_DEFAULT_MAC_PREFIX, s->mac_prefix);
 	s->mac_prefix_len = (unsigned) n;
-	if (!fld_get(&f, d, root, "", "mac_prefix", true))
+	if (!tmpl__fld_get(&f, d, root, "", "mac_prefix", true))
 		return;
 	n = parse_mac_prefix(f.s, m);
 	if (n < 0) {
@@ -169,179 +144,6 @@ static void load_mac_prefix(struct diag *d, const struct ynode *root, struct sit
 	s->mac_prefix_len = (unsigned) n;
 }
 
-static bool in_subnet(uint32_t a, uint32_t net, unsigned prefix)
-{
-	uint32_t mask = prefix ? ~UINT32_C(0) << (32 - prefix) : 0;
-
-	return (a & mask) == net;
-}
-
-static int parse_range(const struct vctx *c, const char *s, uint32_t *first, uint32_t *last)
-{
-	char buf[40];
-	const char *dash = strchr(s, '-');
-	size_t n = dash ? (size_t) (dash - s) : 0;
-
-	if (!dash || n >= sizeof(buf))
-		return tmpl__err(
-			c, "invalid range '%s' (use FIRST-LAST, e.g. 10.0.0.60-10.0.0.120)", s);
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (parse_ipv4(buf, first) < 0 || parse_ipv4(dash + 1, last) < 0)
-		return tmpl__err(
-			c, "invalid range '%s' (use FIRST-LAST, e.g. 10.0.0.60-10.0.0.120)", s);
-	if (*last < *first)
-		return tmpl__err(c, "'%s' goes backwards", s);
-	return 0;
-}
-
-/* subnet, gateway and range of one VLAN, and how they fit together. */
-static void load_vlan_ip(struct diag *d, const struct ynode *m, const char *sec,
-			 const struct src_loc *at, const char *file, struct site_vlan *v)
-{
-	char net[16], bcast[16];
-	struct fld f, g, r;
-	uint32_t mask;
-	bool ok = true;
-
-	if (!tmpl__ynode_pair(m, "subnet") && !tmpl__ynode_pair(m, "gateway") &&
-	    !tmpl__ynode_pair(m, "range"))
-		return;
-	require(d, m, sec, at, file, "subnet");
-	require(d, m, sec, at, file, "gateway");
-	require(d, m, sec, at, file, "range");
-	if (!fld_get(&f, d, m, sec, "subnet", true)) {
-		ok = false;
-	} else if (parse_ipv4_cidr(f.s, &v->subnet, &v->prefix) < 0) {
-		tmpl__err(&f.c, "invalid subnet '%s' (use e.g. 10.0.0.0/24)", f.s);
-		ok = false;
-	} else if (v->prefix < 8 || v->prefix > 30) {
-		tmpl__err(&f.c, "subnet '%s' must have a prefix length of 8..30", f.s);
-		ok = false;
-	} else if (!in_subnet(v->subnet, v->subnet, v->prefix)) {
-		mask = ~UINT32_C(0) << (32 - v->prefix);
-		tmpl__err(&f.c, "subnet '%s' has host bits set (did you mean %s/%u?)", f.s,
-			  format_ipv4(v->subnet & mask, net), v->prefix);
-		ok = false;
-	}
-	if (!fld_get(&g, d, m, sec, "gateway", true) ||
-	    tmpl__parse_ipv4(&g.c, g.s, &v->gateway) < 0)
-		ok = false;
-	if (!fld_get(&r, d, m, sec, "range", true) ||
-	    parse_range(&r.c, r.s, &v->range_first, &v->range_last) < 0)
-		ok = false;
-	if (!ok)
-		return;
-	format_ipv4(v->subnet, net);
-	mask = ~UINT32_C(0) << (32 - v->prefix);
-	format_ipv4(v->subnet | ~mask, bcast);
-	if (!in_subnet(v->gateway, v->subnet, v->prefix)) {
-		tmpl__err(&g.c, "%s is outside the subnet %s/%u", g.s, net, v->prefix);
-		ok = false;
-	} else if (v->gateway == v->subnet || v->gateway == (v->subnet | ~mask)) {
-		tmpl__err(&g.c, "%s is the network or broadcast address of %s/%u", g.s, net,
-			  v->prefix);
-		ok = false;
-	}
-	if (!in_subnet(v->range_first, v->subnet, v->prefix) ||
-	    !in_subnet(v->range_last, v->subnet, v->prefix)) {
-		tmpl__err(&r.c, "%s is outside the subnet %s/%u", r.s, net, v->prefix);
-		ok = false;
-	} else if (v->range_first == v->subnet || v->range_last == (v->subnet | ~mask)) {
-		tmpl__err(&r.c, "%s includes the network or broadcast address %s", r.s,
-			  v->range_first == v->subnet ? net : bcast);
-		ok = false;
-	} else if (v->gateway >= v->range_first && v->gateway <= v->range_last) {
-		tmpl__err(&r.c, "%s includes the gateway %s", r.s, g.s);
-		ok = false;
-	}
-	v->has_subnet = ok;
-}
-
-static int load_vlan(struct diag *d, const struct ypair *p, const char *file, struct site *s)
-{
-	struct vctx kc = {d, "network.vlans", &p->loc};
-	struct site_vlan *v = &s->vlans[s->n_vlans];
-	char sec[64];
-	struct fld f;
-	unsigned id;
-	int r;
-
-	if (tmpl__parse_vlan(&kc, p->key, &id) < 0)
-		return 0;
-	for (size_t i = 0; i < s->n_vlans; i++)
-		if (s->vlans[i].id == id) {
-			tmpl__err(&kc, "VLAN %u is given twice (first at line %u)", id,
-				  s->vlans[i].loc.line);
-			return 0;
-		}
-	snprintf(sec, sizeof(sec), "network.vlans.%s", p->key);
-	kc.key = sec;
-	if (tmpl__expect(&kc, p->value, YNODE_MAP) < 0)
-		return 0;
-	*v = (struct site_vlan){.id = id, .loc = p->loc};
-	v->loc.file = s->path;
-	v->nameservers = calloc(1, sizeof(char *));
-	if (!v->nameservers)
-		return -ENOMEM;
-	s->n_vlans++;
-	tmpl__check_keys(d, p->value, sec, vlan_keys);
-	require(d, p->value, sec, &p->loc, file, "bridge");
-	if (fld_get(&f, d, p->value, sec, "bridge", true) &&
-	    tmpl__parse_word(&f.c, f.s, "bridge name", &v->bridge) == 0) {
-		if (strlen(v->bridge) > 15)
-			tmpl__err(&f.c, "bridge name '%s' is longer than 15 characters", f.s);
-		for (size_t i = 0; i + 1 < s->n_vlans; i++)
-			if (s->vlans[i].bridge && streq(s->vlans[i].bridge, v->bridge)) {
-				tmpl__err(&f.c, "bridge '%s' is already used by VLAN %u", f.s,
-					  s->vlans[i].id);
-				break;
-			}
-	}
-	if (fld_get(&f, d, p->value, sec, "native", true) &&
-	    tmpl__parse_bool(&f.c, f.s, &v->native) == 0 && v->native)
-		for (size_t i = 0; i + 1 < s->n_vlans; i++)
-			if (s->vlans[i].native) {
-				tmpl__err(&f.c, "VLAN %u is already the native VLAN",
-					  s->vlans[i].id);
-				break;
-			}
-	load_vlan_ip(d, p->value, sec, &p->loc, file, v);
-	r = 0;
-	if (fld_get(&f, d, p->value, sec, "nameservers", false))
-		r = tmpl__parse_list(&f.c, f.n, NULL, ipv4_item, &v->nameservers);
-	return r == -ENOMEM ? r : 0;
-}
-
-static int load_network(struct diag *d, const struct ynode *root, const char *file, struct site *s)
-{
-	const struct ypair *np = tmpl__ynode_pair(root, "network");
-	struct fld f;
-	int r;
-
-	require(d, root, "", NULL, file, "network");
-	if (!fld_get(&f, d, root, "", "network", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
-		return 0;
-	tmpl__check_keys(d, f.n, "network", network_keys);
-	require(d, f.n, "network", &np->loc, file, "trunk");
-	require(d, f.n, "network", &np->loc, file, "vlans");
-	if (fld_get(&f, d, np->value, "network", "trunk", true) &&
-	    tmpl__parse_word(&f.c, f.s, "interface name", &s->trunk) == 0 && strlen(f.s) > 15)
-		tmpl__err(&f.c, "interface name '%s' is longer than 15 characters", f.s);
-	if (!fld_get(&f, d, np->value, "network", "vlans", false) ||
-	    tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
-		return 0;
-	s->vlans = calloc(f.n->n_pairs + 1, sizeof(*s->vlans));
-	if (!s->vlans)
-		return -ENOMEM;
-	for (size_t i = 0; i < f.n->n_pairs; i++) {
-		r = load_vlan(d, &f.n->pairs[i], file, s);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int load_fai(struct diag *d, const struct ynode *root, const char *file, struct site *s)
 {
 	const struct ypair *fp = tmpl__ynode_pair(root, "fai");
@@ -349,7 +151,7 @@ static int load_fai(struct diag *d, const struct ynode *root, const char *file, 
 	static const char *const required[] = {"server", "nfsroot", "config_src", "kernel", NULL};
 	struct site_fai *fai = &s->fai;
 	const struct ynode *m;
-	struct fld f;
+	struct tmpl__fld f;
 	uint32_t a;
 
 	fai->flags = calloc(1, sizeof(char *));
@@ -358,34 +160,34 @@ static int load_fai(struct diag *d, const struct ynode *root, const char *file, 
 	fai->monitor_port = 4711;
 	fai->fail_code = 400;
 	fai->timeout_s = 3600;
-	require(d, root, "", NULL, file, "fai");
-	if (!fld_get(&f, d, root, "", "fai", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
+	tmpl__require(d, root, "", NULL, file, "fai");
+	if (!tmpl__fld_get(&f, d, root, "", "fai", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
 		return 0;
 	m = f.n;
 	tmpl__check_keys(d, m, "fai", fai_keys);
 	for (const char *const *k = required; *k; k++)
-		require(d, m, "fai", &fp->loc, file, *k);
-	if (fld_get(&f, d, m, "fai", "server", true) && tmpl__parse_ipv4(&f.c, f.s, &a) == 0)
+		tmpl__require(d, m, "fai", &fp->loc, file, *k);
+	if (tmpl__fld_get(&f, d, m, "fai", "server", true) && tmpl__parse_ipv4(&f.c, f.s, &a) == 0)
 		tmpl__parse_str(&f.c, f.s, &fai->server);
-	if (fld_get(&f, d, m, "fai", "nfsroot", true))
+	if (tmpl__fld_get(&f, d, m, "fai", "nfsroot", true))
 		tmpl__parse_path(&f.c, f.s, &fai->nfsroot);
-	if (fld_get(&f, d, m, "fai", "config_src", true)) {
+	if (tmpl__fld_get(&f, d, m, "fai", "config_src", true)) {
 		if (!strstr(f.s, "://"))
 			tmpl__err(&f.c, "'%s' is not a URL (e.g. nfs://10.0.0.1/srv/fai/config)",
 				  f.s);
 		else
 			tmpl__parse_str(&f.c, f.s, &fai->config_src);
 	}
-	if (fld_get(&f, d, m, "fai", "kernel", true))
+	if (tmpl__fld_get(&f, d, m, "fai", "kernel", true))
 		tmpl__parse_path(&f.c, f.s, &fai->kernel);
-	if (fld_get(&f, d, m, "fai", "initrd", true))
+	if (tmpl__fld_get(&f, d, m, "fai", "initrd", true))
 		tmpl__parse_path(&f.c, f.s, &fai->initrd);
-	if (fld_get(&f, d, m, "fai", "flags", false) &&
+	if (tmpl__fld_get(&f, d, m, "fai", "flags", false) &&
 	    tmpl__parse_list(&f.c, f.n, NULL, tmpl__word_item, &fai->flags) == -ENOMEM)
 		return -ENOMEM;
-	if (fld_get(&f, d, m, "fai", "monitor_port", true))
+	if (tmpl__fld_get(&f, d, m, "fai", "monitor_port", true))
 		tmpl__parse_uint(&f.c, f.s, 1, 65535, "port", &fai->monitor_port);
-	if (fld_get(&f, d, m, "fai", "legacy_location", true)) {
+	if (tmpl__fld_get(&f, d, m, "fai", "legacy_location", true)) {
 		const char *c = strstr(f.s, ":/");
 
 		if (!c || c == f.s)
@@ -393,18 +195,19 @@ static int load_fai(struct diag *d, const struct ynode *root, const char *file, 
 		else
 			tmpl__parse_str(&f.c, f.s, &fai->legacy_location);
 	}
-	if (fld_get(&f, d, m, "fai", "fail_code", true))
+	if (tmpl__fld_get(&f, d, m, "fai", "fail_code", true))
 		tmpl__parse_uint(&f.c, f.s, 1, 999, "exit code", &fai->fail_code);
-	if (fld_get(&f, d, m, "fai", "timeout", true))
+	if (tmpl__fld_get(&f, d, m, "fai", "timeout", true))
 		tmpl__parse_duration(&f.c, f.s, &fai->timeout_s);
 	return 0;
 }
 
 static int load_kernels(struct diag *d, const struct ynode *root, const char *file, struct site *s)
 {
-	struct fld f;
+	struct tmpl__fld f;
 
-	if (!fld_get(&f, d, root, "", "kernels", false) || tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
+	if (!tmpl__fld_get(&f, d, root, "", "kernels", false) ||
+	    tmpl__expect(&f.c, f.n, YNODE_MAP) < 0)
 		return 0;
 	s->kernels = calloc(f.n->n_pairs + 1, sizeof(*s->kernels));
 	if (!s->kernels)
@@ -414,7 +217,7 @@ static int load_kernels(struct diag *d, const struct ynode *root, const char *fi
 		struct vctx kc = {d, "kernels", &p->loc};
 		struct site_kernel *k = &s->kernels[s->n_kernels];
 		char sec[96];
-		struct fld g;
+		struct tmpl__fld g;
 
 		if (tmpl__parse_word(&kc, p->key, "kernel name", &k->name) < 0)
 			continue;
@@ -426,10 +229,10 @@ static int load_kernels(struct diag *d, const struct ynode *root, const char *fi
 		if (tmpl__expect(&kc, p->value, YNODE_MAP) < 0)
 			continue;
 		tmpl__check_keys(d, p->value, sec, kernel_keys);
-		require(d, p->value, sec, &p->loc, file, "kernel");
-		if (fld_get(&g, d, p->value, sec, "kernel", true))
+		tmpl__require(d, p->value, sec, &p->loc, file, "kernel");
+		if (tmpl__fld_get(&g, d, p->value, sec, "kernel", true))
 			tmpl__parse_path(&g.c, g.s, &k->kernel);
-		if (fld_get(&g, d, p->value, sec, "initrd", true))
+		if (tmpl__fld_get(&g, d, p->value, sec, "initrd", true))
 			tmpl__parse_path(&g.c, g.s, &k->initrd);
 	}
 	return 0;
@@ -445,7 +248,7 @@ static int load_dirs(struct diag *d, const struct ynode *root, struct site *s)
 		{"state_dir", SITE_DEFAULT_STATE_DIR, offsetof(struct site, state_dir)},
 		{"hooks_dir", SITE_DEFAULT_HOOKS_DIR, offsetof(struct site, hooks_dir)},
 	};
-	struct fld f;
+	struct tmpl__fld f;
 	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -454,7 +257,7 @@ static int load_dirs(struct diag *d, const struct ynode *root, struct site *s)
 		*p = strdup(dirs[i].def);
 		if (!*p)
 			return -ENOMEM;
-		if (fld_get(&f, d, root, "", dirs[i].key, true))
+		if (tmpl__fld_get(&f, d, root, "", dirs[i].key, true))
 			tmpl__parse_path(&f.c, f.s, p);
 	}
 	r = strv_push(&s->template_dirs, SITE_DEFAULT_TEMPLATE_DIR);
@@ -464,8 +267,22 @@ static int load_dirs(struct diag *d, const struct ynode *root, struct site *s)
 	if (r == -ENOMEM)
 		return r;
 	s->hook_timeout_s = 300;
-	if (fld_get(&f, d, root, "", "hook_timeout", true))
+	if (tmpl__fld_get(&f, d, root, "", "hook_timeout", true))
 		tmpl__parse_duration(&f.c, f.s, &s->hook_timeout_s);
+	return 0;
+}
+
+/* Where each of s->luns is listed, for tmpl_site_luns_check(). */
+static int lun_locs(struct site *s, const struct ynode *seq)
+{
+	if (strv_length(s->luns) != seq->n_items)
+		return 0; /* a bad item: the load fails anyway */
+	s->lun_locs = calloc(seq->n_items + 1, sizeof(*s->lun_locs));
+	if (!s->lun_locs)
+		return -ENOMEM;
+	for (size_t i = 0; i < seq->n_items; i++)
+		s->lun_locs[i] =
+			(struct src_loc){s->path, seq->items[i]->loc.line, seq->items[i]->loc.col};
 	return 0;
 }
 
@@ -475,7 +292,7 @@ int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
 	struct site *s = NULL;
 	const struct ynode *root;
 	unsigned errors = d->n_errors;
-	struct fld f;
+	struct tmpl__fld f;
 	int r;
 
 	r = tmpl__yaml_load(path, "site file", NULL, d, &doc);
@@ -496,7 +313,7 @@ int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
 	r = load_dirs(d, root, s);
 	if (r < 0)
 		goto out;
-	require(d, root, "", NULL, doc->file, "luns");
+	tmpl__require(d, root, "", NULL, doc->file, "luns");
 	s->luns = calloc(1, sizeof(char *));
 	if (!s->luns) {
 		r = -ENOMEM;
@@ -505,22 +322,25 @@ int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
 	r = load_paths(d, root, "", "luns", &s->luns);
 	if (r == -ENOMEM)
 		goto out;
-	if (fld_get(&f, d, root, "", "luns", false) && f.n->kind == YNODE_SEQ) {
+	if (tmpl__fld_get(&f, d, root, "", "luns", false) && f.n->kind == YNODE_SEQ) {
 		if (f.n->n_items == 0)
 			tmpl__err(&f.c, "at least one device is needed");
 		check_unique(d, f.n, "luns");
+		r = lun_locs(s, f.n);
+		if (r < 0)
+			goto out;
 	}
-	require(d, root, "", NULL, doc->file, "partition_sizes");
+	tmpl__require(d, root, "", NULL, doc->file, "partition_sizes");
 	r = load_partition_sizes(d, root, s);
 	if (r < 0)
 		goto out;
-	if (fld_get(&f, d, root, "", "partition_sizes", false) && f.n->kind == YNODE_SEQ) {
+	if (tmpl__fld_get(&f, d, root, "", "partition_sizes", false) && f.n->kind == YNODE_SEQ) {
 		if (f.n->n_items == 0)
 			tmpl__err(&f.c, "at least one size is needed");
 		check_unique(d, f.n, "partition_sizes");
 	}
 	load_mac_prefix(d, root, s);
-	r = load_network(d, root, doc->file, s);
+	r = tmpl__site_load_network(d, root, doc->file, s);
 	if (r < 0)
 		goto out;
 	r = load_fai(d, root, doc->file, s);
@@ -549,6 +369,7 @@ struct site *tmpl_site_free(struct site *s)
 	strv_free(s->template_dirs);
 	free(s->hooks_dir);
 	strv_free(s->luns);
+	free(s->lun_locs);
 	free(s->partition_sizes);
 	free(s->trunk);
 	for (size_t i = 0; i < s->n_vlans; i++) {
@@ -571,6 +392,32 @@ struct site *tmpl_site_free(struct site *s)
 	free(s->kernels);
 	free(s);
 	return NULL;
+}
+
+int tmpl_site_luns_check(const struct site *s, struct diag *d)
+{
+	size_t n = strv_length(s->luns);
+	_cleanup_(freep) struct stat *st = calloc(n + 1, sizeof(*st));
+	_cleanup_(freep) bool *found = calloc(n + 1, sizeof(*found));
+	int r = 0;
+
+	if (!st || !found)
+		return -ENOMEM;
+	/* a LUN missing now is nobody's other name; opening it reports it */
+	for (size_t i = 0; i < n; i++)
+		found[i] = stat(s->luns[i], &st[i]) == 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; found[i] && j < i; j++) {
+			if (!found[j] || !stat_same_device(&st[i], &st[j]))
+				continue;
+			r = diag_error(d, s->lun_locs ? &s->lun_locs[i] : NULL,
+				       "luns: '%s' is the same device as '%s'", s->luns[i],
+				       s->luns[j]);
+			diag_add(d, DIAG_NOTE, s->lun_locs ? &s->lun_locs[j] : NULL,
+				 "'%s' is listed here", s->luns[j]);
+			break;
+		}
+	return r;
 }
 
 const struct site_vlan *tmpl_site_vlan(const struct site *s, unsigned id)

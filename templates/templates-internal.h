@@ -141,8 +141,29 @@ int tmpl__parse_list(const struct vctx *c, const struct ynode *n, const char *te
 		     int (*item)(const struct vctx *c, const char *s, char **ret), char ***ret);
 int tmpl__word_item(const struct vctx *c, const char *s, char **ret);
 
-/* lookup.c */
+/* site.c: reading a site file's values; site-net.c its network: section. */
 struct site;
+/* One value being read: its node, its dotted key for messages, its text if a scalar. */
+struct tmpl__fld {
+	char key[128];
+	struct vctx c;
+	const struct ynode *n;
+	const char *s;
+};
+/*
+ * Look up section.key in map into f. Returns true when a non-null value is there (and, if
+ * scalar is set, it is a scalar: a non-scalar is reported).
+ */
+bool tmpl__fld_get(struct tmpl__fld *f, struct diag *d, const struct ynode *map,
+		   const char *section, const char *key, bool scalar);
+/* Report key missing from map. at: the section's key, or NULL for the top of the file. */
+void tmpl__require(struct diag *d, const struct ynode *map, const char *section,
+		   const struct src_loc *at, const char *file, const char *key);
+/* network: into s->trunk and s->vlans, then the checks between VLANs. Returns: 0, -ENOMEM. */
+int tmpl__site_load_network(struct diag *d, const struct ynode *root, const char *file,
+			    struct site *s);
+
+/* lookup.c */
 /* The built-in template directory: $PROVISION_TEMPLATES_DIR, else TMPL_BUILTIN_DIR. */
 const char *tmpl__builtin_dir(void);
 /* The site's template_dirs (none if s is NULL), then the built-in one. NULL on OOM. */

@@ -28,6 +28,7 @@ struct site_vlan {
 	uint32_t range_first, range_last; /* addresses provision may hand out, inclusive */
 	char **nameservers;		  /* dotted quads; NULL-terminated, may be empty */
 	struct src_loc loc;
+	struct src_loc bridge_loc, subnet_loc; /* of their values (line 0: not given) */
 };
 
 struct site_kernel {
@@ -57,6 +58,7 @@ struct site {
 	char *hooks_dir;
 	unsigned hook_timeout_s;   /* default 300 */
 	char **luns;		   /* the only devices provision may write */
+	struct src_loc *lun_locs;  /* where each of luns is listed */
 	uint64_t *partition_sizes; /* bytes */
 	size_t n_partition_sizes;
 	uint8_t mac_prefix[6];
@@ -80,6 +82,22 @@ static inline void tmpl_site_freep(struct site **s)
 {
 	tmpl_site_free(*s);
 }
+/*
+ * Whether the site's LUNs are distinct devices: compared by device number (block devices) or
+ * inode (image files), so a symlink, "//" or another name of a listed LUN is refused, both
+ * entries cited as FILE:LINE:COL. A LUN that does not exist now is left out (it cannot be
+ * another's name; whoever opens it reports it). Run where LUNs are used, not at load: a
+ * site is also read by commands that never touch a LUN.
+ * Returns: 0, or -EINVAL with every repeat in d.
+ */
+int tmpl_site_luns_check(const struct site *s, struct diag *d);
+/*
+ * Check a guest name (hostname label rules, hostname_label_valid()): the one check for
+ * every place a name comes from. key prefixes the message ("name: ...") when loc is given.
+ * Returns: 0, or -EINVAL with "invalid guest name '...'" in d.
+ */
+int tmpl_guest_name_check(const char *name, const char *key, const struct src_loc *loc,
+			  struct diag *d);
 /* Lookups; borrowed pointers valid while the site lives, or NULL. */
 const struct site_vlan *tmpl_site_vlan(const struct site *s, unsigned id);
 const struct site_kernel *tmpl_site_kernel(const struct site *s, const char *name);
@@ -244,7 +262,8 @@ struct tmpl_request {
 	char *request_id, *name, *template_name, *owner;
 	char *ip, *mac, *lun; /* NULL: the allocator's choice */
 	struct src_loc name_loc;
-	struct tmpl_request_param *params; /* in file order */
+	struct src_loc ip_loc, mac_loc, lun_loc; /* of ip, mac, lun when given */
+	struct tmpl_request_param *params;	 /* in file order */
 	size_t n_params;
 };
 

@@ -2,8 +2,8 @@
 # The golden corpus: every tests/data/templates/CASE.yaml is malformed and CASE.err holds the
 # exact stderr it must produce. site-*.yaml are site files (loaded by a command that needs
 # the site), the others templates, given to `template check` and to `render` (which would
-# write into config_dir) with a good site. Each must fail with status 1, print nothing on
-# stdout, and write nothing anywhere.
+# write into config_dir) with a good site. Each must fail with status 1 (a template) or 2 (a
+# site file: bad input for every command), print nothing on stdout, and write nothing anywhere.
 . "$SRCDIR/tests/cli/lib.sh"
 
 data=$SRCDIR/tests/data/templates
@@ -22,14 +22,14 @@ for f in *.yaml; do
 	c=${f%.yaml}
 	[ -f "$c.err" ] || fail "$c.yaml has no $c.err"
 	case $c in
-	site-*) cmds=("template list") ;;
-	*) cmds=("template check $f" "render corpus1 --vlan 53 --template $f") ;;
+	site-*) cmds=("template list") want=2 ;;
+	*) cmds=("template check $f" "render corpus1 --vlan 53 --template $f") want=1 ;;
 	esac
 	for cmd in "${cmds[@]}"; do
 		site=$T/site.yaml
 		[[ $c == site-* ]] && site=$f
 		# shellcheck disable=SC2086 # the command's words
-		run 1 "$PROVISION" --site "$site" $cmd
+		run $want "$PROVISION" --site "$site" $cmd
 		n_checks=$((n_checks + 1))
 		if ! diff -u "$c.err" "$T/err" >&2; then
 			fail "$c: '$cmd': stderr differs from $c.err (above: - expected, + got)"

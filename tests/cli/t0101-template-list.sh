@@ -15,7 +15,7 @@ if [ ! -e /etc/provision/site.yaml ]; then
 	expect_err_line "provision: error: cannot open site file '/etc/provision/site.yaml': No such file or directory"
 fi
 printf 'luns: [/dev/loop0]\nlnus: x\n' >"$T/bad-site.yaml"
-run 1 "$PROVISION" --site "$T/bad-site.yaml" template list
+run 2 "$PROVISION" --site "$T/bad-site.yaml" template list
 expect_err_line "$T/bad-site.yaml:2:1: error: unknown key 'lnus' (did you mean 'luns'?)"
 expect_err_line "$T/bad-site.yaml: error: missing required key 'fai'"
 expect_eq "$(cat "$T/out")" ""

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Requests from a ticket system: the same request twice gives one guest; identical requests at
-# the same time give one guest; a different request for the same name is refused (exit 3);
+# the same time give one guest; the same request_id with other values, or a different request
+# for the same name, is refused (exit 3);
 # malformed requests exit 2 with FILE:LINE:COL errors and change nothing; --json is one result.
 . "$SRCDIR/tests/cli/lib.sh"
 . "$SRCDIR/tests/cli/pipeline-lib.sh"
@@ -40,6 +41,32 @@ expect_out "request 'RT-4711': guest 'web1' exists (stage configs)"
 expect_eq "$(world)" "$sum"
 expect_eq "$(sql "SELECT count(*) FROM guests")" 1
 
+# the same request_id with other values: a conflict (exit 3) naming every difference; the
+# guest keeps what it was made with, and no event is recorded
+sum=$(world)
+events=$(sql "SELECT count(*) FROM events")
+sed -e 's/memory: 768M/memory: 4G/' -e 's/DEBUG=1/DEBUG=2/' "$T/rt1.yaml" >"$T/rt1b.yaml"
+run 3 "$PROVISION" new-guest --request "$T/rt1b.yaml" --until configs
+expect_err_line "$T/rt1b.yaml:2:7: error: request 'RT-4711' differs from the one that made guest 'web1': memory 768M, now 4G, install.extra \"DEBUG=1\", now \"DEBUG=2\""
+expect_eq "$(cat "$T/out")" ""
+expect_eq "$(world)" "$sum"
+expect_xl "$T/configs/web1.boot.cfg" memory 768
+{ cat "$T/rt1.yaml"; printf 'ip: 10.10.0.60\nmac: "00:16:3e:00:00:01"\nlun: %s\n' "$T/lun1.img"; } |
+	sed 's/alice@/bob@/' >"$T/rt1c.yaml"
+run 3 "$PROVISION" new-guest --request "$T/rt1c.yaml" --until configs
+expect_err "error: request 'RT-4711' differs from the one that made guest 'web1': ip 10.10.0.50, now 10.10.0.60, mac $(sql "SELECT mac FROM guests WHERE name = 'web1'"), now 00:16:3e:00:00:01, lun $T/lun0.img, now $T/lun1.img, owner alice@example.org, now bob@example.org"
+# the template the request names is part of it too (-n: the same answer, nothing planned)
+sed 's/template: lab/template: debian/' "$T/rt1.yaml" >"$T/rt1d.yaml"
+run 3 "$PROVISION" new-guest --request "$T/rt1d.yaml" --until configs -n
+expect_err "error: request 'RT-4711' differs from the one that made guest 'web1': template lab, now debian, description"
+expect_eq "$(world)" "$sum"
+expect_eq "$(sql "SELECT count(*) FROM events")" "$events"
+# the same values spelt otherwise are the same request: 768M is 768, the LUN by another name
+{ sed 's/memory: 768M/memory: 768/' "$T/rt1.yaml"; printf 'lun: %s//lun0.img\n' "$T"; } >"$T/rt1e.yaml"
+run 0 "$PROVISION" new-guest --request "$T/rt1e.yaml" --until configs
+expect_out "request 'RT-4711': guest 'web1' exists (stage configs)"
+expect_eq "$(world)" "$sum"
+
 # another request for the same name: a conflict (exit 3)
 sed 's/RT-4711/RT-4712/' "$T/rt1.yaml" >"$T/rt2.yaml"
 run 3 "$PROVISION" new-guest --request "$T/rt2.yaml" --until configs
@@ -71,7 +98,7 @@ disk: lots
 vlan: 4095
 Y
 run 2 "$PROVISION" new-guest --request "$T/bad.yaml"
-expect_err_line "$T/bad.yaml:2:7: error: name: invalid guest name 'Web_9' (1 to 63 of a-z, 0-9 and '-')"
+expect_err_line "$T/bad.yaml:2:7: error: name: invalid guest name 'Web_9' (1 to 63 of a-z, 0-9 and '-', not starting or ending with '-')"
 expect_err_line "$T/bad.yaml:4:1: error: unknown key 'memroy' (did you mean 'memory'?)"
 printf 'request_id: RT-9\nname: web9\ntemplate: lab\ndisk: lots\nvlan: 4095\n' >"$T/bad2.yaml"
 run 2 "$PROVISION" new-guest --request "$T/bad2.yaml"
