@@ -34,7 +34,7 @@ const struct cmd_option resume_options[] = {
 static int finish(struct pipeline *p, int r)
 {
 	struct prov_ctx *ctx = p->ctx;
-	int status = r >= 0 ? EXIT_OK : r == -EEXIST || r == -EBUSY ? EXIT_CONFLICT : EXIT_FAIL;
+	int status = prov_exit_status(r);
 
 	if (ctx->json)
 		pipeline_print_json(p, r, stdout);
