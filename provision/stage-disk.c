@@ -104,7 +104,6 @@ int stage_allocate(struct pipeline *p)
 {
 	_cleanup_(freep) struct part_candidate *cands = NULL;
 	_cleanup_(freep) struct inv_extent *ext = NULL;
-	_cleanup_(freep) char *host = NULL;
 	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
 	struct part_luns luns = {0};
 	struct pipeline_owners o = {0};
