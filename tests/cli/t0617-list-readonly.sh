@@ -100,7 +100,7 @@ chmod 0644 "$DB-shm"
 sqlite3 "$DB" "PRAGMA user_version = 99"
 before=$(files)
 run 1 as_nobody "$PROVISION" list
-expect_err_line "provision: error: inventory schema version 99 is newer than this provision knows (1)"
+expect_err "provision: error: inventory schema version 99 is newer than this provision knows ("
 expect_eq "$(files)" "$before"
 
 # no inventory at all: an empty list, nothing created
