@@ -18,11 +18,12 @@
  *    connected, builds a private index from -wal) and reads under the writers' locks, the
  *    same snapshot isolation a writer gets. It never checkpoints (NO_CKPT_ON_CLOSE), so
  *    closing changes nothing, and it creates no file: both exist;
- *  - a reader that finds no -wal opens the database immutable: no writer of this
- *    provision has the inventory open (they keep -wal), and an older one's last writer
- *    copied everything into the database before it deleted -wal. FIXME: a writer that starts
- *    during such a read (only until the inventory's first write by this provision) may
- *    change the database under it: the read may then fail, and is to be repeated.
+ *  - a reader that does not find both opens the database immutable: no writer of this
+ *    provision has the inventory open (they keep both), and an older one's last writer
+ *    copied everything into the database before it deleted -shm, then -wal (a -wal left
+ *    alone holds nothing more). FIXME: a writer that starts during such a read (only
+ *    until the inventory's first write by this provision) may change the database under
+ *    it: the read may then fail, and is to be repeated.
  * A reader never creates or upgrades anything: an older schema is upgraded in a private
  * in-memory copy, so this provision's queries run on it; the file stays as it is.
  */
