@@ -30,8 +30,9 @@ void diag_release(struct diag *d)
 	*d = (struct diag) DIAG_INIT;
 }
 
-static void diag_vadd(struct diag *d, enum diag_level level, const struct src_loc *loc,
-		      const char *suffix, const char *fmt, va_list ap)
+_printf_(5, 0) static void diag_vadd(struct diag *d, enum diag_level level,
+				     const struct src_loc *loc, const char *suffix, const char *fmt,
+				     va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct diag_entry *e;

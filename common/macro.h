@@ -34,6 +34,16 @@ static inline void freep(void *p)
 	free(*(void **) p);
 }
 
+/*
+ * -errno after a call that failed, never 0. "return -errno" may return 0 as far as the
+ * compiler knows, and then a caller's ret_* would be read unset; this cannot [sd
+ * errno-util.h negative_errno()].
+ */
+static inline int negative_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
 void closep(int *fd);
 void fclosep(FILE **f);
 

@@ -175,10 +175,10 @@ static int spawn(const char *path, const struct hook_run *r, char **env, int *re
 		if (strv_push(&argv, *a) < 0)
 			return -ENOMEM;
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
+		return negative_errno();
 	pid = fork();
 	if (pid < 0) {
-		int e = -errno;
+		int e = negative_errno();
 
 		close(p[0]);
 		close(p[1]);

@@ -112,9 +112,9 @@ static int read_end(const char *path, char **ret, size_t *ret_len, bool *ret_cut
 	size_t len, n = 0;
 
 	if (fd < 0)
-		return -errno;
+		return negative_errno();
 	if (fstat(fd, &st) < 0)
-		return -errno;
+		return negative_errno();
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	off = st.st_size > HV_CONSOLE_TAIL_MAX ? st.st_size - HV_CONSOLE_TAIL_MAX : 0;
@@ -128,7 +128,7 @@ static int read_end(const char *path, char **ret, size_t *ret_len, bool *ret_cut
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return -errno;
+			return negative_errno();
 		if (k == 0) /* truncated meanwhile */
 			break;
 		n += (size_t) k;

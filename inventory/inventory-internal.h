@@ -70,6 +70,11 @@ extern const size_t inv__sqlite_n_migrations;
 /* inventory/sqlite.c */
 extern const struct inv_ops inv__sqlite_ops;
 int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret);
+/*
+ * A read-only connection to STATE_DIR/inventory.db that creates and upgrades nothing (an
+ * older schema: an upgraded in-memory copy; no file: an empty one in memory).
+ */
+int inv__sqlite_open_readonly(const char *state_dir, struct diag *d, void **ret);
 /* An in-memory copy of STATE_DIR/inventory.db (an empty inventory when there is none). */
 int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret);
 /*

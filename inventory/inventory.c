@@ -49,6 +49,11 @@ int inv_open(const char *state_dir, struct diag *d, struct inv **ret)
 	return open_with(state_dir, inv__sqlite_open, d, ret);
 }
 
+int inv_open_readonly(const char *state_dir, struct diag *d, struct inv **ret)
+{
+	return open_with(state_dir, inv__sqlite_open_readonly, d, ret);
+}
+
 int inv_open_scratch(const char *state_dir, struct diag *d, struct inv **ret)
 {
 	return open_with(state_dir, inv__sqlite_open_copy, d, ret);

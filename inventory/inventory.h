@@ -124,6 +124,17 @@ struct inv_event *inv_event_array_free(struct inv_event *v, size_t n);
  */
 int inv_open(const char *state_dir, struct diag *d, struct inv **ret);
 /*
+ * Open the inventory in state_dir for reading only, for a user who may read it and nothing
+ * more: no file is created, written or upgraded (an older schema is read through an
+ * upgraded in-memory copy; no inventory yet reads as an empty one). A write through the
+ * handle fails, or on such a copy is lost: it never reaches the file. A reader who may not
+ * read it gets "cannot read the inventory 'PATH': Permission denied (read-only commands
+ * need read access; run as root)".
+ * Returns: 0 and a handle in *ret, or < 0 with the reason in d (-EACCES: not readable,
+ * -EPROTONOSUPPORT: written by a newer provision).
+ */
+int inv_open_readonly(const char *state_dir, struct diag *d, struct inv **ret);
+/*
  * A private in-memory copy of the inventory in state_dir (an empty one when there is none;
  * nothing is created on disk). Dry runs allocate in it for real, so a plan shows exactly
  * what the allocator would pick, cumulatively for a batch, and nothing is kept.

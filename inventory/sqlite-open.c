@@ -1,7 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The embedded inventory backend, opening side: one SQLite file, STATE_DIR/inventory.db, in WAL
- * mode; its schema migrations; the in-memory copy for dry runs. sqlite.c has the operations.
+ * mode; its schema migrations; the read-only connection of the commands that only read; the
+ * in-memory copy for dry runs. sqlite.c has the operations.
+ *
+ * Readers without write access. WAL mode keeps two files beside the database: -wal (the
+ * committed transactions not yet copied into it) and -shm (the index of -wal, the memory
+ * the connections share). SQLite (>= 3.22) reads a WAL database it may not write when the
+ * -wal and -shm files exist and are readable, or it can create them (it cannot: state_dir
+ * is root's), or the database is opened immutable (sqlite.org/wal.html, "Read-Only
+ * Databases"). Immutable means no locks and no look at -wal: right only while no writer is
+ * connected. So:
+ *  - writers set SQLITE_FCNTL_PERSIST_WAL: the last one to close copies -wal into the
+ *    database as before, but leaves both files in place. SQLite gives them the database's
+ *    mode and owner, so whoever may read the database may read them;
+ *  - a reader that finds both opens mode=ro: it maps -shm read-only (or, when no writer is
+ *    connected, builds a private index from -wal) and reads under the writers' locks, the
+ *    same snapshot isolation a writer gets. It never checkpoints (NO_CKPT_ON_CLOSE), so
+ *    closing changes nothing, and it creates no file: both exist;
+ *  - a reader that does not find both opens the database immutable: no writer of this
+ *    provision has the inventory open (they keep both), and an older one's last writer
+ *    copied everything into the database before it deleted -shm, then -wal (a -wal left
+ *    alone holds nothing more). FIXME: a writer that starts during such a read (only
+ *    until the inventory's first write by this provision) may change the database under
+ *    it: the read may then fail, and is to be repeated.
+ * A reader never creates or upgrades anything: an older schema is upgraded in a private
+ * in-memory copy, so this provision's queries run on it; the file stays as it is.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -121,6 +145,8 @@ static int connect(const char *path, struct diag *d, sqlite3 **ret)
 	}
 	(void) sqlite3_extended_result_codes(db, 1);
 	(void) sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* keep -wal and -shm when the last writer closes, for the readers (see the top) */
+	(void) sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &(int){1});
 	r = switch_to_wal(db, path, d);
 	if (r < 0)
 		return r;
@@ -176,29 +202,102 @@ int inv__sqlite_open(const char *state_dir, struct diag *d, void **ret)
 	return migrated_handle(&db, d, ret);
 }
 
-int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
+/* 0 when the user may read path; -ENOENT quietly; else the plain message. */
+static int readable(const char *path, struct diag *d)
+{
+	int e;
+
+	if (access(path, R_OK) == 0)
+		return 0;
+	e = errno;
+	if (e == ENOENT)
+		return -ENOENT;
+	diag_add(d, DIAG_ERROR, NULL,
+		 "cannot read the inventory '%s': %s (read-only commands need read access; run "
+		 "as root)",
+		 path, strerror(e));
+	return -e;
+}
+
+/* "file:PATH?QUERY" with PATH percent-encoded where a URI needs it. */
+static char *file_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *uri = malloc(strlen("file:?") + 3 * strlen(path) + strlen(query) + 1), *o = uri;
+
+	if (!uri)
+		return NULL;
+	o = stpcpy(o, "file:");
+	for (const unsigned char *c = (const unsigned char *) path; *c; c++) {
+		if (*c == '?' || *c == '#' || *c == '%' || *c <= ' ' || *c >= 0x7f) {
+			*o++ = '%';
+			*o++ = hex[*c >> 4];
+			*o++ = hex[*c & 15];
+		} else {
+			*o++ = (char) *c;
+		}
+	}
+	*o++ = '?';
+	(void) stpcpy(o, query);
+	return uri;
+}
+
+/*
+ * A read-only connection to the inventory at path, creating nothing (see the top).
+ * Returns: 0, -ENOENT (quietly) when there is no inventory, < 0 with the reason in d.
+ */
+static int connect_reader(const char *path, struct diag *d, sqlite3 **ret)
 {
 	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
-	_cleanup_(sqlite3_closep) sqlite3 *src = NULL;
-	_cleanup_(freep) char *path = NULL;
+	_cleanup_(freep) char *uri = NULL;
+	bool live = true;
 	int sqrc, r;
 
-	if (asprintf(&path, "%s/inventory.db", state_dir) < 0)
+	r = readable(path, d);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 2; i++) {
+		_cleanup_(freep) char *side = NULL;
+
+		if (asprintf(&side, "%s-%s", path, i ? "shm" : "wal") < 0)
+			return -ENOMEM;
+		r = readable(side, d);
+		if (r == -ENOENT)
+			live = false;
+		else if (r < 0)
+			return r;
+	}
+	uri = file_uri(path, live ? "mode=ro" : "immutable=1");
+	if (!uri)
 		return -ENOMEM;
+	sqrc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	if (sqrc != SQLITE_OK) {
+		if (!db)
+			return -ENOMEM;
+		diag_add(d, DIAG_ERROR, NULL, "cannot open inventory '%s': %s", path,
+			 sqlite3_errmsg(db));
+		return errno_of(sqrc);
+	}
+	(void) sqlite3_extended_result_codes(db, 1);
+	(void) sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	(void) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	*ret = TAKE_PTR(db);
+	return 0;
+}
+
+/* A private in-memory copy of src (NULL: an empty inventory), upgraded to this schema. */
+static int memory_handle(sqlite3 *src, struct diag *d, void **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	struct diag quiet = DIAG_INIT;
+	int sqrc, r;
+
 	sqrc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
 	if (sqrc != SQLITE_OK)
 		return db ? sq_fail(db, sqrc, d, "create an in-memory inventory") : -ENOMEM;
-	if (access(path, F_OK) == 0) {
-		sqlite3_backup *b;
+	if (src) {
+		sqlite3_backup *b = sqlite3_backup_init(db, "main", src, "main");
 
-		sqrc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL);
-		if (sqrc != SQLITE_OK) {
-			diag_add(d, DIAG_ERROR, NULL, "cannot open inventory '%s': %s", path,
-				 src ? sqlite3_errmsg(src) : "out of memory");
-			return src ? errno_of(sqrc) : -ENOMEM;
-		}
-		(void) sqlite3_busy_timeout(src, BUSY_TIMEOUT_MS);
-		b = sqlite3_backup_init(db, "main", src, "main");
 		if (!b)
 			return sq_fail(db, sqlite3_errcode(db), d, "copy the inventory");
 		sqrc = sqlite3_backup_step(b, -1);
@@ -209,5 +308,64 @@ int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
 	r = sq_exec(db, "PRAGMA foreign_keys = ON", d, "enable foreign keys");
 	if (r < 0)
 		return r;
-	return migrated_handle(&db, d, ret);
+	/* the copy is private: upgrading it is no news for the admin, only a failure is */
+	r = migrated_handle(&db, &quiet, ret);
+	for (size_t i = 0; r < 0 && i < quiet.n; i++)
+		diag_add(d, quiet.v[i].level, NULL, "%s", quiet.v[i].msg);
+	diag_release(&quiet);
+	return r;
+}
+
+static char *db_path(const char *state_dir)
+{
+	char *path;
+
+	return asprintf(&path, "%s/inventory.db", state_dir) < 0 ? NULL : path;
+}
+
+int inv__sqlite_open_readonly(const char *state_dir, struct diag *d, void **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	_cleanup_(freep) char *path = db_path(state_dir);
+	struct sq *s;
+	int r, v;
+
+	if (!path)
+		return -ENOMEM;
+	r = connect_reader(path, d, &db);
+	if (r == -ENOENT)
+		return memory_handle(NULL, d, ret); /* no guest yet: an empty inventory */
+	if (r < 0)
+		return r;
+	r = user_version(db, d, &v);
+	if (r < 0)
+		return r;
+	if (v < 0 || (size_t) v > inv__sqlite_n_migrations) {
+		diag_add(d, DIAG_ERROR, NULL,
+			 "inventory schema version %d is newer than this provision knows (%zu)", v,
+			 inv__sqlite_n_migrations);
+		return -EPROTONOSUPPORT;
+	}
+	if ((size_t) v < inv__sqlite_n_migrations)
+		return memory_handle(db, d, ret); /* a reader upgrades nothing on disk */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->db = TAKE_PTR(db);
+	*ret = s;
+	return 0;
+}
+
+int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *src = NULL;
+	_cleanup_(freep) char *path = db_path(state_dir);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = connect_reader(path, d, &src);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return memory_handle(src, d, ret);
 }

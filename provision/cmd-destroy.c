@@ -104,5 +104,5 @@ int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 	if (lock > 0)
 		close(lock);
 	pipeline_release(&p);
-	return r >= 0 ? EXIT_OK : r == -EBUSY ? EXIT_CONFLICT : EXIT_FAIL;
+	return prov_exit_status(r);
 }

@@ -41,5 +41,5 @@ int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 	part_plan_release(&p);
 	part_luns_release(&luns);
 	prov_disk_guard_release(&dg);
-	return r < 0 ? prov_part_exit(r) : EXIT_OK;
+	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }

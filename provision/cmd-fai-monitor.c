@@ -40,16 +40,14 @@ int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv)
 		return EXIT_FAIL;
 	if (!inherited) {
 		r = nb_relay_own(spool, ctx->site->fai.monitor_port, &lfd, &pfd, &ctx->diag);
-		if (r == -EALREADY) {
+		if (r == -EALREADY)
 			diag_error(&ctx->diag, NULL,
 				   "a FAI monitor relay runs already (%s/relay.pid)", spool);
-			return EXIT_CONFLICT;
-		}
 		if (r < 0)
-			return r == -EADDRINUSE ? EXIT_CONFLICT : EXIT_FAIL;
+			return prov_exit_status(r);
 		fprintf(stderr, "provision: FAI monitor relay on port %u, spool %s\n",
 			ctx->site->fai.monitor_port, spool);
 	}
 	r = nb_relay_serve(lfd, pfd, spool, (unsigned) v, &ctx->diag);
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return prov_exit_status(r);
 }

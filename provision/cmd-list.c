@@ -82,12 +82,12 @@ int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int r;
 
-	r = inv_open(ctx->site->state_dir, &ctx->diag, &inv);
+	r = inv_open_readonly(ctx->site->state_dir, &ctx->diag, &inv);
 	if (r >= 0)
 		r = inv_guest_list(inv, opt_flag(ctx, "all") ? INV_LIST_DESTROYED : 0, &ctx->diag,
 				   &v, &n);
 	if (r < 0)
-		return EXIT_FAIL;
+		return prov_exit_status(r);
 	if (ctx->json) {
 		_cleanup_(freep) char *text = NULL;
 		struct json j;
@@ -133,7 +133,7 @@ int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 	char t[32];
 	int r;
 
-	r = inv_open(ctx->site->state_dir, &ctx->diag, &inv);
+	r = inv_open_readonly(ctx->site->state_dir, &ctx->diag, &inv);
 	if (r >= 0) {
 		r = inv_guest_get(inv, argv[1], &ctx->diag, &g);
 		if (r == -ENOENT)
@@ -217,5 +217,5 @@ int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 out:
 	inv_stage_array_free(st, n_st);
 	inv_event_array_free(ev, n_ev);
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return prov_exit_status(r);
 }

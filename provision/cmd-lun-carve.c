@@ -68,5 +68,5 @@ int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
 	part_plan_release(&p);
 	part_lun_release(&l);
 	prov_disk_guard_release(&dg);
-	return r < 0 ? prov_part_exit(r) : EXIT_OK;
+	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }

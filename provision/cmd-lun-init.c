@@ -22,5 +22,5 @@ int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv)
 		r = prov_part_run(ctx, &g, &p, NULL);
 	part_plan_release(&p);
 	part_lun_release(&l);
-	return r < 0 ? prov_part_exit(r) : EXIT_OK;
+	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }

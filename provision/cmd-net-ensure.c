@@ -23,10 +23,8 @@ int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? r : EXIT_FAIL;
 	r = net_ensure(w, n, ctx->dry_run, &ctx->diag, &p);
-	if (r == -EBUSY)
-		return EXIT_CONFLICT;
 	if (r < 0)
-		return EXIT_FAIL;
+		return prov_exit_status(r);
 
 	json_init(&j, true);
 	if (ctx->json) {

@@ -74,7 +74,7 @@ static int spec_replace(struct pipeline *p, const char *path)
 static int finish(struct pipeline *p, int r)
 {
 	struct prov_ctx *ctx = p->ctx;
-	int status = r >= 0 ? EXIT_OK : r == -EEXIST || r == -EBUSY ? EXIT_CONFLICT : EXIT_FAIL;
+	int status = prov_exit_status(r);
 
 	if (ctx->json)
 		pipeline_print_json(p, r, stdout);

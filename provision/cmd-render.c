@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * provision render NAME --template T: the guest's install and boot configs, written into
- * config_dir (or printed), or as libxl domain configs in JSON. A preview: nothing is
- * allocated. A guest already in the inventory is rendered with what it holds; a new one with
- * what the allocator would pick now (computed in a scratch copy of the inventory).
+ * provision render NAME --template T: the guest's install and boot configs, printed (or
+ * written into -o DIR), or as libxl domain configs in JSON. A preview: nothing is allocated
+ * and nothing goes into config_dir, so a later new-guest NAME finds no stray configs there.
+ * A guest already in the inventory is rendered with what it holds; a new one with what the
+ * allocator would pick now (computed in a scratch copy of the inventory).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,10 +24,20 @@
 const struct cmd_option render_options[] = {
 	GUEST_OPTIONS,
 	{"disk-path", 0, "PATH", "use this disk instead of the guest's partition"},
-	{"out", 'o', "DIR|-", "write into DIR instead of config_dir; - prints both to stdout"},
-	{"force", 'f', NULL, "overwrite existing configs with other content"},
+	{"out", 'o', "DIR|-",
+	 "write both files into DIR (never the site's config_dir); - or none: print them"},
+	{"force", 'f', NULL, "overwrite files in DIR with other content"},
 	{NULL},
 };
+
+/* Whether a and b name the same directory (a missing one is nobody's config_dir). */
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
 
 int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 {
@@ -39,24 +50,26 @@ int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 		return usage_error(ctx, "'render' needs --template NAME");
 	r = prov_guest_template(ctx, name, NULL, &t);
 	if (r < 0)
-		return EXIT_FAIL;
+		return prov_exit_status(r);
 	r = guest_render_preview(ctx, name, t, &gr);
 	if (r < 0)
-		return EXIT_FAIL;
+		return prov_exit_status(r);
 
 	if (ctx->json) {
 		r = guest_render_print_json(&gr, ctx, stdout);
-		return r < 0 ? EXIT_FAIL : EXIT_OK;
+		return prov_exit_status(r);
 	}
-	if (out && streq(out, "-")) {
-		fputs(gr.install_text, stdout);
-		fputs("\n", stdout);
-		fputs(gr.boot_text, stdout);
+	if (!out || streq(out, "-")) {
+		guest_render_print(&gr, ctx->site->config_dir, stdout);
 		return EXIT_OK;
 	}
+	/* the configs in config_dir belong to new-guest: a preview there would block it */
+	if (same_dir(out, ctx->site->config_dir))
+		return usage_error(ctx,
+				   "-o: '%s' is the site's config_dir: render only previews, "
+				   "'provision new-guest %s' writes the configs there",
+				   out, name);
 	r = guest_render_write(&gr, ctx->site, out, opt_flag(ctx, "force"), ctx->dry_run, stdout,
 			       &ctx->diag);
-	if (r == -EEXIST)
-		return EXIT_CONFLICT;
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return prov_exit_status(r);
 }

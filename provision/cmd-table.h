@@ -6,7 +6,7 @@
 { "destroy",       cmd_destroy,    1,  1, CMD_SITE | CMD_DRYRUN | CMD_NAME | CMD_LUNS, "NAME",      "stop a guest, wipe and free its partition, release MAC and IP, remove its configs", destroy_options },
 { "list",          cmd_list,       0,  0, CMD_SITE,              "",          "list the guests of the inventory", list_options },
 { "show",          cmd_show,       1,  1, CMD_SITE | CMD_NAME,   "NAME",      "show a guest, its stages and its events", show_options },
-{ "render",        cmd_render,     1,  1, CMD_SITE | CMD_DRYRUN | CMD_NAME, "NAME",      "write a guest's install and boot configs (a preview: allocates nothing)", render_options },
+{ "render",        cmd_render,     1,  1, CMD_SITE | CMD_DRYRUN | CMD_NAME, "NAME",      "print a guest's install and boot configs (a preview: allocates nothing, writes no config_dir)", render_options },
 { "net check",     cmd_net_check,  0, -1, CMD_SITE,              "[VLAN...]", "compare the VLAN bridges with the site file (exit 1: something differs)", NULL },
 { "net ensure",    cmd_net_ensure, 1, -1, CMD_SITE | CMD_DRYRUN, "VLAN...",   "create or repair VLAN bridges: VLAN link, bridge, forward delay 0, up", NULL },
 { "lun list",      cmd_lun_list,   0, 0,  CMD_SITE | CMD_LUNS,   "",          "each LUN of the site: size, label, partitions (name, PARTUUID, owner), free space", NULL },

@@ -65,6 +65,14 @@ struct prov_ctx {
 	struct diag diag;  /* printed by the dispatcher when the command returns */
 };
 
+/*
+ * The exit status for a command's result r (provision/exit.c, the only such map): 0 for
+ * r >= 0; 3 (a conflict: a script may retry) for -EEXIST, -EBUSY, -ESTALE, -EADDRINUSE,
+ * -EALREADY and -EAGAIN; 2 for -EDOM (a bad guest name, already reported as a usage error);
+ * 1 for any other error.
+ */
+int prov_exit_status(int r);
+
 /* Last value given for --name, or NULL. */
 const char *opt_get(const struct prov_ctx *ctx, const char *name);
 /* Whether --name was given. */

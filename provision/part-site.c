@@ -130,8 +130,3 @@ int prov_part_run(struct prov_ctx *ctx, const struct part_guard *g, const struct
 	strbuf_release(&sb);
 	return 0;
 }
-
-int prov_part_exit(int r)
-{
-	return r == -EBUSY || r == -EEXIST || r == -ESTALE ? EXIT_CONFLICT : EXIT_FAIL;
-}

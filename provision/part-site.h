@@ -49,6 +49,3 @@ int prov_part_lun(struct prov_ctx *ctx, const struct part_guard *g, const char *
  */
 int prov_part_run(struct prov_ctx *ctx, const struct part_guard *g, const struct part_plan *p,
 		  struct part_result *res);
-
-/* The exit status for a partition error: 3 for conflicts (busy, exists, changed), else 1. */
-int prov_part_exit(int r);

@@ -236,6 +236,20 @@ int guest_render_write(const struct guest_render *gr, const struct site *s, cons
 	return r;
 }
 
+void guest_render_print(const struct guest_render *gr, const char *config_dir, FILE *f)
+{
+	const char *kinds[2] = {"install", "boot"}, *texts[2] = {gr->install_text, gr->boot_text};
+
+	for (int i = 0; i < 2; i++) {
+		_cleanup_(freep) char *path = guest_cfg_path(config_dir, gr->name, kinds[i]);
+
+		/* a comment to xl: each part is still a config file as it is */
+		fprintf(f, "%s# ==> %s (a preview: new-guest writes it) <==\n", i ? "\n" : "",
+			path ? path : kinds[i]);
+		fputs(texts[i], f);
+	}
+}
+
 int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx, FILE *f)
 {
 	_cleanup_(freep) char *inst = NULL, *boot = NULL, *text = NULL;

@@ -78,5 +78,11 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 int guest_render_write(const struct guest_render *gr, const struct site *s, const char *dir,
 		       bool force, bool dry_run, FILE *out, struct diag *d);
 
+/*
+ * Print both xl configs to f, each after a comment line naming the file new-guest would
+ * write in config_dir: "# ==> DIR/NAME.install.cfg (a preview: new-guest writes it) <==".
+ */
+void guest_render_print(const struct guest_render *gr, const char *config_dir, FILE *f);
+
 /* {"name": ..., "install": <libxl domain config>, "boot": <libxl domain config>} */
 int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx, FILE *f);

@@ -317,9 +317,9 @@ int stage_install(struct pipeline *p)
 			goto out;
 		}
 		if (now_s() - start > (long) timeout) {
-			r = diag_error(&p->ctx->diag, NULL,
-				       "the install did not finish within %us (task '%s')", timeout,
-				       nb_monitor_current_task(&w.mon));
+			r = diag_error_errno(&p->ctx->diag, NULL, -ETIMEDOUT,
+					     "the install did not finish within %us (task '%s')",
+					     timeout, nb_monitor_current_task(&w.mon));
 			goto out;
 		}
 		if (now_s() - last_progress >= PROGRESS_EVERY_S) {
@@ -415,8 +415,9 @@ int stage_boot(struct pipeline *p)
 			goto out;
 		}
 		if (now_s() - start > BOOT_TIMEOUT_S) {
-			r = diag_error(&p->ctx->diag, NULL, "'%s' was not ready within %ds",
-				       p->name, BOOT_TIMEOUT_S);
+			r = diag_error_errno(&p->ctx->diag, NULL, -ETIMEDOUT,
+					     "'%s' was not ready within %ds", p->name,
+					     BOOT_TIMEOUT_S);
 			goto out;
 		}
 	}

@@ -2,7 +2,7 @@
 # The golden corpus: every tests/data/templates/CASE.yaml is malformed and CASE.err holds the
 # exact stderr it must produce. site-*.yaml are site files (loaded by a command that needs
 # the site), the others templates, given to `template check` and to `render` (which would
-# write into config_dir) with a good site. Each must fail with status 1 (a template) or 2 (a
+# print the configs) with a good site. Each must fail with status 1 (a template) or 2 (a
 # site file: bad input for every command), print nothing on stdout, and write nothing anywhere.
 . "$SRCDIR/tests/cli/lib.sh"
 
@@ -51,8 +51,10 @@ expect_eq "$(find "$T/data" "$T/config" "$T/state" -newer "$T/stamp" | wc -l)" 0
 expect_eq "$(find "$T/config" "$T/state" -mindepth 1 | wc -l)" 0
 [ ! -e /tmp/provision-corpus ] || fail "/tmp/provision-corpus was created"
 
-# the control: with a good template the same command does write into config_dir
+# the control: with a good template the same command prints both configs (a preview: it
+# writes nothing, not even into config_dir)
 run 0 "$PROVISION" --site "$T/site.yaml" render corpus1 --vlan 53 --template debian
-expect_eq "$(find "$T/config" -mindepth 1 | wc -l)" 2
+expect_eq "$(grep -c '^name = "corpus1"$' "$T/out")" 2
+expect_eq "$(find "$T/config" "$T/state" -mindepth 1 | wc -l)" 0
 echo "$n cases"
 done_testing

@@ -33,9 +33,10 @@ kernel: xenu
 root: /dev/xvda1 ro
 vlan: 53
 Y
+mkdir "$T/preview"
 run 0 "$PROVISION" render xenik --template seed --ip 147.228.53.71 --mac 00:16:3e:05:30:71 \
-	--disk-path /dev/fc/fc-p1d1p13
-B=$T/configs/xenik.boot.cfg I=$T/configs/xenik.install.cfg
+	--disk-path /dev/fc/fc-p1d1p13 -o "$T/preview"
+B=$T/preview/xenik.boot.cfg I=$T/preview/xenik.install.cfg
 for f in "$B" "$I"; do
 	expect_xl "$f" name xenik
 	expect_xl "$f" memory 128
@@ -55,4 +56,5 @@ for w in $want; do
 	n_checks=$((n_checks + 1))
 done
 expect_xl "$I" on_reboot destroy
+expect_eq "$(find "$T/configs" -mindepth 1 | wc -l)" 0 # a preview: config_dir untouched
 done_testing

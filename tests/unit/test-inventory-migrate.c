@@ -62,8 +62,7 @@ TEST(empty_then_reopen)
 
 static const char *const steps[] = {
 	"CREATE TABLE t (a INTEGER NOT NULL);",
-	"ALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT 'two';"
-	"CREATE UNIQUE INDEX t_a ON t(a);",
+	"ALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT 'two'; CREATE UNIQUE INDEX t_a ON t(a);",
 	"CREATE TABLE u (x INTEGER); INSERT INTO nonexistent VALUES (1);",
 };
 

@@ -163,7 +163,7 @@ TEST(native_creates_then_noop)
 TEST(snapshot_matches_iproute2)
 {
 	_cleanup_(diag_release) struct diag d = DIAG_INIT;
-	_cleanup_(freep) char *idx = NULL, *peer = NULL;
+	_cleanup_(freep) char *idx = NULL;
 	struct net_snapshot snap = {0};
 	const struct net_link *br, *t;
 

@@ -17,7 +17,7 @@ check "GPT partition name is $name" grep -q "\"name\": \"$name\"" <<< "$(sfdisk 
 disk="disk = ['phy:$part,xvda1,w']"
 vif="vif = ['mac=$mac,bridge=br53']"
 
-# the install config: what provision's render writes as web1.install.cfg
+# the install config: what provision writes as web1.install.cfg (and render prints)
 nfs="root=nfs:10.53.0.1:/srv/fai/nfsroot:vers=3 rootovl"
 ipconf="ip=$ip::10.53.0.1:255.255.255.0:$name:eth0:off:10.53.0.1"
 fai="FAI_ACTION=install FAI_FLAGS=verbose,halt FAI_CONFIG_SRC=nfs://10.53.0.1/srv/fai/config monserver=10.53.0.1"
