@@ -23,6 +23,47 @@ void diag_clear(struct diag *d)
 	d->n_errors = 0;
 }
 
+void diag_truncate(struct diag *d, size_t mark)
+{
+	while (d->n > mark) {
+		struct diag_entry *e = &d->v[--d->n];
+
+		if (e->level == DIAG_ERROR && d->n_errors)
+			d->n_errors--;
+		free(e->file);
+		free(e->msg);
+	}
+}
+
+void diag_demote(struct diag *d, size_t mark)
+{
+	for (size_t i = mark; i < d->n; i++)
+		if (d->v[i].level == DIAG_ERROR) {
+			d->v[i].level = DIAG_WARNING;
+			if (d->n_errors)
+				d->n_errors--;
+		}
+}
+
+char *diag_cause(const struct diag *d, size_t mark)
+{
+	for (size_t i = mark; i < d->n; i++) {
+		const struct diag_entry *e = &d->v[i];
+		char *s;
+
+		if (e->level != DIAG_ERROR)
+			continue;
+		if (!e->file)
+			return strdup(e->msg);
+		if (e->line && e->col)
+			return asprintf(&s, "%s:%u:%u: %s", e->file, e->line, e->col, e->msg) < 0
+				       ? NULL
+				       : s;
+		return asprintf(&s, "%s: %s", e->file, e->msg) < 0 ? NULL : s;
+	}
+	return NULL;
+}
+
 void diag_release(struct diag *d)
 {
 	diag_clear(d);

@@ -60,3 +60,23 @@ int diag_error_errno(struct diag *d, const struct src_loc *loc, int r, const cha
 void diag_print(const struct diag *d, FILE *f, const char *prog);
 /* Drop every entry (after printing them). */
 void diag_clear(struct diag *d);
+
+/*
+ * Where d stands now, to drop or demote later only what came after: a caller that handles an
+ * error it asked for (-ENOENT: "nothing there") drops that error, and keeps what was there
+ * before (warnings of earlier steps).
+ */
+static inline size_t diag_mark(const struct diag *d)
+{
+	return d->n;
+}
+/* Drop the entries added since mark. */
+void diag_truncate(struct diag *d, size_t mark);
+/* Make the errors added since mark warnings (a failure the caller carries on past). */
+void diag_demote(struct diag *d, size_t mark);
+/*
+ * The cause of a failure: the first error added since mark (the root; later errors say what
+ * it broke), as "FILE:LINE:COL: message" when it has a place. NULL: none. Caller frees.
+ * One rule for the inventory's record, --json and batch.
+ */
+char *diag_cause(const struct diag *d, size_t mark);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,4 +167,16 @@ char *json_finish(struct json *j)
 {
 	strbuf_putc(&j->sb, '\n');
 	return strbuf_detach(&j->sb);
+}
+
+int json_print(struct json *j, FILE *f)
+{
+	char *text = json_finish(j);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = fputs(text, f) < 0 ? -EIO : 0;
+	free(text);
+	return r;
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/strbuf.h"
 
@@ -39,6 +40,8 @@ void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* The document, with its final newline, written to f; j is released. Returns: 0, -ENOMEM, -EIO. */
+int json_print(struct json *j, FILE *f);
 /* A value that is already JSON text (e.g. libxl's), inserted as is. */
 void json_raw(struct json *j, const char *text);
 

@@ -260,6 +260,13 @@ int hv_shutdown_apply(const struct hv_ops *ops, void *h, const struct hv_domcfg 
 		      struct hv_next *ret_next, struct diag *d);
 
 /*
+ * The memory the hypervisor can give new domains now, in MiB: ops opened, asked, closed.
+ * Returns: 0, -ENODEV (not a Xen dom0: the reason in d), other < 0 with the reason in d.
+ */
+int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint64_t *ret_mib,
+		   struct diag *d);
+
+/*
  * Destroy the domain called name. Returns: 0, -ENOENT (nothing in d) when no domain has that
  * name, other < 0 with the reason in d.
  */

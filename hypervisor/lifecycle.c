@@ -179,6 +179,20 @@ int hv_shutdown_apply(const struct hv_ops *ops, void *h, const struct hv_domcfg 
 	return 0;
 }
 
+int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint64_t *ret_mib,
+		   struct diag *d)
+{
+	void *h = NULL;
+	int r;
+
+	r = ops->open(o, &h, d);
+	if (r < 0)
+		return r;
+	r = ops->free_memory ? ops->free_memory(h, ret_mib, d) : -EOPNOTSUPP;
+	ops->close(h);
+	return r;
+}
+
 int hv_domain_destroy_by_name(const struct hv_ops *ops, void *h, const char *name, struct diag *d)
 {
 	uint32_t domid;

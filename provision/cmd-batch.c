@@ -31,22 +31,19 @@ const struct cmd_option batch_options[] = {
  * (the Dom0's own MemAvailable is not what installers get), else MemAvailable (a batch up to
  * configs on a host without Xen: the number only paces the children).
  */
-static uint64_t mem_available_mib(void)
+static uint64_t mem_available_mib(const struct pipeline_opts *o)
 {
 	_cleanup_(freep) char *text = NULL;
 	struct diag d = DIAG_INIT;
 	uint64_t mib = 0;
 	const char *s;
-	void *h = NULL;
+	int r;
 
-	if (hv_libxl_ops.open(&(struct hv_open_opts){.log = stderr}, &h, &d) >= 0) {
-		if (hv_libxl_ops.free_memory(h, &mib, &d) < 0)
-			mib = 0;
-		hv_libxl_ops.close(h);
-		diag_release(&d);
-		return mib;
-	}
+	r = hv_free_memory(o->hv, &(struct hv_open_opts){.log = stderr, .verbose = o->verbose},
+			   &mib, &d);
 	diag_release(&d);
+	if (r != -ENODEV)
+		return r < 0 ? 0 : mib;
 	if (read_file("/proc/meminfo", &text, NULL) < 0)
 		return 0;
 	s = strstr(text, "MemAvailable:");
@@ -75,12 +72,12 @@ static char *first_error(const struct diag *d)
  * Each guest's template with its overrides, checked here so that a bad value cites the
  * batch file; such a guest fails when its turn comes. Returns the most memory of one guest.
  */
-static uint64_t check_guests(struct prov_ctx *ctx, struct batch *b, enum stage until)
+static uint64_t check_guests(struct prov_ctx *ctx, struct batch *b, const struct pipeline_opts *o)
 {
 	uint64_t mem = 0;
 
 	for (size_t i = 0; i < b->n; i++) {
-		struct pipeline p = {.ctx = ctx, .site = ctx->site, .until = until};
+		struct pipeline p = {.ctx = ctx, .site = ctx->site, .o = *o};
 
 		/* the guest's template and its ip/mac, as its child would check them */
 		if (pipeline_guest_init(&p, b->g[i].req) < 0)
@@ -93,9 +90,9 @@ static uint64_t check_guests(struct prov_ctx *ctx, struct batch *b, enum stage u
 	return mem;
 }
 
-static unsigned default_parallel(uint64_t mem_mib)
+static unsigned default_parallel(const struct pipeline_opts *o, uint64_t mem_mib)
 {
-	uint64_t avail = mem_available_mib(), n;
+	uint64_t avail = mem_available_mib(o), n;
 
 	if (!mem_mib || !avail)
 		return 1;
@@ -104,7 +101,7 @@ static unsigned default_parallel(uint64_t mem_mib)
 }
 
 /* -n: every guest's pipeline in this process, on one scratch inventory: cumulative. */
-static int plan(struct batch *b, enum stage until)
+static int plan(struct batch *b, const struct pipeline_opts *o)
 {
 	struct prov_ctx *ctx = b->ctx;
 	struct inv *inv = NULL;
@@ -116,12 +113,8 @@ static int plan(struct batch *b, enum stage until)
 		return r;
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_guest *g = &b->g[i];
-		struct pipeline p = {.ctx = ctx,
-				     .site = ctx->site,
-				     .inv = inv,
-				     .until = until,
-				     .dry_run = true,
-				     .out = b->progress};
+		struct pipeline p = {
+			.ctx = ctx, .site = ctx->site, .o = *o, .inv = inv, .out = b->progress};
 		char buf[18];
 
 		if (stop) {
@@ -146,7 +139,7 @@ static int plan(struct batch *b, enum stage until)
 			g->err_cause = first_error(&ctx->diag);
 			stop = !b->keep_going;
 		} else {
-			g->stage = strdup(stage_to_string(until));
+			g->stage = strdup(stage_to_string(o->until));
 		}
 		if (p.g) {
 			g->mac = strdup(format_mac(p.g->mac, buf));
@@ -254,12 +247,13 @@ static void print_summary(const struct batch *b, const unsigned *count)
 }
 
 /* The batch's own settings must make a guest: else every guest would fail the same way. */
-static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb, enum stage until)
+static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb,
+		      const struct pipeline_opts *o)
 {
-	struct pipeline p = {.ctx = ctx, .site = ctx->site, .until = until};
+	struct pipeline p = {.ctx = ctx, .site = ctx->site, .o = *o};
 	int r;
 
-	r = prov_guest_template(ctx, tb->base->name, tb->base, &p.t);
+	r = prov_guest_template(ctx, tb->base->name, o, tb->base, &p.t);
 	if (r >= 0)
 		r = pipeline_guest_check(&p);
 	p.t = tmpl_guest_free(p.t);
@@ -277,16 +271,16 @@ int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 	const char *par = opt_get(ctx, "parallel");
 	struct batch b = {.ctx = ctx, .until = opt_get(ctx, "until")};
 	unsigned count[_BG_STATUS_MAX] = {0};
-	enum stage until;
+	struct pipeline_opts o;
 	uint64_t mem, v;
 	int r;
 
-	r = pipeline_parse_until(ctx, &until);
+	r = cmd_pipeline_opts(ctx, &o);
 	if (r)
 		return r;
 	if (par && (parse_u64(par, &v) < 0 || v < 1 || v > 64))
 		return usage_error(ctx, "--parallel: '%s' is not a number from 1 to 64", par);
-	if (tmpl_batch_load(argv[1], &ctx->diag, &tb) < 0 || check_base(ctx, tb, until) < 0)
+	if (tmpl_batch_load(argv[1], &ctx->diag, &tb) < 0 || check_base(ctx, tb, &o) < 0)
 		return prov_finish(ctx, EXIT_USAGE);
 	b.name = tb->name;
 	b.n = tb->n_guests;
@@ -299,14 +293,14 @@ int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < b.n; i++)
 		b.g[i] = (struct batch_guest){.req = tb->guests[i], .fd_out = -1, .fd_err = -1};
-	mem = check_guests(ctx, &b, until);
-	b.parallel = par ? (unsigned) v : default_parallel(mem);
+	mem = check_guests(ctx, &b, &o);
+	b.parallel = par ? (unsigned) v : default_parallel(&o, mem);
 	if (!ctx->json)
 		fprintf(b.progress,
 			"%s batch '%s': %zu guests, template %s, up to %s, %u at once\n",
 			ctx->dry_run ? "planning" : "running", b.name, b.n, tb->template_name,
-			stage_to_string(until), ctx->dry_run ? 1 : b.parallel);
-	r = ctx->dry_run ? plan(&b, until) : batch_run(&b);
+			stage_to_string(o.until), ctx->dry_run ? 1 : b.parallel);
+	r = ctx->dry_run ? plan(&b, &o) : batch_run(&b);
 	if (r < 0)
 		diag_error_errno(&ctx->diag, NULL, r, "batch '%s' stopped", b.name);
 	for (size_t i = 0; i < b.n; i++)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
@@ -47,7 +48,7 @@ static int remove_configs(struct pipeline *p)
 			return -ENOMEM;
 		if (access(path, F_OK) < 0)
 			continue;
-		if (p->dry_run) {
+		if (p->o.dry_run) {
 			fprintf(p->out, "  would remove %s\n", path);
 			continue;
 		}
@@ -66,12 +67,15 @@ int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 
 	if (!confirmed(ctx, p.name))
 		return usage_error(ctx, "not destroying '%s': give --yes", p.name);
-	p.dry_run = ctx->dry_run;
+	p.o = (struct pipeline_opts){.dry_run = ctx->dry_run,
+				     .verbose = ctx->verbose,
+				     .site_path = ctx->site_path,
+				     .hv = &hv_libxl_ops};
 	p.out = stdout;
 	p.who = pipeline_who(NULL);
 	if (!p.who)
 		return EXIT_FAIL;
-	r = lock = p.dry_run ? 0 : prov_lock_guest(ctx->site, p.name, &ctx->diag);
+	r = lock = p.o.dry_run ? 0 : prov_lock_guest(ctx->site, p.name, &ctx->diag);
 	if (r >= 0)
 		r = inv_open(ctx->site->state_dir, &ctx->diag, &p.inv);
 	if (r >= 0) {
@@ -81,7 +85,7 @@ int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 	}
 	if (r >= 0) {
 		fprintf(p.out, "%s guest '%s' (stage %s)\n",
-			p.dry_run ? "would destroy" : "destroying", p.name,
+			p.o.dry_run ? "would destroy" : "destroying", p.name,
 			p.g->stage ? p.g->stage : "none");
 		r = stage_domain_stop(&p);
 	}
@@ -89,7 +93,7 @@ int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 		r = stage_disk_release(&p);
 	if (r >= 0)
 		r = remove_configs(&p);
-	if (r >= 0 && !p.dry_run) {
+	if (r >= 0 && !p.o.dry_run) {
 		r = inv_guest_release(p.inv, p.g->id, p.who, &ctx->diag);
 		if (r >= 0)
 			fprintf(p.out, "  released MAC and IP; the inventory keeps the history\n");

@@ -25,7 +25,6 @@ static void print_result(struct prov_ctx *ctx, const struct part_plan *p,
 	char b1[32];
 
 	if (ctx->json) {
-		_cleanup_(freep) char *s = NULL;
 		struct json j;
 
 		json_init(&j, true);
@@ -43,9 +42,7 @@ static void print_result(struct prov_ctx *ctx, const struct part_plan *p,
 		json_key_str(&j, "fs_label", p->fs_label);
 		json_key_uint(&j, "swap_size", p->swap_size);
 		json_obj_end(&j);
-		s = json_finish(&j);
-		if (s)
-			fputs(s, stdout);
+		(void) json_print(&j, stdout);
 		return;
 	}
 	if (!ctx->dry_run)

@@ -24,7 +24,6 @@ int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 	if (r >= 0)
 		r = prov_part_run(ctx, &dg.guard, &p, NULL);
 	if (r >= 0 && ctx->json) {
-		_cleanup_(freep) char *s = NULL;
 		struct json j;
 
 		json_init(&j, true);
@@ -34,9 +33,7 @@ int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 		json_key_str(&j, "lun", p.lun);
 		json_key_uint(&j, "partition", p.steps[0].partno);
 		json_obj_end(&j);
-		s = json_finish(&j);
-		if (s)
-			fputs(s, stdout);
+		(void) json_print(&j, stdout);
 	}
 	part_plan_release(&p);
 	part_luns_release(&luns);

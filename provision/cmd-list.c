@@ -89,7 +89,6 @@ int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		return prov_exit_status(r);
 	if (ctx->json) {
-		_cleanup_(freep) char *text = NULL;
 		struct json j;
 
 		json_init(&j, true);
@@ -97,9 +96,7 @@ int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			guest_json(&j, &v[i]);
 		json_arr_end(&j);
-		text = json_finish(&j);
-		if (text)
-			fputs(text, stdout);
+		(void) json_print(&j, stdout);
 	} else {
 		printf("%-16s %-10s %-5s %-15s %-17s %-28s %-8s %-9s %s\n", "NAME", "TEMPLATE",
 		       "VLAN", "IP", "MAC", "PARTITION", "STAGE", "STATE", "HOST");
@@ -156,7 +153,6 @@ int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		goto out;
 	if (ctx->json) {
-		_cleanup_(freep) char *text = NULL;
 		struct json j;
 
 		json_init(&j, true);
@@ -185,9 +181,7 @@ int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 		}
 		json_arr_end(&j);
 		json_obj_end(&j);
-		text = json_finish(&j);
-		if (text)
-			fputs(text, stdout);
+		(void) json_print(&j, stdout);
 	} else {
 		char mac[18], ip[16], part[256];
 

@@ -116,13 +116,10 @@ int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv)
 			print_text(&luns.v[i]);
 	}
 	if (ctx->json) {
-		_cleanup_(freep) char *s = NULL;
 
 		json_arr_end(&j);
 		json_obj_end(&j);
-		s = json_finish(&j);
-		if (s)
-			fputs(s, stdout);
+		(void) json_print(&j, stdout);
 	}
 	json_release(&j);
 	part_luns_release(&luns);

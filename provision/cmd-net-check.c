@@ -105,14 +105,11 @@ int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv)
 	}
 	net_snapshot_release(&snap);
 	if (ctx->json) {
-		_cleanup_(freep) char *text = NULL;
 
 		json_arr_end(&j);
 		json_key_bool(&j, "ok", all_ok && r >= 0);
 		json_obj_end(&j);
-		text = json_finish(&j);
-		if (text)
-			fputs(text, stdout);
+		(void) json_print(&j, stdout);
 	}
 	json_release(&j);
 	return r < 0 || !all_ok ? EXIT_FAIL : EXIT_OK;

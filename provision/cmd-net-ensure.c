@@ -48,13 +48,10 @@ int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
 		json_obj_end(&j);
 	}
 	if (ctx->json) {
-		_cleanup_(freep) char *text = NULL;
 
 		json_arr_end(&j);
 		json_obj_end(&j);
-		text = json_finish(&j);
-		if (text)
-			fputs(text, stdout);
+		(void) json_print(&j, stdout);
 	} else if (p.n_actions == 0) {
 		puts("nothing to do");
 	}

@@ -61,7 +61,7 @@ static int spec_replace(struct pipeline *p, const char *path)
 	if (r < 0)
 		return diag_error_errno(d, NULL, r, "cannot read '%s'", path);
 	p->t = tmpl_guest_free(p->t);
-	if (p->dry_run)
+	if (p->o.dry_run)
 		return 0;
 	r = inv_spec_set(p->inv, p->g->id, text, p->who, d);
 	if (r < 0)
@@ -79,8 +79,8 @@ static int finish(struct pipeline *p, int r)
 	if (ctx->json)
 		pipeline_print_json(p, r, stdout);
 	else if (r >= 0 && p->g)
-		printf("%s guest '%s': stage %s done\n", p->dry_run ? "plan for" : "ok:", p->name,
-		       p->dry_run ? stage_to_string(p->until) : p->g->stage);
+		printf("%s guest '%s': stage %s done\n", p->o.dry_run ? "plan for" : "ok:", p->name,
+		       p->o.dry_run ? stage_to_string(p->o.until) : p->g->stage);
 	pipeline_release(p);
 	return status;
 }
@@ -104,23 +104,21 @@ int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	} else if (!opt_get(ctx, "template")) {
 		return usage_error(ctx, "'new-guest' needs --template NAME");
 	}
-	r = pipeline_parse_until(ctx, &p.until);
+	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
-	p.dry_run = ctx->dry_run;
 	p.out = ctx->json ? stderr : stdout;
-	p.owner = opt_get(ctx, "owner");
 	r = pipeline_guest_init(&p, req);
 	if (r < 0 && r != -ENOMEM && (r == -EDOM || req)) {
 		pipeline_release(&p);
 		return EXIT_USAGE; /* a bad request, or inputs the site refuses */
 	}
 	/* one run per guest at a time: a repeated request waits for the first to finish */
-	if (r >= 0 && !p.dry_run)
+	if (r >= 0 && !p.o.dry_run)
 		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
 	if (r >= 0)
-		r = (p.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
-							      &p.inv);
+		r = (p.o.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
+								&p.inv);
 	if (r >= 0 && req) {
 		r = pipeline_request_run(&p, req);
 	} else if (r >= 0) {
@@ -147,16 +145,15 @@ int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
 	int lock = -1, r;
 
-	r = pipeline_parse_until(ctx, &p.until);
+	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
-	p.dry_run = ctx->dry_run;
 	p.out = ctx->json ? stderr : stdout;
-	if (!p.dry_run)
+	if (!p.o.dry_run)
 		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
 	if (r >= 0)
-		r = (p.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
-							      &p.inv);
+		r = (p.o.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
+								&p.inv);
 	if (r >= 0) {
 		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
 		if (r == -ENOENT)

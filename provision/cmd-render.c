@@ -19,6 +19,7 @@
 #include "templates/templates.h"
 #include "guestcfg.h"
 #include "prov.h"
+#include "pipeline.h"
 #include "render.h"
 
 const struct cmd_option render_options[] = {
@@ -44,14 +45,18 @@ int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	_cleanup_(guest_render_release) struct guest_render gr = {0};
 	const char *name = argv[1], *out = opt_get(ctx, "out");
+	struct pipeline_opts o;
 	int r;
 
 	if (!opt_get(ctx, "template"))
 		return usage_error(ctx, "'render' needs --template NAME");
-	r = prov_guest_template(ctx, name, NULL, &t);
+	r = cmd_pipeline_opts(ctx, &o);
+	if (r)
+		return r;
+	r = prov_guest_template(ctx, name, &o, NULL, &t);
 	if (r < 0)
 		return prov_exit_status(r);
-	r = guest_render_preview(ctx, name, t, &gr);
+	r = guest_render_preview(ctx, name, t, &o, &gr);
 	if (r < 0)
 		return prov_exit_status(r);
 

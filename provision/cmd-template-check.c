@@ -40,7 +40,6 @@ int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
 			printf("%s: ok\n", argv[i]);
 	}
 	if (ctx->json) {
-		_cleanup_(freep) char *text = NULL;
 		struct json j;
 
 		json_init(&j, true);
@@ -56,9 +55,7 @@ int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
 		json_arr_end(&j);
 		json_key_bool(&j, "ok", all_ok);
 		json_obj_end(&j);
-		text = json_finish(&j);
-		if (text)
-			fputs(text, stdout);
+		(void) json_print(&j, stdout);
 		json_release(&j);
 	}
 	return all_ok ? EXIT_OK : EXIT_FAIL;

@@ -11,7 +11,6 @@
 
 static void print_json(const struct tmpl_list *l)
 {
-	_cleanup_(freep) char *text = NULL;
 	struct json j;
 
 	json_init(&j, true);
@@ -28,9 +27,7 @@ static void print_json(const struct tmpl_list *l)
 	}
 	json_arr_end(&j);
 	json_obj_end(&j);
-	text = json_finish(&j);
-	if (text)
-		fputs(text, stdout);
+	(void) json_print(&j, stdout);
 	json_release(&j);
 }
 

@@ -23,7 +23,6 @@ static void json_strv(struct json *j, const char *key, char *const *v)
 
 static void print_json(const struct tmpl_guest *t)
 {
-	_cleanup_(freep) char *text = NULL;
 	struct json j;
 
 	json_init(&j, true);
@@ -70,9 +69,7 @@ static void print_json(const struct tmpl_guest *t)
 		json_null(&j);
 	}
 	json_obj_end(&j);
-	text = json_finish(&j);
-	if (text)
-		fputs(text, stdout);
+	(void) json_print(&j, stdout);
 	json_release(&j);
 }
 

@@ -18,29 +18,14 @@
 #include "pipeline.h"
 #include "render.h"
 
-int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret)
-{
-	const char *u = opt_get(ctx, "until");
-
-	*ret = STAGE_BOOT;
-	if (!u)
-		return 0;
-	*ret = stage_from_string(u);
-	if (*ret < 0)
-		return usage_error(ctx,
-				   "--until: unknown stage '%s' (allocate, carve, format, network, "
-				   "configs, install, boot)",
-				   u);
-	return 0;
-}
-
 int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 {
 	int r;
 
-	p->ip = opt_get(p->ctx, "ip");
-	p->mac = opt_get(p->ctx, "mac");
-	p->lun = opt_get(p->ctx, "lun");
+	p->ip = p->o.ip;
+	p->mac = p->o.mac;
+	p->lun = p->o.lun;
+	p->owner = p->o.owner;
 	p->ip_loc = p->mac_loc = NULL;
 	if (req) {
 		p->name = req->name;
@@ -63,7 +48,7 @@ int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 	if (!p->who)
 		return -ENOMEM;
 	p->t = tmpl_guest_free(p->t);
-	r = prov_guest_template(p->ctx, p->name, req, &p->t);
+	r = prov_guest_template(p->ctx, p->name, &p->o, req, &p->t);
 	return r < 0 ? r : pipeline_guest_check(p);
 }
 
@@ -151,7 +136,7 @@ int pipeline_guest_check(struct pipeline *p)
 	if (p->mac && check_mac(p) == -EDOM)
 		r = -EDOM;
 	/* the configs stage writes there: find out now, not after the disk work */
-	if (p->until < STAGE_CONFIGS)
+	if (p->o.until < STAGE_CONFIGS)
 		return r;
 	if (p->t->type == TMPL_GUEST_PV && (!v || !v->has_subnet)) {
 		/* as guest_domcfgs() would find at the configs stage */
@@ -183,7 +168,7 @@ static int refuse_foreign_configs(struct pipeline *p)
 
 		if (!path)
 			return -ENOMEM;
-		if (access(path, F_OK) == 0 && !opt_flag(p->ctx, "force"))
+		if (access(path, F_OK) == 0 && !p->o.force)
 			return diag_error_errno(&p->ctx->diag, NULL, -EEXIST,
 						"'%s' exists but no guest '%s' is in the inventory "
 						"(made by hand?); --force takes it over",

@@ -128,7 +128,7 @@ static char **hook_env(const struct pipeline *p, enum stage s)
 		{"REQUEST_ID", p->request_id ? p->request_id : ""},
 		{"OWNER", p->owner ? p->owner : ""},
 		{"STATE_DIR", p->site->state_dir},
-		{"SITE", p->ctx->site_path},
+		{"SITE", p->o.site_path},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
@@ -160,7 +160,7 @@ static int run_hooks(struct pipeline *p, enum stage s, enum hook_when when)
 
 	if (!env)
 		return -ENOMEM;
-	if (p->dry_run) {
+	if (p->o.dry_run) {
 		_cleanup_(strv_freep) char **hooks = NULL;
 
 		r = hook_list(&run, &p->ctx->diag, &hooks);
@@ -223,12 +223,12 @@ static int fail_stage(struct pipeline *p, enum stage s, int r)
 		}
 	if (!cause.len)
 		strbuf_puts(&cause, strerror(-r));
-	if (!p->dry_run && p->g)
+	if (!p->o.dry_run && p->g)
 		(void) inv_stage_failed(p->inv, p->g->id, stage_to_string(s), strbuf_str(&cause),
 					p->who, &p->ctx->diag);
 	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
 		   p->name);
-	if (p->g && !p->dry_run)
+	if (p->g && !p->o.dry_run)
 		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
 			 "'provision resume %s' continues, 'provision destroy %s' undoes", p->name,
 			 p->name);
@@ -240,10 +240,10 @@ int pipeline_run(struct pipeline *p)
 {
 	int r;
 
-	for (enum stage s = STAGE_ALLOCATE; s <= p->until; s++) {
+	for (enum stage s = STAGE_ALLOCATE; s <= p->o.until; s++) {
 		if (stage_done(p, s))
 			continue;
-		fprintf(p->out, "%s%s\n", p->dry_run ? "plan: " : "stage: ", stage_to_string(s));
+		fprintf(p->out, "%s%s\n", p->o.dry_run ? "plan: " : "stage: ", stage_to_string(s));
 		fflush(p->out);
 		r = run_hooks(p, s, HOOK_PRE);
 		if (r >= 0)
@@ -252,7 +252,7 @@ int pipeline_run(struct pipeline *p)
 			r = run_hooks(p, s, HOOK_POST);
 		if (r < 0)
 			return fail_stage(p, s, r);
-		if (p->dry_run)
+		if (p->o.dry_run)
 			continue;
 		r = inv_stage_done(p->inv, p->g->id, stage_to_string(s), p->who, &p->ctx->diag);
 		if (r >= 0)
@@ -267,7 +267,7 @@ int pipeline_run(struct pipeline *p)
 void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
 {
 	const struct inv_guest *g = p->g;
-	_cleanup_(freep) char *text = NULL, *inst = NULL, *boot = NULL;
+	_cleanup_(freep) char *inst = NULL, *boot = NULL;
 	char mac[18], ip[16];
 	struct json j;
 
@@ -275,7 +275,7 @@ void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
 	json_obj_begin(&j);
 	json_key_str(&j, "guest", p->name);
 	json_key_bool(&j, "ok", r >= 0);
-	json_key_bool(&j, "dry_run", p->dry_run);
+	json_key_bool(&j, "dry_run", p->o.dry_run);
 	json_key_str(&j, "stage", g ? g->stage : NULL);
 	json_key_str(&j, "state", g ? inv_state_to_string(g->state) : NULL);
 	json_key_str(&j, "template", p->t ? p->t->name : NULL);
@@ -313,7 +313,5 @@ void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
 		json_null(&j);
 	}
 	json_obj_end(&j);
-	text = json_finish(&j);
-	if (text)
-		fputs(text, f);
+	(void) json_print(&j, f);
 }

@@ -26,6 +26,7 @@
 #include "common/diag.h"
 #include "cmds.h"
 
+struct hv_ops;
 struct inv;
 struct inv_guest;
 struct part_guard;
@@ -46,19 +47,40 @@ enum stage {
 const char *stage_to_string(enum stage s);
 enum stage stage_from_string(const char *s);
 
+/*
+ * What a command asks of the pipeline, filled in by the command files (provision/cmd-*.c,
+ * the only readers of the command line): below them nothing reads an option.
+ */
+#define PIPELINE_MAX_OVERRIDES 8
+struct pipeline_opts {
+	const char *template_name; /* --template (name or file); NULL: the request's */
+	struct {
+		const char *key, *value; /* "memory", "768M": a template key and its new value */
+	} overrides[PIPELINE_MAX_OVERRIDES];
+	size_t n_overrides;
+	const char *ip, *mac, *lun; /* NULL: the request's, else the allocator's choice */
+	const char *owner;	    /* NULL: the request's, else none */
+	const char *disk_path;	    /* render: the disk the preview names; NULL: the partition */
+	enum stage until;	    /* last stage to run (STAGE_BOOT: all) */
+	bool dry_run;
+	bool force;		 /* take over configs in config_dir that no guest holds */
+	int verbose;		 /* libxl's messages, FAI's lines */
+	const char *site_path;	 /* for the hooks' environment and the FAI monitor relay */
+	const struct hv_ops *hv; /* the hypervisor (hv_libxl_ops; a test double in tests) */
+};
+
 struct pipeline {
-	struct prov_ctx *ctx;
+	struct prov_ctx *ctx; /* its diag and site only: options come in o */
+	struct pipeline_opts o;
 	const struct site *site;
 	struct inv *inv; /* the real inventory, or a scratch copy for -n */
 	struct tmpl_guest *t;
 	struct inv_guest *g; /* the guest's inventory row, refreshed after every stage */
 	const char *name;
-	const char *request_id, *owner; /* NULL: none */
-	const char *ip, *mac, *lun;	/* allocate: the request's or --ip/--mac/--lun; NULL: any */
+	const char *request_id, *owner;		/* NULL: none */
+	const char *ip, *mac, *lun;		/* allocate: o's or the request's; NULL: any */
 	const struct src_loc *ip_loc, *mac_loc; /* in the request; NULL: the command line */
-	char *who;	  /* actor for the events: "alice(1000)" or "request:RT-1" */
-	enum stage until; /* last stage to run */
-	bool dry_run;
+	char *who; /* actor for the events: "alice(1000)" or "request:RT-1" */
 	FILE *out; /* progress: stdout, or stderr when --json keeps stdout for the result */
 	/* what the stages found or made, for later stages and the report */
 	char *disk_path; /* what the configs use for the guest's disk */
@@ -84,8 +106,12 @@ void pipeline_release(struct pipeline *p);
 
 /* provision/pipeline-guest.c: how new-guest, resume and batch start a guest's pipeline. */
 struct tmpl_request;
-/* --until STAGE into *ret (STAGE_BOOT without it). Returns: 0, or EXIT_USAGE (printed). */
-int pipeline_parse_until(struct prov_ctx *ctx, enum stage *ret);
+/*
+ * provision/cmd-opts.c: the guest commands' options (--template, the overrides, --ip, --mac,
+ * --lun, --owner, --until, --force, -n, -v) as pipeline options, with the libxl hypervisor.
+ * Returns: 0, or EXIT_USAGE (printed: an unknown stage).
+ */
+int cmd_pipeline_opts(struct prov_ctx *ctx, struct pipeline_opts *ret);
 /*
  * The guest's name, request id and owner from req (NULL: p->name as set), the actor, and its
  * template with the request's parameters and the command line's overrides, each checked

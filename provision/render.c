@@ -14,6 +14,7 @@
 #include "partition/partition.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
+#include "pipeline.h"
 #include "prov.h"
 #include "render.h"
 
@@ -29,17 +30,13 @@ void guest_render_release(struct guest_render *gr)
 	*gr = (struct guest_render){0};
 }
 
-/* Command-line options that override a template key, in the order they are applied. */
-static const char *const override_keys[] = {"vlan", "memory", "vcpus", "disk", "swap", NULL};
-
-int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmpl_request *req,
-			struct tmpl_guest **ret)
+int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct pipeline_opts *o,
+			const struct tmpl_request *req, struct tmpl_guest **ret)
 {
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	int r;
 
-	r = tmpl_guest_load(ctx->site, req ? req->template_name : opt_get(ctx, "template"),
-			    &ctx->diag, &t);
+	r = tmpl_guest_load(ctx->site, req ? req->template_name : o->template_name, &ctx->diag, &t);
 	if (r < 0)
 		return r;
 	/* the request's parameters, then the command line's, each checked where it was given */
@@ -47,12 +44,10 @@ int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmp
 		if (tmpl_guest_set(t, req->params[i].key, req->params[i].value, &req->params[i].loc,
 				   &ctx->diag) < 0)
 			r = -EINVAL; /* keep going: report every bad value */
-	for (const char *const *k = override_keys; *k; k++) {
-		const char *v = opt_get(ctx, *k);
-
-		if (v && tmpl_guest_set(t, *k, v, NULL, &ctx->diag) < 0)
+	for (size_t i = 0; i < o->n_overrides; i++)
+		if (tmpl_guest_set(t, o->overrides[i].key, o->overrides[i].value, NULL,
+				   &ctx->diag) < 0)
 			r = -EINVAL;
-	}
 	if (r < 0)
 		return r;
 	r = tmpl_guest_check(t, ctx->site, &ctx->diag);
@@ -149,12 +144,12 @@ static int preview_alloc(struct prov_ctx *ctx, const char *name, const struct tm
 }
 
 int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tmpl_guest *t,
-			 struct guest_render *ret)
+			 const struct pipeline_opts *o, struct guest_render *ret)
 {
 	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
 	_cleanup_(freep) char *disk = NULL;
 	struct guest_alloc a = {.name = name, .vlan = t->vlan};
-	const char *ip = opt_get(ctx, "ip"), *mac = opt_get(ctx, "mac");
+	const char *ip = o->ip, *mac = o->mac;
 	int r;
 
 	r = preview_alloc(ctx, name, t, &g);
@@ -166,8 +161,8 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 		return diag_error(&ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
 	if (mac && parse_mac(mac, a.mac) < 0)
 		return diag_error(&ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
-	if (opt_get(ctx, "disk-path"))
-		a.disk_path = opt_get(ctx, "disk-path");
+	if (o->disk_path)
+		a.disk_path = o->disk_path;
 	else if (g->has_partition && g->part.partno) {
 		r = part_alias_path(g->part.lun, g->part.partno, &disk);
 		if (r < 0)

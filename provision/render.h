@@ -53,9 +53,10 @@ void guest_render_release(struct guest_render *gr);
  * it came in: the dispatcher, the request or batch file); it names the guest in messages.
  * Returns: 0, or < 0 with the reasons in ctx->diag.
  */
+struct pipeline_opts;
 struct tmpl_request;
-int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct tmpl_request *req,
-			struct tmpl_guest **ret);
+int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct pipeline_opts *o,
+			const struct tmpl_request *req, struct tmpl_guest **ret);
 
 /* Build both configs and their xl texts for what was allocated. */
 int guest_render_build(const struct site *s, const struct tmpl_guest *t,
@@ -67,7 +68,7 @@ int guest_render_build(const struct site *s, const struct tmpl_guest *t,
  * and --disk-path overriding.
  */
 int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tmpl_guest *t,
-			 struct guest_render *ret);
+			 const struct pipeline_opts *o, struct guest_render *ret);
 
 /*
  * Write NAME.install.cfg and NAME.boot.cfg into dir (NULL: the site's config_dir), each

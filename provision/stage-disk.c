@@ -133,7 +133,7 @@ int stage_allocate(struct pipeline *p)
 	if (p->g)
 		return 0;
 	r = prov_spec_text(p, &spec);
-	if (r >= 0 && !p->dry_run)
+	if (r >= 0 && !p->o.dry_run)
 		r = pipeline_state_remove(p); /* an earlier guest's, if its destroy was killed */
 	if (r >= 0)
 		r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
@@ -191,7 +191,7 @@ int stage_allocate(struct pipeline *p)
 	if (r < 0)
 		goto out;
 	fprintf(p->out, "  %s partition of %s on %s at %s, MAC %s, IP %s\n",
-		p->dry_run ? "would reserve" : "reserved",
+		p->o.dry_run ? "would reserve" : "reserved",
 		format_size(p->g->part.size, b1, sizeof(b1)), p->g->part.lun,
 		p->g->part.partuuid ? p->g->part.partuuid : "a new place",
 		format_mac(p->g->mac, b2), p->g->has_ip ? format_ipv4(p->g->ip, b3) : "none");
@@ -249,14 +249,14 @@ int stage_carve(struct pipeline *p)
 	if (!p->g->has_partition)
 		return 0;
 	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
-	if (r >= 0 && !p->dry_run)
+	if (r >= 0 && !p->o.dry_run)
 		r = lock = lun_lock(p, part->lun);
 	if (r >= 0)
 		r = part_lun_read(&guard, part->lun, &l, &p->ctx->diag);
 	if (r >= 0)
 		r = part_claim_plan(&l, p->name, part->start, part->size, part->partuuid, &plan,
 				    &p->ctx->diag);
-	if (r >= 0 && p->dry_run) {
+	if (r >= 0 && p->o.dry_run) {
 		r = part_plan_check(&guard, &plan, &p->ctx->diag);
 		part_plan_format(&plan, false, &text);
 	} else if (r >= 0) {
@@ -314,7 +314,7 @@ int stage_format(struct pipeline *p)
 
 	if (!p->g->has_partition)
 		return 0;
-	if (p->dry_run) {
+	if (p->o.dry_run) {
 		fprintf(p->out, "  would make ext4 '%s' and a %s /swapfile on the new partition\n",
 			p->name, format_size(p->t->swap_size, b, sizeof(b)));
 		return 0;
@@ -378,7 +378,7 @@ int stage_disk_release(struct pipeline *p)
 	if (!p->g->has_partition)
 		return 0;
 	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
-	if (r >= 0 && !p->dry_run)
+	if (r >= 0 && !p->o.dry_run)
 		r = lock = lun_lock(p, p->g->part.lun);
 	if (r >= 0)
 		r = part_luns_read(&guard, one, &luns, &p->ctx->diag);
@@ -395,7 +395,7 @@ int stage_disk_release(struct pipeline *p)
 			goto out;
 		}
 	}
-	if (r >= 0 && p->dry_run) {
+	if (r >= 0 && p->o.dry_run) {
 		r = part_plan_check(&guard, &plan, &p->ctx->diag);
 		if (r >= 0)
 			part_plan_format(&plan, false, &text);

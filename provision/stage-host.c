@@ -32,10 +32,10 @@ int stage_network(struct pipeline *p)
 	if (r < 0)
 		return r;
 	/* one ensure at a time on this host: two creating the same bridge would collide */
-	lock = p->dry_run ? 0 : prov_lock(p->site, "network", &p->ctx->diag);
+	lock = p->o.dry_run ? 0 : prov_lock(p->site, "network", &p->ctx->diag);
 	if (lock < 0)
 		return lock;
-	r = net_ensure(&want, 1, p->dry_run, &p->ctx->diag, &plan);
+	r = net_ensure(&want, 1, p->o.dry_run, &p->ctx->diag, &plan);
 	if (lock > 0)
 		close(lock);
 	if (r >= 0 && plan.n_actions == 0)
@@ -43,7 +43,7 @@ int stage_network(struct pipeline *p)
 			want.vlan);
 	for (size_t i = 0; r >= 0 && i < plan.n_actions; i++) {
 		_cleanup_(freep) char *line =
-			net_action_describe(&plan.actions[i], p->dry_run ? NET_WOULD : NET_DONE);
+			net_action_describe(&plan.actions[i], p->o.dry_run ? NET_WOULD : NET_DONE);
 
 		if (line)
 			fprintf(p->out, "  %s\n", line);
@@ -85,7 +85,7 @@ int stage_configs(struct pipeline *p)
 	if (r < 0)
 		return r;
 	/* The inventory holds the name: configs under it are this guest's, overwrite them. */
-	r = guest_render_write(&gr, p->site, NULL, true, p->dry_run, p->out, &p->ctx->diag);
+	r = guest_render_write(&gr, p->site, NULL, true, p->o.dry_run, p->out, &p->ctx->diag);
 	if (r >= 0 && gr.placeholder_disk)
 		diag_add(&p->ctx->diag, DIAG_WARNING, NULL,
 			 "guest '%s' has no partition yet: its configs name a placeholder disk",

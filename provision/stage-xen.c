@@ -44,8 +44,8 @@ static long now_s(void)
 
 static int connect_xen(struct pipeline *p, void **ret_h)
 {
-	return hv_libxl_ops.open(&(struct hv_open_opts){.log = stderr, .verbose = p->ctx->verbose},
-				 ret_h, &p->ctx->diag);
+	return p->o.hv->open(&(struct hv_open_opts){.log = stderr, .verbose = p->o.verbose}, ret_h,
+			     &p->ctx->diag);
 }
 
 static int console_path(struct pipeline *p, const char *stage, char **ret)
@@ -86,7 +86,7 @@ static int configs_sync(struct pipeline *p, const struct guest_render *gr)
 /* Destroy the installer; whether it is gone (also when it was already). */
 static bool install_destroy(struct pipeline *p, void *h, uint32_t domid)
 {
-	int r = hv_libxl_ops.destroy(h, domid, &p->ctx->diag);
+	int r = p->o.hv->destroy(h, domid, &p->ctx->diag);
 
 	return r >= 0 || r == -ENOENT;
 }
@@ -148,7 +148,7 @@ static void on_line(const char *line, void *userdata)
 
 	if (nb_monitor_feed(&w->mon, line, &m) == 1) {
 		w->last_msg = now_s();
-		if (w->p->ctx->verbose) {
+		if (w->p->o.verbose) {
 			fprintf(w->p->out, "  fai: %s\n", line);
 			fflush(w->p->out);
 		}
@@ -174,7 +174,7 @@ static int on_fd(int fd, short revents, void *userdata)
 static int relay_join(struct pipeline *p, struct nb_relay **ret)
 {
 	_cleanup_(freep) char *spool = NULL;
-	char *argv[] = {(char *) "provision",	(char *) "--site",	(char *) p->ctx->site_path,
+	char *argv[] = {(char *) "provision",	(char *) "--site",	(char *) p->o.site_path,
 			(char *) "fai-monitor", (char *) "--inherited", NULL};
 
 	if (prov_fai_spool(p->site, &spool) < 0)
@@ -229,7 +229,7 @@ int stage_install(struct pipeline *p)
 	r = pipeline_render(p, &gr);
 	if (r < 0)
 		return r;
-	if (p->dry_run) {
+	if (p->o.dry_run) {
 		fprintf(p->out, "  would boot the installer of '%s' and watch FAI on port %u\n",
 			p->name, p->site->fai.monitor_port);
 		return 0;
@@ -246,12 +246,12 @@ int stage_install(struct pipeline *p)
 		r = console_path(p, "install", &log);
 	if (r >= 0) {
 		/* a domain of this name left by a crashed run: its install cannot be trusted */
-		r = hv_domain_destroy_by_name(&hv_libxl_ops, h, p->name, &p->ctx->diag);
+		r = hv_domain_destroy_by_name(p->o.hv, h, p->name, &p->ctx->diag);
 		if (r == -ENOENT)
 			r = 0;
 	}
 	if (r >= 0)
-		r = hv_libxl_ops.create(h, &gr.install, log, &domid, &p->ctx->diag);
+		r = p->o.hv->create(h, &gr.install, log, &domid, &p->ctx->diag);
 	if (r < 0)
 		goto out;
 	running = started = true;
@@ -263,11 +263,11 @@ int stage_install(struct pipeline *p)
 		struct hv_event ev;
 		int rd;
 
-		r = hv_libxl_ops.wait(h, domid,
-				      &(struct hv_wait_opts){.timeout_ms = 1000,
-							     .watches = &watch,
-							     .n_watches = watch.fd >= 0},
-				      &ev, &p->ctx->diag);
+		r = p->o.hv->wait(h, domid,
+				  &(struct hv_wait_opts){.timeout_ms = 1000,
+							 .watches = &watch,
+							 .n_watches = watch.fd >= 0},
+				  &ev, &p->ctx->diag);
 		/* without inotify, and for lines that came with the wake-up: read on our clock */
 		rd = r >= 0 ? nb_relay_read(w.relay, on_line, &w) : 0;
 		if (rd < 0)
@@ -293,7 +293,7 @@ int stage_install(struct pipeline *p)
 			int k = 0;
 
 			if (ev.type == HV_EVENT_SHUTDOWN)
-				k = hv_shutdown_apply(&hv_libxl_ops, h, &gr.install, log, ev.reason,
+				k = hv_shutdown_apply(p->o.hv, h, &gr.install, log, ev.reason,
 						      &domid, &next, &p->ctx->diag);
 			running = false;
 			/* no longer writing its disk unless it was started again */
@@ -334,7 +334,7 @@ out:
 		show_console_tail(p, log);
 	if (started && gone)
 		keep_fai_logs(p);
-	hv_libxl_ops.close(h);
+	p->o.hv->close(h);
 	relay_leave(p, w.relay);
 	return r;
 }
@@ -365,7 +365,7 @@ int stage_boot(struct pipeline *p)
 	r = pipeline_render(p, &gr);
 	if (r < 0)
 		return r;
-	if (p->dry_run) {
+	if (p->o.dry_run) {
 		fprintf(p->out, "  would start '%s' from its boot config and wait for '%s%s'\n",
 			p->name, READY_MARKER, p->name);
 		return 0;
@@ -377,19 +377,19 @@ int stage_boot(struct pipeline *p)
 	if (r < 0)
 		return r;
 	r = console_path(p, "boot", &log);
-	if (r >= 0 && hv_libxl_ops.domid(h, p->name, &domid, &p->ctx->diag) == 0 &&
+	if (r >= 0 && p->o.hv->domid(h, p->name, &domid, &p->ctx->diag) == 0 &&
 	    console_has_marker(log, p->name)) {
 		fprintf(p->out, "  '%s' already runs as domain %u\n", p->name, domid);
 		goto done;
 	}
 	if (r >= 0) {
-		r = hv_domain_destroy_by_name(&hv_libxl_ops, h, p->name, &p->ctx->diag);
+		r = hv_domain_destroy_by_name(p->o.hv, h, p->name, &p->ctx->diag);
 		if (r == -ENOENT)
 			r = 0;
 	}
 	if (r >= 0) {
 		(void) unlink(log); /* the marker must come from this boot */
-		r = hv_libxl_ops.create(h, &gr.boot, log, &domid, &p->ctx->diag);
+		r = p->o.hv->create(h, &gr.boot, log, &domid, &p->ctx->diag);
 	}
 	if (r < 0)
 		goto out;
@@ -400,8 +400,8 @@ int stage_boot(struct pipeline *p)
 	for (;;) {
 		struct hv_event ev;
 
-		r = hv_libxl_ops.wait(h, domid, &(struct hv_wait_opts){.timeout_ms = 1000}, &ev,
-				      &p->ctx->diag);
+		r = p->o.hv->wait(h, domid, &(struct hv_wait_opts){.timeout_ms = 1000}, &ev,
+				  &p->ctx->diag);
 		if (r < 0)
 			goto out;
 		if (console_has_marker(log, p->name))
@@ -428,7 +428,7 @@ done:
 out:
 	if (r < 0)
 		show_console_tail(p, log);
-	hv_libxl_ops.close(h);
+	p->o.hv->close(h);
 	return r;
 }
 
@@ -437,22 +437,28 @@ int stage_domain_stop(struct pipeline *p)
 	void *h = NULL;
 	int r;
 
-	if (access("/dev/xen/privcmd", F_OK) < 0) {
+	size_t mark = diag_mark(&p->ctx->diag);
+	uint32_t domid;
+
+	r = connect_xen(p, &h);
+	if (r == -ENODEV) {
+		/* the one failure that is an answer: no domain can run on this host */
+		diag_truncate(&p->ctx->diag, mark);
 		fprintf(p->out, "  not a Xen dom0: no domain to stop\n");
 		return 0;
 	}
-	if (p->dry_run) {
-		fprintf(p->out, "  would stop domain '%s' if it runs\n", p->name);
-		return 0;
-	}
-	r = connect_xen(p, &h);
-	if (r >= 0) {
-		r = hv_domain_destroy_by_name(&hv_libxl_ops, h, p->name, &p->ctx->diag);
+	if (r >= 0 && p->o.dry_run) {
+		r = p->o.hv->domid(h, p->name, &domid, &p->ctx->diag);
+		if (r >= 0)
+			fprintf(p->out, "  would stop domain '%s' (%u)\n", p->name, domid);
+		r = r == -ENOENT ? 0 : r;
+	} else if (r >= 0) {
+		r = hv_domain_destroy_by_name(p->o.hv, h, p->name, &p->ctx->diag);
 		if (r >= 0)
 			fprintf(p->out, "  stopped domain '%s'\n", p->name);
 		else if (r == -ENOENT)
 			r = 0;
 	}
-	hv_libxl_ops.close(h);
+	p->o.hv->close(h);
 	return r;
 }
