@@ -50,22 +50,12 @@ static uint64_t mem_available_mib(const struct pipeline_opts *o)
 	return s ? strtoull(s + 13, NULL, 10) / 1024 : 0;
 }
 
-/* The first error of d as "FILE:LINE:COL: message" (or the message). Caller frees. */
+/* Why a guest failed: diag_cause(), the rule the children's results follow too. */
 static char *first_error(const struct diag *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const struct diag_entry *e = &d->v[i];
-		char *s;
+	char *s = diag_cause(d, 0);
 
-		if (e->level != DIAG_ERROR)
-			continue;
-		if (e->file && e->line && e->col
-			    ? asprintf(&s, "%s:%u:%u: %s", e->file, e->line, e->col, e->msg) < 0
-			    : !(s = strdup(e->msg)))
-			return NULL;
-		return s;
-	}
-	return strdup("refused");
+	return s ? s : strdup("refused");
 }
 
 /*

@@ -97,9 +97,10 @@ void pipeline_release(struct pipeline *p)
 	free(p->who);
 	free(p->disk_path);
 	free(p->failed_stage);
+	free(p->cause);
 	free(p->g_request_id);
 	free(p->g_owner);
-	p->who = p->disk_path = p->failed_stage = p->g_request_id = p->g_owner = NULL;
+	p->who = p->disk_path = p->failed_stage = p->cause = p->g_request_id = p->g_owner = NULL;
 }
 
 /* The PROVISION_* environment of the hooks (documented in doc/hooks.md). */
@@ -209,30 +210,25 @@ static void maybe_crash(enum stage s)
 		_exit(99);
 }
 
-static int fail_stage(struct pipeline *p, enum stage s, int r)
+/* The stage failed with r: its cause (diag_cause() of what it said) recorded and kept for --json.
+ */
+static int fail_stage(struct pipeline *p, enum stage s, size_t mark, int r)
 {
-	struct strbuf cause = STRBUF_INIT;
-
 	free(p->failed_stage);
+	free(p->cause);
 	p->failed_stage = strdup(stage_to_string(s));
-	/* the last error is the cause */
-	for (size_t i = p->ctx->diag.n; i > 0; i--)
-		if (p->ctx->diag.v[i - 1].level == DIAG_ERROR) {
-			strbuf_puts(&cause, p->ctx->diag.v[i - 1].msg);
-			break;
-		}
-	if (!cause.len)
-		strbuf_puts(&cause, strerror(-r));
-	if (!p->o.dry_run && p->g)
-		(void) inv_stage_failed(p->inv, p->g->id, stage_to_string(s), strbuf_str(&cause),
-					p->who, &p->ctx->diag);
+	p->cause = diag_cause(&p->ctx->diag, mark);
+	if (!p->cause)
+		p->cause = strdup(strerror(-r));
+	if (!p->o.dry_run && p->g && p->cause)
+		(void) inv_stage_failed(p->inv, p->g->id, stage_to_string(s), p->cause, p->who,
+					&p->ctx->diag);
 	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
 		   p->name);
 	if (p->g && !p->o.dry_run)
 		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
 			 "'provision resume %s' continues, 'provision destroy %s' undoes", p->name,
 			 p->name);
-	strbuf_release(&cause);
 	return r;
 }
 
@@ -241,6 +237,8 @@ int pipeline_run(struct pipeline *p)
 	int r;
 
 	for (enum stage s = STAGE_ALLOCATE; s <= p->o.until; s++) {
+		size_t mark = diag_mark(&p->ctx->diag);
+
 		if (stage_done(p, s))
 			continue;
 		fprintf(p->out, "%s%s\n", p->o.dry_run ? "plan: " : "stage: ", stage_to_string(s));
@@ -251,14 +249,14 @@ int pipeline_run(struct pipeline *p)
 		if (r >= 0)
 			r = run_hooks(p, s, HOOK_POST);
 		if (r < 0)
-			return fail_stage(p, s, r);
+			return fail_stage(p, s, mark, r);
 		if (p->o.dry_run)
 			continue;
 		r = inv_stage_done(p->inv, p->g->id, stage_to_string(s), p->who, &p->ctx->diag);
 		if (r >= 0)
 			r = refresh(p);
 		if (r < 0)
-			return fail_stage(p, s, r);
+			return fail_stage(p, s, mark, r);
 		maybe_crash(s);
 	}
 	return 0;
@@ -298,16 +296,12 @@ void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
 	json_obj_end(&j);
 	json_key(&j, "error");
 	if (r < 0) {
-		const char *cause = NULL;
+		/* a failure before any stage (a request refused): its first error */
+		_cleanup_(freep) char *cause = p->cause ? NULL : diag_cause(&p->ctx->diag, 0);
 
-		for (size_t i = 0; i < p->ctx->diag.n; i++)
-			if (p->ctx->diag.v[i].level == DIAG_ERROR) {
-				cause = p->ctx->diag.v[i].msg;
-				break;
-			}
 		json_obj_begin(&j);
 		json_key_str(&j, "stage", p->failed_stage);
-		json_key_str(&j, "cause", cause ? cause : strerror(-r));
+		json_key_str(&j, "cause", p->cause ?: cause ?: strerror(-r));
 		json_obj_end(&j);
 	} else {
 		json_null(&j);

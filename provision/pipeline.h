@@ -85,6 +85,7 @@ struct pipeline {
 	/* what the stages found or made, for later stages and the report */
 	char *disk_path; /* what the configs use for the guest's disk */
 	char *failed_stage;
+	char *cause; /* why it failed: diag_cause() of the failed stage's messages */
 	char *g_request_id, *g_owner; /* p->g's, kept when continuing a guest */
 };
 

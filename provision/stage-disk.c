@@ -373,6 +373,7 @@ int stage_disk_release(struct pipeline *p)
 	struct part_guard guard;
 	struct strbuf text = STRBUF_INIT;
 	char *const one[] = {p->g->has_partition ? p->g->part.lun : NULL, NULL};
+	size_t mark;
 	int lock = -1, r;
 
 	if (!p->g->has_partition)
@@ -385,12 +386,14 @@ int stage_disk_release(struct pipeline *p)
 	if (r >= 0)
 		r = release_refuse_changed(p, &luns.v[0]);
 	if (r >= 0) {
+		mark = diag_mark(&p->ctx->diag);
 		r = part_release_plan_flags(&luns, p->name,
 					    p->g->part_new ? PART_RELEASE_DELETE : 0, &plan,
 					    &p->ctx->diag);
 		if (r == -ENOENT) {
-			/* never carved, or released by an earlier destroy */
-			diag_clear(&p->ctx->diag);
+			/* never carved, or released by an earlier destroy: that error is an answer
+			 */
+			diag_truncate(&p->ctx->diag, mark);
 			r = 0;
 			goto out;
 		}

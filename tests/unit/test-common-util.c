@@ -223,6 +223,37 @@ TEST(diag_format)
 	diag_release(&d);
 }
 
+/* Only what came after a mark is dropped, demoted or taken as the cause. */
+TEST(diag_marks)
+{
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	struct src_loc at = {"web.yaml", 3, 7};
+	size_t mark;
+	char *c;
+
+	diag_add(&d, DIAG_WARNING, NULL, "earlier warning");
+	diag_error(&d, NULL, "earlier error");
+	mark = diag_mark(&d);
+	ASSERT_NULL(diag_cause(&d, mark));
+	diag_add(&d, DIAG_NOTE, NULL, "a note first");
+	diag_error(&d, &at, "the root");
+	diag_error(&d, NULL, "what it broke");
+	ASSERT_STREQ(c = diag_cause(&d, mark), "web.yaml:3:7: the root");
+	free(c);
+	ASSERT_STREQ(c = diag_cause(&d, 0), "earlier error");
+	free(c);
+	ASSERT_EQ(d.n_errors, 3);
+	diag_demote(&d, mark);
+	ASSERT_EQ(d.n_errors, 1);
+	ASSERT_EQ(d.v[3].level, DIAG_WARNING);
+	ASSERT_NULL(diag_cause(&d, mark));
+	diag_error(&d, NULL, "another");
+	diag_truncate(&d, mark);
+	ASSERT_EQ(d.n, 2);
+	ASSERT_EQ(d.n_errors, 1);
+	ASSERT_STREQ(d.v[1].msg, "earlier error");
+}
+
 TEST(json_writer)
 {
 	struct json j;
