@@ -98,6 +98,7 @@ void pipeline_release(struct pipeline *p)
 	free(p->disk_path);
 	free(p->failed_stage);
 	free(p->cause);
+	pipeline_render_drop(p);
 	free(p->g_request_id);
 	free(p->g_owner);
 	p->who = p->disk_path = p->failed_stage = p->cause = p->g_request_id = p->g_owner = NULL;

@@ -86,6 +86,8 @@ struct pipeline {
 	char *disk_path; /* what the configs use for the guest's disk */
 	char *failed_stage;
 	char *cause; /* why it failed: diag_cause() of the failed stage's messages */
+	struct guest_render *render;  /* the configs, rendered once (pipeline_render()) */
+	bool configs_written;	      /* into config_dir, in this run */
 	char *g_request_id, *g_owner; /* p->g's, kept when continuing a guest */
 };
 
@@ -165,9 +167,20 @@ int stage_configs(struct pipeline *p);
 int stage_install(struct pipeline *p);
 int stage_boot(struct pipeline *p);
 
-/* The guest's two configs from its inventory row and spec (configs, install, boot). */
+/*
+ * The guest's two configs from its inventory row and spec, rendered once per run (configs,
+ * install and boot use the same): *ret is borrowed from p. pipeline_render_drop() forgets
+ * them when what they are made of changes (the disk's path, the spec). Returns: 0, or < 0.
+ */
 struct guest_render;
-int pipeline_render(struct pipeline *p, struct guest_render *ret);
+int pipeline_render(struct pipeline *p, const struct guest_render **ret);
+struct guest_render *pipeline_render_drop(struct pipeline *p);
+/*
+ * The configs written into config_dir (the admin's truth: `xl create` of them starts what
+ * provision starts), once per run: before the first domain is made in a run that did not
+ * run the configs stage, so a spec corrected for `resume --spec` is in them too.
+ */
+int pipeline_configs_write(struct pipeline *p);
 
 /*
  * The partition guard of the disk stages (stage-disk.c): the site's LUNs, and a partition

@@ -230,6 +230,8 @@ static int set_disk_path(struct pipeline *p, const struct part_result *res)
 		r = part_alias_path(res->lun, res->partno, &path);
 	if (r < 0)
 		return r;
+	if (!p->disk_path || !streq(p->disk_path, path))
+		pipeline_render_drop(p); /* the configs name the disk */
 	free(p->disk_path);
 	p->disk_path = path;
 	return 0;

@@ -52,7 +52,7 @@ int stage_network(struct pipeline *p)
 	return r;
 }
 
-int pipeline_render(struct pipeline *p, struct guest_render *ret)
+static int render_build(struct pipeline *p, struct guest_render *ret)
 {
 	_cleanup_(freep) char *disk = NULL;
 	struct guest_alloc a = {
@@ -76,17 +76,60 @@ int pipeline_render(struct pipeline *p, struct guest_render *ret)
 	return guest_render_build(p->site, p->t, &a, ret, &p->ctx->diag);
 }
 
-int stage_configs(struct pipeline *p)
+int pipeline_render(struct pipeline *p, const struct guest_render **ret)
 {
-	_cleanup_(guest_render_release) struct guest_render gr = {0};
 	int r;
 
+	if (!p->render) {
+		p->render = calloc(1, sizeof(*p->render));
+		if (!p->render)
+			return -ENOMEM;
+		r = render_build(p, p->render);
+		if (r < 0) {
+			p->render = pipeline_render_drop(p);
+			return r;
+		}
+	}
+	*ret = p->render;
+	return 0;
+}
+
+struct guest_render *pipeline_render_drop(struct pipeline *p)
+{
+	if (p->render)
+		guest_render_release(p->render);
+	free(p->render);
+	p->render = NULL;
+	p->configs_written = false;
+	return NULL;
+}
+
+int pipeline_configs_write(struct pipeline *p)
+{
+	const struct guest_render *gr;
+	int r;
+
+	if (p->configs_written)
+		return 0;
 	r = pipeline_render(p, &gr);
 	if (r < 0)
 		return r;
 	/* The inventory holds the name: configs under it are this guest's, overwrite them. */
-	r = guest_render_write(&gr, p->site, NULL, true, p->o.dry_run, p->out, &p->ctx->diag);
-	if (r >= 0 && gr.placeholder_disk)
+	r = guest_render_write(gr, p->site, NULL, true, p->o.dry_run, p->out, &p->ctx->diag);
+	fflush(p->out);
+	p->configs_written = r >= 0 && !p->o.dry_run;
+	return r;
+}
+
+int stage_configs(struct pipeline *p)
+{
+	const struct guest_render *gr;
+	int r;
+
+	r = pipeline_configs_write(p);
+	if (r >= 0)
+		r = pipeline_render(p, &gr);
+	if (r >= 0 && gr->placeholder_disk)
 		diag_add(&p->ctx->diag, DIAG_WARNING, NULL,
 			 "guest '%s' has no partition yet: its configs name a placeholder disk",
 			 p->name);
@@ -141,6 +184,7 @@ int pipeline_load_template(struct pipeline *p)
 	}
 	if (r < 0)
 		return r;
+	pipeline_render_drop(p); /* made of the spec */
 	/* keep the template's own name for configs, not the spec's */
 	if (p->g && p->g->template_name) {
 		char *n = strdup(p->g->template_name);

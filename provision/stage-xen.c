@@ -68,19 +68,6 @@ static void show_console_tail(struct pipeline *p, const char *log)
 	diag_add(&p->ctx->diag, DIAG_NOTE, NULL, "last lines of the console (%s):\n%s", log, tail);
 }
 
-/*
- * The configs in config_dir are the admin's truth: `xl create` of them starts what provision
- * starts. They are written again from the inventory and the spec before a domain is made, so a
- * spec fixed before `resume` (say, an FAI class dropped) is in them too.
- */
-static int configs_sync(struct pipeline *p, const struct guest_render *gr)
-{
-	int r = guest_render_write(gr, p->site, NULL, true, false, p->out, &p->ctx->diag);
-
-	fflush(p->out);
-	return r;
-}
-
 /* ---- install ---- */
 
 /* Destroy the installer; whether it is gone (also when it was already). */
@@ -215,7 +202,7 @@ static void print_progress(struct pipeline *p, const struct nb_monitor *m, long 
 
 int stage_install(struct pipeline *p)
 {
-	_cleanup_(guest_render_release) struct guest_render gr = {0};
+	const struct guest_render *gr;
 	_cleanup_(freep) char *log = NULL;
 	struct install_watch w = {.p = p};
 	unsigned timeout =
@@ -234,7 +221,7 @@ int stage_install(struct pipeline *p)
 			p->name, p->site->fai.monitor_port);
 		return 0;
 	}
-	r = configs_sync(p, &gr);
+	r = pipeline_configs_write(p);
 	if (r < 0)
 		return r;
 	nb_monitor_init(&w.mon, p->name, p->site->fai.fail_code, 0);
@@ -251,7 +238,7 @@ int stage_install(struct pipeline *p)
 			r = 0;
 	}
 	if (r >= 0)
-		r = p->o.hv->create(h, &gr.install, log, &domid, &p->ctx->diag);
+		r = p->o.hv->create(h, &gr->install, log, &domid, &p->ctx->diag);
 	if (r < 0)
 		goto out;
 	running = started = true;
@@ -293,7 +280,7 @@ int stage_install(struct pipeline *p)
 			int k = 0;
 
 			if (ev.type == HV_EVENT_SHUTDOWN)
-				k = hv_shutdown_apply(p->o.hv, h, &gr.install, log, ev.reason,
+				k = hv_shutdown_apply(p->o.hv, h, &gr->install, log, ev.reason,
 						      &domid, &next, &p->ctx->diag);
 			running = false;
 			/* no longer writing its disk unless it was started again */
@@ -354,7 +341,7 @@ static bool console_has_marker(const char *log, const char *name)
 
 int stage_boot(struct pipeline *p)
 {
-	_cleanup_(guest_render_release) struct guest_render gr = {0};
+	const struct guest_render *gr;
 	_cleanup_(freep) char *log = NULL;
 	char hn[256] = "";
 	uint32_t domid = 0;
@@ -370,7 +357,7 @@ int stage_boot(struct pipeline *p)
 			p->name, READY_MARKER, p->name);
 		return 0;
 	}
-	r = configs_sync(p, &gr);
+	r = pipeline_configs_write(p);
 	if (r < 0)
 		return r;
 	r = connect_xen(p, &h);
@@ -389,7 +376,7 @@ int stage_boot(struct pipeline *p)
 	}
 	if (r >= 0) {
 		(void) unlink(log); /* the marker must come from this boot */
-		r = p->o.hv->create(h, &gr.boot, log, &domid, &p->ctx->diag);
+		r = p->o.hv->create(h, &gr->boot, log, &domid, &p->ctx->diag);
 	}
 	if (r < 0)
 		goto out;
