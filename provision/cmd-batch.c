@@ -15,7 +15,7 @@
 #include "pipeline.h"
 #include "render.h"
 
-const struct cmd_option batch_options[] = {
+static const struct cmd_option batch_options[] = {
 	{"until", 0, "STAGE", "stop every guest after this stage (e.g. configs)"},
 	{"parallel", 'j', "N",
 	 "at most N guests at once (default: free memory / the template's memory, 1 to 8)"},
@@ -255,7 +255,7 @@ static int check_base(struct prov_ctx *ctx, const struct tmpl_batch *tb,
 	return -EINVAL;
 }
 
-int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(tmpl_batch_freep) struct tmpl_batch *tb = NULL;
 	const char *par = opt_get(ctx, "parallel");
@@ -304,3 +304,14 @@ int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 	free(b.g);
 	return prov_finish(ctx, r >= 0 && count[BG_DONE] == b.n ? EXIT_OK : EXIT_FAIL);
 }
+
+const struct cmd prov_cmd_batch = {
+	.name = "batch",
+	.fn = cmd_batch,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_LUNS,
+	.args = "FILE",
+	.help = "create the guests of a batch file (lab machines), several at once",
+	.options = batch_options,
+};

@@ -18,7 +18,7 @@
 #include "pipeline.h"
 #include "prov.h"
 
-const struct cmd_option destroy_options[] = {
+static const struct cmd_option destroy_options[] = {
 	{"yes", 'y', NULL, "do not ask (needed when not on a terminal)"},
 	{NULL},
 };
@@ -60,7 +60,7 @@ static int remove_configs(struct pipeline *p)
 	return 0;
 }
 
-int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
 	int lock = -1, r;
@@ -110,3 +110,14 @@ int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 	pipeline_release(&p);
 	return prov_exit_status(r);
 }
+
+const struct cmd prov_cmd_destroy = {
+	.name = "destroy",
+	.fn = cmd_destroy,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME | CMD_LUNS,
+	.args = "NAME",
+	.help = "stop a guest, wipe and free its partition, release MAC and IP, remove its configs",
+	.options = destroy_options,
+};

@@ -12,7 +12,7 @@
 #include "cmds.h"
 #include "part-site.h"
 
-const struct cmd_option disk_prepare_options[] = {
+static const struct cmd_option disk_prepare_options[] = {
 	{"size", 0, "SIZE", "partition size (a multiple of 1M), e.g. 20G"},
 	{"swap", 0, "SIZE", "size of /swapfile (default 2G; 0: none)"},
 	{"lun", 0, "DEV", "allocate on this LUN of the site only"},
@@ -51,7 +51,7 @@ static void print_result(struct prov_ctx *ctx, const struct part_plan *p,
 		       res->uuid ? res->uuid : "?", res->target);
 }
 
-int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv)
 {
 	const char *size = opt_get(ctx, "size"), *swap = opt_get(ctx, "swap");
 	const char *dev = opt_get(ctx, "lun");
@@ -89,3 +89,14 @@ int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv)
 	prov_disk_guard_release(&dg);
 	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }
+
+const struct cmd prov_cmd_disk_prepare = {
+	.name = "disk prepare",
+	.fn = cmd_disk_prepare,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME | CMD_LUNS,
+	.args = "NAME",
+	.help = "allocate a partition for guest NAME, make ext4 and a swap file in it",
+	.options = disk_prepare_options,
+};

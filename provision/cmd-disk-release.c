@@ -7,7 +7,7 @@
 #include "cmds.h"
 #include "part-site.h"
 
-int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct part_luns luns = {0};
 	struct part_plan p = {0};
@@ -40,3 +40,14 @@ int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 	prov_disk_guard_release(&dg);
 	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }
+
+const struct cmd prov_cmd_disk_release = {
+	.name = "disk release",
+	.fn = cmd_disk_release,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME | CMD_LUNS,
+	.args = "NAME",
+	.help = "wipe guest NAME's partition and mark it free",
+	.options = NULL,
+};

@@ -14,7 +14,7 @@
 #include "pipeline.h"
 #include "prov.h"
 
-const struct cmd_option fai_monitor_options[] = {
+static const struct cmd_option fai_monitor_options[] = {
 	{"linger", 0, "DURATION",
 	 "leave after this long without an install to watch (default: never by hand, "
 	 "30 when started by an install)"},
@@ -22,7 +22,7 @@ const struct cmd_option fai_monitor_options[] = {
 	{NULL},
 };
 
-int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) char *spool = NULL;
 	const char *linger = opt_get(ctx, "linger");
@@ -51,3 +51,14 @@ int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv)
 	r = nb_relay_serve(lfd, pfd, spool, (unsigned) v, &ctx->diag);
 	return prov_exit_status(r);
 }
+
+const struct cmd prov_cmd_fai_monitor = {
+	.name = "fai-monitor",
+	.fn = cmd_fai_monitor,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_SITE,
+	.args = "",
+	.help = "relay FAI's progress reports on this Dom0 to the installs that wait for them",
+	.options = fai_monitor_options,
+};

@@ -14,7 +14,7 @@
 #include "guestcfg.h"
 #include "prov.h"
 
-const struct cmd_option list_options[] = {
+static const struct cmd_option list_options[] = {
 	{"all", 'a', NULL, "also destroyed guests (the audit trail)"},
 	{NULL},
 };
@@ -75,7 +75,7 @@ static void guest_json(struct json *j, const struct inv_guest *g)
 	json_obj_end(j);
 }
 
-int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(inv_closep) struct inv *inv = NULL;
 	struct inv_guest *v = NULL;
@@ -115,12 +115,12 @@ int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-const struct cmd_option show_options[] = {
+static const struct cmd_option show_options[] = {
 	{"spec", 0, NULL, "print only the guest's spec (to correct it for 'resume --spec')"},
 	{NULL},
 };
 
-int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(inv_closep) struct inv *inv = NULL;
 	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
@@ -213,3 +213,25 @@ out:
 	inv_event_array_free(ev, n_ev);
 	return prov_exit_status(r);
 }
+
+const struct cmd prov_cmd_list = {
+	.name = "list",
+	.fn = cmd_list,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_SITE,
+	.args = "",
+	.help = "list the guests of the inventory",
+	.options = list_options,
+};
+
+const struct cmd prov_cmd_show = {
+	.name = "show",
+	.fn = cmd_show,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_NAME,
+	.args = "NAME",
+	.help = "show a guest, its stages and its events",
+	.options = show_options,
+};

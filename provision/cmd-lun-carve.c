@@ -9,7 +9,7 @@
 #include "cmds.h"
 #include "part-site.h"
 
-const struct cmd_option lun_carve_options[] = {
+static const struct cmd_option lun_carve_options[] = {
 	{"layout", 0, "SIZE,...", "partition sizes in order, e.g. 30G,25G,20G,10G"},
 	{NULL},
 };
@@ -37,7 +37,7 @@ static int parse_layout(struct prov_ctx *ctx, const char *text, uint64_t **ret, 
 	return 0;
 }
 
-int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) uint64_t *sizes = NULL;
 	const char *layout = opt_get(ctx, "layout");
@@ -70,3 +70,14 @@ int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv)
 	prov_disk_guard_release(&dg);
 	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }
+
+const struct cmd prov_cmd_lun_carve = {
+	.name = "lun carve",
+	.fn = cmd_lun_carve,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_LUNS,
+	.args = "DEV",
+	.help = "pre-carve a layout of partitions named 'free'",
+	.options = lun_carve_options,
+};

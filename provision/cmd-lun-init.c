@@ -4,7 +4,7 @@
 #include "cmds.h"
 #include "part-site.h"
 
-int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct part_plan p = {0};
 	struct part_lun l = {0};
@@ -24,3 +24,14 @@ int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv)
 	part_lun_release(&l);
 	return r < 0 ? prov_exit_status(r) : EXIT_OK;
 }
+
+const struct cmd prov_cmd_lun_init = {
+	.name = "lun init",
+	.fn = cmd_lun_init,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_LUNS,
+	.args = "DEV",
+	.help = "put a GPT label on an empty LUN of the site",
+	.options = NULL,
+};

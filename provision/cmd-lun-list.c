@@ -90,7 +90,7 @@ static void print_json(struct json *j, const struct part_lun *l)
 	json_obj_end(j);
 }
 
-int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct part_luns luns = {0};
 	struct part_guard g;
@@ -125,3 +125,14 @@ int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv)
 	part_luns_release(&luns);
 	return any_error ? EXIT_FAIL : EXIT_OK;
 }
+
+const struct cmd prov_cmd_lun_list = {
+	.name = "lun list",
+	.fn = cmd_lun_list,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_SITE | CMD_LUNS,
+	.args = "",
+	.help = "each LUN of the site: size, label, partitions (name, PARTUUID, owner), free space",
+	.options = NULL,
+};

@@ -66,7 +66,7 @@ static void print_json(struct json *j, const struct net_want *w, const struct ne
 	json_obj_end(j);
 }
 
-int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) struct net_want *w = NULL;
 	struct net_snapshot snap = {0};
@@ -114,3 +114,14 @@ int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv)
 	json_release(&j);
 	return r < 0 || !all_ok ? EXIT_FAIL : EXIT_OK;
 }
+
+const struct cmd prov_cmd_net_check = {
+	.name = "net check",
+	.fn = cmd_net_check,
+	.min_args = 0,
+	.max_args = -1,
+	.flags = CMD_SITE,
+	.args = "[VLAN...]",
+	.help = "compare the VLAN bridges with the site file (exit 1: something differs)",
+	.options = NULL,
+};

@@ -10,7 +10,7 @@
 #include "net-site.h"
 #include "prov.h"
 
-int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) struct net_want *w = NULL;
 	enum net_tense tense = ctx->dry_run ? NET_WOULD : NET_DONE;
@@ -59,3 +59,14 @@ int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
 	net_plan_release(&p);
 	return EXIT_OK;
 }
+
+const struct cmd prov_cmd_net_ensure = {
+	.name = "net ensure",
+	.fn = cmd_net_ensure,
+	.min_args = 1,
+	.max_args = -1,
+	.flags = CMD_SITE | CMD_DRYRUN,
+	.args = "VLAN...",
+	.help = "create or repair VLAN bridges: VLAN link, bridge, forward delay 0, up",
+	.options = NULL,
+};

@@ -14,7 +14,7 @@
 #include "prov.h"
 #include "render.h"
 
-const struct cmd_option new_guest_options[] = {
+static const struct cmd_option new_guest_options[] = {
 	GUEST_OPTIONS,
 	{"lun", 0, "DEV", "take the partition from this LUN only"},
 	{"owner", 0, "WHO", "who asked for the guest (for the hooks, e.g. an e-mail address)"},
@@ -26,7 +26,7 @@ const struct cmd_option new_guest_options[] = {
 	{NULL},
 };
 
-const struct cmd_option resume_options[] = {
+static const struct cmd_option resume_options[] = {
 	{"until", 0, "STAGE", "stop after this stage"},
 	{"spec", 0, "FILE",
 	 "continue with this corrected spec (from 'provision show NAME --spec'); disk, swap and "
@@ -85,7 +85,7 @@ static int finish(struct pipeline *p, int r)
 	return status;
 }
 
-int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(tmpl_request_freep) struct tmpl_request *req = NULL;
 	const char *req_path = opt_get(ctx, "request");
@@ -140,7 +140,7 @@ int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	return finish(&p, r);
 }
 
-int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
 	int lock = -1, r;
@@ -175,3 +175,25 @@ int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 		close(lock);
 	return finish(&p, r);
 }
+
+const struct cmd prov_cmd_new_guest = {
+	.name = "new-guest",
+	.fn = cmd_new_guest,
+	.min_args = 0,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME | CMD_LUNS,
+	.args = "NAME | --request FILE",
+	.help = "create a guest: allocate, carve, format, network, configs, install, boot",
+	.options = new_guest_options,
+};
+
+const struct cmd prov_cmd_resume = {
+	.name = "resume",
+	.fn = cmd_resume,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME | CMD_LUNS,
+	.args = "NAME",
+	.help = "continue a guest's pipeline after its last completed stage",
+	.options = resume_options,
+};

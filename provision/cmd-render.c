@@ -22,7 +22,7 @@
 #include "pipeline.h"
 #include "render.h"
 
-const struct cmd_option render_options[] = {
+static const struct cmd_option render_options[] = {
 	GUEST_OPTIONS,
 	{"disk-path", 0, "PATH", "use this disk instead of the guest's partition"},
 	{"out", 'o', "DIR|-",
@@ -40,7 +40,7 @@ static bool same_dir(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	_cleanup_(guest_render_release) struct guest_render gr = {0};
@@ -78,3 +78,14 @@ int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 			       &ctx->diag);
 	return prov_exit_status(r);
 }
+
+const struct cmd prov_cmd_render = {
+	.name = "render",
+	.fn = cmd_render,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME,
+	.args = "NAME",
+	.help = "print a guest's install and boot configs (a preview: allocates nothing, writes no config_dir)",
+	.options = render_options,
+};

@@ -16,7 +16,7 @@
 #include "cmds.h"
 #include "prov.h"
 
-int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) bool *ok = calloc((size_t) argc, sizeof(bool));
 	bool all_ok = true;
@@ -60,3 +60,14 @@ int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
 	}
 	return all_ok ? EXIT_OK : EXIT_FAIL;
 }
+
+const struct cmd prov_cmd_template_check = {
+	.name = "template check",
+	.fn = cmd_template_check,
+	.min_args = 1,
+	.max_args = -1,
+	.flags = 0,
+	.args = "FILE...",
+	.help = "check template files and print every error (exit 1 on any)",
+	.options = NULL,
+};

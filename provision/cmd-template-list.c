@@ -51,7 +51,7 @@ static void print_text(const struct tmpl_list *l)
 	}
 }
 
-int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(tmpl_list_freep) struct tmpl_list *l = NULL;
 	int r;
@@ -67,3 +67,14 @@ int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv)
 		print_text(l);
 	return EXIT_OK;
 }
+
+const struct cmd prov_cmd_template_list = {
+	.name = "template list",
+	.fn = cmd_template_list,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_SITE,
+	.args = "",
+	.help = "list the guest templates, their files and whether they are valid",
+	.options = NULL,
+};

@@ -73,7 +73,7 @@ static void print_json(const struct tmpl_guest *t)
 	json_release(&j);
 }
 
-int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv)
+static int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 
@@ -90,3 +90,14 @@ int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv)
 	}
 	return EXIT_OK;
 }
+
+const struct cmd prov_cmd_template_show = {
+	.name = "template show",
+	.fn = cmd_template_show,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE,
+	.args = "NAME",
+	.help = "show a template's values after extends:, and where each came from",
+	.options = NULL,
+};

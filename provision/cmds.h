@@ -2,10 +2,11 @@
 #pragma once
 
 /*
- * The command table and what every command gets. One file per command:
- * provision/cmd-<name>.c exports int cmd_<name>(struct prov_ctx *ctx, int argc, char **argv)
- * and holds no domain logic. Options are declared in the table (so `help CMD` is generated
- * from it) and parsed by the dispatcher; a command reads them with opt_get()/opt_flag().
+ * What every command gets. One file per command: provision/cmd-<name>.c exports its whole
+ * command, `const struct cmd prov_cmd_<name>` (name, function, argument counts, flags, help,
+ * options; kmod's tools do the same), which main.c lists, and holds no domain logic. The
+ * dispatcher parses the declared options (so `help CMD` is generated from them); a command
+ * reads them with opt_get()/opt_flag().
  */
 
 #include <stdbool.h>
@@ -84,42 +85,25 @@ int usage_error(struct prov_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 /* Print and clear ctx->diag, then return status (convenience for the end of a command). */
 int prov_finish(struct prov_ctx *ctx, int status);
 
-/* The command table lives in main.c; exported for `help` and tests. */
-extern const struct cmd prov_cmds[];
+/* Every command, NULL-terminated (main.c); exported for `help` and tests. */
+extern const struct cmd *const prov_cmds[];
 
-/* provision/cmd-net-check.c, provision/cmd-net-ensure.c */
-int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv);
-
-/* provision/cmd-render.c */
-extern const struct cmd_option render_options[];
-int cmd_render(struct prov_ctx *ctx, int argc, char **argv);
-
-/* provision/cmd-lun-*.c, provision/cmd-disk-*.c; each command file defines its options */
-extern const struct cmd_option lun_carve_options[];
-extern const struct cmd_option disk_prepare_options[];
-int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_lun_init(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_lun_carve(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_disk_prepare(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv);
-
-/* provision/cmd-template-list.c, cmd-template-show.c, cmd-template-check.c */
-int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv);
-
-/* provision/cmd-new-guest.c, cmd-destroy.c, cmd-list.c */
-extern const struct cmd_option new_guest_options[], resume_options[], destroy_options[],
-	show_options[], list_options[];
-int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_resume(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_list(struct prov_ctx *ctx, int argc, char **argv);
-int cmd_show(struct prov_ctx *ctx, int argc, char **argv);
-
-/* provision/cmd-batch.c */
-extern const struct cmd_option fai_monitor_options[];
-int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv);
-extern const struct cmd_option batch_options[];
-int cmd_batch(struct prov_ctx *ctx, int argc, char **argv);
+/* Each command file exports its whole command: name, function, arguments, flags, help, options. */
+extern const struct cmd prov_cmd_new_guest;
+extern const struct cmd prov_cmd_batch;
+extern const struct cmd prov_cmd_resume;
+extern const struct cmd prov_cmd_destroy;
+extern const struct cmd prov_cmd_list;
+extern const struct cmd prov_cmd_show;
+extern const struct cmd prov_cmd_render;
+extern const struct cmd prov_cmd_net_check;
+extern const struct cmd prov_cmd_net_ensure;
+extern const struct cmd prov_cmd_lun_list;
+extern const struct cmd prov_cmd_lun_init;
+extern const struct cmd prov_cmd_lun_carve;
+extern const struct cmd prov_cmd_disk_prepare;
+extern const struct cmd prov_cmd_disk_release;
+extern const struct cmd prov_cmd_fai_monitor;
+extern const struct cmd prov_cmd_template_list;
+extern const struct cmd prov_cmd_template_show;
+extern const struct cmd prov_cmd_template_check;

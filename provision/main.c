@@ -23,14 +23,29 @@ static int cmd_help(struct prov_ctx *ctx, int argc, char **argv);
 
 static const struct cmd_option no_options[] = {{NULL}};
 
-/* clang-format off */
-const struct cmd prov_cmds[] = {
-	/* name            fn         min max flags  args       help */
-	{ "help",          cmd_help,  0,  2,  0,     "[COMMAND]", "show help for provision or one command", no_options },
-#include "cmd-table.h"
-	{ NULL },
+static const struct cmd prov_cmd_help = {
+	.name = "help",
+	.fn = cmd_help,
+	.min_args = 0,
+	.max_args = 2,
+	.args = "[COMMAND]",
+	.help = "show help for provision or one command",
+	.options = no_options,
 };
-/* clang-format on */
+
+/* Every command, as its file exports it, in help order. */
+const struct cmd *const prov_cmds[] = {
+	&prov_cmd_help,		  &prov_cmd_new_guest,
+	&prov_cmd_batch,	  &prov_cmd_resume,
+	&prov_cmd_destroy,	  &prov_cmd_list,
+	&prov_cmd_show,		  &prov_cmd_render,
+	&prov_cmd_net_check,	  &prov_cmd_net_ensure,
+	&prov_cmd_lun_list,	  &prov_cmd_lun_init,
+	&prov_cmd_lun_carve,	  &prov_cmd_disk_prepare,
+	&prov_cmd_disk_release,	  &prov_cmd_fai_monitor,
+	&prov_cmd_template_list,  &prov_cmd_template_show,
+	&prov_cmd_template_check, NULL,
+};
 
 static const struct cmd_option global_options[] = {
 	{"site", 0, "FILE", "site file (default $PROVISION_SITE, else " PROV_DEFAULT_SITE ")"},
@@ -102,7 +117,7 @@ static void print_main_help(FILE *f)
 	fputs("usage: provision [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
 	      "Turn a request into an installed, running Xen guest.\n\ncommands:\n",
 	      f);
-	for (const struct cmd *c = prov_cmds; c->name; c++)
+	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 		fprintf(f, "  %-18s %s\n", c->name, c->help);
 	fputs("\nglobal options:\n", f);
 	print_options(f, global_options);
@@ -134,13 +149,13 @@ static const struct cmd *cmd_find(int argc, char **argv, int *ret_words)
 		char two[128];
 
 		snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
-		for (const struct cmd *c = prov_cmds; c->name; c++)
+		for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 			if (streq(c->name, two)) {
 				*ret_words = 2;
 				return c;
 			}
 	}
-	for (const struct cmd *c = prov_cmds; c->name; c++)
+	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 		if (streq(c->name, argv[0])) {
 			*ret_words = 1;
 			return c;
@@ -152,7 +167,7 @@ static bool is_group(const char *word)
 {
 	size_t n = strlen(word);
 
-	for (const struct cmd *c = prov_cmds; c->name; c++)
+	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 		if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ')
 			return true;
 	return false;
@@ -166,7 +181,7 @@ static int unknown_command(struct prov_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int r;
 
-	for (const struct cmd *c = prov_cmds; c->name; c++)
+	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 		n++;
 	names = calloc(n + 1, sizeof(char *));
 	if (!names)
@@ -176,7 +191,7 @@ static int unknown_command(struct prov_ctx *ctx, int argc, char **argv)
 		/* "lun lst": suggest among the group's subcommands */
 		size_t len = strlen(argv[0]);
 
-		for (const struct cmd *c = prov_cmds; c->name; c++)
+		for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 			if (strncmp(c->name, argv[0], len) == 0 && c->name[len] == ' ')
 				names[n++] = c->name;
 		if (argc < 2) {
@@ -189,7 +204,7 @@ static int unknown_command(struct prov_ctx *ctx, int argc, char **argv)
 		}
 		strbuf_addf(&want, "%s %s", argv[0], argv[1]);
 	} else {
-		for (const struct cmd *c = prov_cmds; c->name; c++)
+		for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 			names[n++] = c->name;
 		strbuf_puts(&want, argv[0]);
 	}
