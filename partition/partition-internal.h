@@ -109,14 +109,19 @@ int part__mkfs_ext4(const struct part__region *r, const char *label, struct diag
 
 /* ---- ext2.c ---- */
 
-/* /swapfile of size bytes: fully allocated, initialized extents, mode 0600, swap header. */
+/*
+ * /swapfile of size bytes: fully allocated, initialized extents, mode 0600, and the swap header
+ * written after everything else is flushed.
+ */
 int part__swapfile_create(const struct part__region *r, uint64_t size, const char *label,
 			  struct diag *d);
 
 /*
  * What /swapfile in the ext4 of the region is: *ret_size 0 when there is none, else its size,
  * and *ret_complete when it is a regular 0600 file whose blocks cover its size and whose
- * first page carries the swap magic. Read-only. Returns: 0, -errno (no ext4: -EIO).
+ * first page carries the swap magic (written last: the whole format is done). An ext4 that
+ * libext2fs cannot read (a format killed half-way) has none. Read-only.
+ * Returns: 0, -errno (an I/O error).
  */
 int part__swapfile_stat(const struct part__region *r, uint64_t *ret_size, bool *ret_complete,
 			struct diag *d);
