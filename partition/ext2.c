@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,6 +90,22 @@ static errcode_t swap_inode(ext2_filsys fs, uint64_t size, ext2_ino_t *ret)
 }
 
 /*
+ * The swap file's UUID, drawn from the filesystem's (new at every mke2fs): a header carrying
+ * it was written into this filesystem, and not left in the same blocks by an earlier format
+ * of the same place on the LUN (mke2fs does not clear data blocks, and a new filesystem puts
+ * /swapfile where the last one had it).
+ */
+static void swap_uuid(ext2_filsys fs, uint8_t ret[16])
+{
+	static const uint8_t mix[16] = "provision swap!";
+
+	for (int i = 0; i < 16; i++)
+		ret[i] = fs->super->s_uuid[i] ^ mix[i];
+	ret[6] = (ret[6] & 0x0f) | 0x40; /* version 4 */
+	ret[8] = (ret[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+}
+
+/*
  * The swap header goes into the file's first page after libext2fs has flushed everything
  * (inode, extents, bitmaps, group descriptors, superblock), straight into its blocks: the
  * header is the last write of a format, so a complete header (part__swapfile_stat) means a
@@ -130,20 +145,17 @@ int part__swapfile_create(const struct part__region *rg, uint64_t size, const ch
 	errcode_t e;
 	int r;
 
-	if (getrandom(uuid, sizeof(uuid), 0) != sizeof(uuid))
-		return diag_error_errno(d, NULL, -errno, "cannot get random bytes");
-	uuid[6] = (uuid[6] & 0x0f) | 0x40; /* version 4 */
-	uuid[8] = (uuid[8] & 0x3f) | 0x80; /* RFC 4122 variant */
-	r = part__swap_header(page, sizeof(page), size, uuid, label);
-	if (r < 0)
-		return diag_error(d, NULL, "invalid swap file size %llu",
-				  (unsigned long long) size);
 	snprintf(opts, sizeof(opts), "offset=%llu", (unsigned long long) rg->offset);
 	initialize_ext2_error_table();
 	e = ext2fs_open2(rg->path, opts, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, unix_io_manager,
 			 &fs);
 	if (e)
 		return fail(d, e, "open the ext4 filesystem", rg);
+	swap_uuid(fs, uuid);
+	r = part__swap_header(page, sizeof(page), size, uuid, label);
+	if (r < 0)
+		return diag_error(d, NULL, "invalid swap file size %llu",
+				  (unsigned long long) size);
 	if (size % fs->blocksize || PAGE_BYTES % fs->blocksize)
 		return diag_error(d, NULL, "swap file size %llu does not suit block size %u",
 				  (unsigned long long) size, fs->blocksize);
@@ -193,7 +205,7 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 {
 	_cleanup_(ext2fs_freep) ext2_filsys fs = NULL;
 	struct ext2_inode inode;
-	uint8_t page[PAGE_BYTES];
+	uint8_t page[PAGE_BYTES], uuid[16];
 	unsigned int got = 0;
 	ext2_file_t f;
 	ext2_ino_t ino;
@@ -229,7 +241,8 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 	(void) ext2fs_file_close(f);
 	if (e)
 		return unfinished(d, e, "read /" SWAPFILE_NAME, rg, ret_size, ret_complete);
-	*ret_complete = got == PAGE_BYTES && memcmp(page + PAGE_BYTES - 10, "SWAPSPACE2", 10) == 0;
+	swap_uuid(fs, uuid);
+	*ret_complete = got == PAGE_BYTES && part__swap_header_is(page, PAGE_BYTES, uuid);
 	return 0;
 }
 
