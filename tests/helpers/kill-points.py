@@ -80,7 +80,7 @@ with open(trace, errors="replace") as f:
         elif r and name in ("dup", "dup2", "dup3", "fcntl", "socket", "accept", "accept4"):
             fds.pop(r.group(1), None)
         if name == "read" and fd in pipes:
-            if started and t:
+            if started and t and float(t.group(1)) >= 0.001:  # not the exec check
                 waits.append((float(t.group(1)), i, what))
         elif started and changes(name, args):
             mine = OWN.search(args) or (fd in fds and OWN.search(fds[fd] + "/"))
