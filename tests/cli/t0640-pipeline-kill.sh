@@ -13,7 +13,8 @@
 # inventory rows (sqlite3) as before the run, `PRAGMA integrity_check`, every lock in
 # state_dir/locks free (flock -n), nothing in state_dir/guests/NAME, no process of the killed
 # run still running; after resume also the guest's configs (its own --memory, not an older
-# incarnation's), its GPT entry and a clean e2fsck of its partition. Every run is checked; the
+# incarnation's), its GPT entry, both LUNs' GPTs undamaged (no sfdisk warning) and a clean
+# e2fsck of its partition. Every run is checked; the
 # failed ones are listed by kind at the end, with the kills counted by the stage the guest had
 # recorded. PROVISION_KILL_ONLY="3 17" runs only those of the runs (the state they start from
 # then differs from the whole sequence's).
@@ -48,13 +49,27 @@ first_error() {
 fsck_guest() {
 	local lun start size loop r
 	lun=$(live "$1" lun)
-	read -r start size < <(gpt "$lun" | awk -v n="guest:$1" '$4 == n { print $2, $3 }')
+	read -r start size < <(gpt "$lun" 2>/dev/null | awk -v n="guest:$1" '$4 == n { print $2, $3 }')
 	[ -n "$size" ] || return 1
 	loop=$(losetup -o $((start * 512)) --sizelimit $((size * 512)) -f --show "$lun") || return 1
 	e2fsck -fn "$loop" >"$T/fsck" 2>&1
 	r=$?
 	losetup -d "$loop"
 	return $r
+}
+
+# running_on PID: neither dead nor dying (a zombie, exiting, or a SIGKILL pending: what the
+# death of its parent sends a child that asked for it)
+running_on() {
+	local pid=$1 f pnd
+	f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || return 1
+	set -- $f
+	case $1 in Z | X | x) return 1 ;; esac
+	(($7 & 0x4)) && return 1 # PF_EXITING
+	for pnd in $(awk '$1 == "SigPnd:" || $1 == "ShdPnd:" { print $2 }' "/proc/$pid/status" 2>/dev/null); do
+		((16#$pnd & 0x100)) && return 1
+	done
+	return 0
 }
 
 declare -A kinds=() by_stage=()
@@ -116,7 +131,10 @@ while read -r kind a b index name mode memory what; do
 		} 2>/dev/null)
 	fi
 	# kill -9 of provision is the end of everything it started: nothing of it runs on
-	left=$(pgrep -f -- "$T/" | tr '\n' ' ')
+	left=
+	for p in $(pgrep -f -- "$T/"); do
+		running_on "$p" && left="$left$p "
+	done
 	if [ -n "$left" ]; then
 		bad "a process outlived the killed provision" "$(ps -o args= -p "${left%% *}")"
 		for p in $left; do # let it finish, or end it: the next steps need a quiet LUN
@@ -149,8 +167,11 @@ while read -r kind a b index name mode memory what; do
 			check "resume built another spec than new-guest's" \
 				[ "$("$BUILDDIR/tests/xlcfg-get" "$T/configs/$name.boot.cfg" memory)" = "${memory%M}" ]
 			uuid=$(live "$name" partuuid)
+			sfdisk -d "$T/lun0.img" >"$T/gpt" 2>"$T/gpt-err"
+			sfdisk -d "$T/lun1.img" >>"$T/gpt" 2>>"$T/gpt-err"
 			check "GPT lacks guest:NAME with the inventory's PARTUUID" grep -qi \
-				"uuid=$uuid, name=\"guest:$name\"" <(sfdisk -d "$T/lun0.img"; sfdisk -d "$T/lun1.img")
+				"uuid=$uuid, name=\"guest:$name\"" "$T/gpt"
+			[ ! -s "$T/gpt-err" ] || bad "a LUN's GPT is damaged after resume" "$(head -1 "$T/gpt-err")"
 			n_checks=$((n_checks + 1))
 			fsck_guest "$name" || bad "e2fsck finds the guest's filesystem unclean" \
 				"$(grep -v '^e2fsck [0-9]\|^Pass ' "$T/fsck" | head -3 | tr '\n' ' ')"
