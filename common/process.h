@@ -6,7 +6,8 @@
  */
 
 /*
- * Run argv[0] (searched in PATH) with argv, stdin from /dev/null, stdout discarded.
+ * Run argv[0] (searched in PATH) with argv, stdin from /dev/null, stdout discarded; it is
+ * killed (SIGKILL) when the calling thread dies, so a killed caller leaves it not running.
  * Its stderr is collected into *ret_stderr (NUL-terminated, trailing newlines removed;
  * the caller frees it) when ret_stderr is not NULL, else passed through.
  * Returns: the exit status (0..255), 128 + signal number if it was killed, or < 0 (-errno)

@@ -432,7 +432,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 	_cleanup_(closep) int fd = -1;
 	int r;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+	if (asprintf(&tmp, "%s" WRITE_ATOMIC_TMP, path) < 0) {
 		tmp = NULL;
 		return -ENOMEM;
 	}

@@ -89,6 +89,18 @@ int write_all(int fd, const void *data, size_t len);
  */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
 		      bool overwrite);
+/* The temporary file of write_file_atomic(path): path + this, the X's made by mkostemp(). */
+#define WRITE_ATOMIC_TMP ".tmp.XXXXXX"
+
+/*
+ * What write_file_atomic(path, ...) leaves behind when it is killed between creating its
+ * temporary file and renaming it: the regular files in path's directory named exactly
+ * path's name + ".tmp." + six of mkostemp's characters [A-Za-z0-9]; nothing else (not a
+ * symlink, not a longer or shorter name). Their paths in *ret (NULL-terminated, caller frees
+ * with strv_free()). A missing directory has none.
+ * Returns: how many (>= 0), or -errno.
+ */
+int write_file_atomic_leftovers(const char *path, char ***ret);
 
 /*
  * Remove name (relative to dirfd, or AT_FDCWD) and, if it is a directory, everything in it,

@@ -12,12 +12,13 @@
  * filesystem or passes on a name that is not one plain path component.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <et/com_err.h>
 #include <ext2fs/ext2fs.h>
@@ -88,20 +89,48 @@ static errcode_t swap_inode(ext2_filsys fs, uint64_t size, ext2_ino_t *ret)
 	return e;
 }
 
-static errcode_t write_header(ext2_filsys fs, ext2_ino_t ino, const void *page)
+/*
+ * The swap file's UUID, drawn from the filesystem's (new at every mke2fs): a header carrying
+ * it was written into this filesystem, and not left in the same blocks by an earlier format
+ * of the same place on the LUN (mke2fs does not clear data blocks, and a new filesystem puts
+ * /swapfile where the last one had it).
+ */
+static void swap_uuid(ext2_filsys fs, uint8_t ret[16])
 {
-	ext2_file_t f;
-	unsigned int written = 0;
-	errcode_t e, e2;
+	static const uint8_t mix[16] = "provision swap!";
 
-	e = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &f);
-	if (e)
-		return e;
-	e = ext2fs_file_write(f, page, PAGE_BYTES, &written);
-	if (!e && written != PAGE_BYTES)
-		e = EXT2_ET_SHORT_WRITE;
-	e2 = ext2fs_file_close(f);
-	return e ? e : e2;
+	for (int i = 0; i < 16; i++)
+		ret[i] = fs->super->s_uuid[i] ^ mix[i];
+	ret[6] = (ret[6] & 0x0f) | 0x40; /* version 4 */
+	ret[8] = (ret[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+}
+
+/*
+ * The swap header goes into the file's first page after libext2fs has flushed everything
+ * (inode, extents, bitmaps, group descriptors, superblock), straight into its blocks: the
+ * header is the last write of a format, so a complete header (part__swapfile_stat) means a
+ * complete filesystem, and a format killed anywhere before it is one the stage makes again.
+ */
+static int write_header(const struct part__region *rg, const void *page, const blk64_t *pblk,
+			unsigned n, unsigned blocksize, struct diag *d)
+{
+	_cleanup_(closep) int fd = open(rg->path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", rg->path);
+	for (unsigned i = 0; i < n; i++) {
+		ssize_t k = pwrite(fd, (const uint8_t *) page + (size_t) i * blocksize, blocksize,
+				   (off_t) (rg->offset + pblk[i] * blocksize));
+
+		if (k != (ssize_t) blocksize)
+			return diag_error_errno(
+				d, NULL, k < 0 ? -errno : -EIO,
+				"cannot write the swap header in '%s' at offset %llu", rg->path,
+				(unsigned long long) rg->offset);
+	}
+	if (fsync(fd) < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot write '%s'", rg->path);
+	return 0;
 }
 
 int part__swapfile_create(const struct part__region *rg, uint64_t size, const char *label,
@@ -110,24 +139,23 @@ int part__swapfile_create(const struct part__region *rg, uint64_t size, const ch
 	_cleanup_(ext2fs_freep) ext2_filsys fs = NULL;
 	char opts[64];
 	uint8_t page[PAGE_BYTES], uuid[16];
+	blk64_t pblk[PAGE_BYTES / EXT2_MIN_BLOCK_SIZE];
+	unsigned bs;
 	ext2_ino_t ino;
 	errcode_t e;
 	int r;
 
-	if (getrandom(uuid, sizeof(uuid), 0) != sizeof(uuid))
-		return diag_error_errno(d, NULL, -errno, "cannot get random bytes");
-	uuid[6] = (uuid[6] & 0x0f) | 0x40; /* version 4 */
-	uuid[8] = (uuid[8] & 0x3f) | 0x80; /* RFC 4122 variant */
-	r = part__swap_header(page, sizeof(page), size, uuid, label);
-	if (r < 0)
-		return diag_error(d, NULL, "invalid swap file size %llu",
-				  (unsigned long long) size);
 	snprintf(opts, sizeof(opts), "offset=%llu", (unsigned long long) rg->offset);
 	initialize_ext2_error_table();
 	e = ext2fs_open2(rg->path, opts, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, unix_io_manager,
 			 &fs);
 	if (e)
 		return fail(d, e, "open the ext4 filesystem", rg);
+	swap_uuid(fs, uuid);
+	r = part__swap_header(page, sizeof(page), size, uuid, label);
+	if (r < 0)
+		return diag_error(d, NULL, "invalid swap file size %llu",
+				  (unsigned long long) size);
 	if (size % fs->blocksize || PAGE_BYTES % fs->blocksize)
 		return diag_error(d, NULL, "swap file size %llu does not suit block size %u",
 				  (unsigned long long) size, fs->blocksize);
@@ -143,12 +171,32 @@ int part__swapfile_create(const struct part__region *rg, uint64_t size, const ch
 	e = swap_inode(fs, size, &ino);
 	if (e)
 		return fail(d, e, "allocate /" SWAPFILE_NAME, rg);
-	e = write_header(fs, ino, page);
-	if (e)
-		return fail(d, e, "write the swap header", rg);
+	bs = fs->blocksize;
+	for (unsigned i = 0; i < PAGE_BYTES / bs; i++) {
+		e = ext2fs_bmap2(fs, ino, NULL, NULL, 0, i, NULL, &pblk[i]);
+		if (!e && !pblk[i])
+			e = EXT2_ET_BLOCK_ALLOC_FAIL;
+		if (e)
+			return fail(d, e, "map /" SWAPFILE_NAME, rg);
+	}
 	e = ext2fs_close_free(&fs);
 	if (e)
 		return fail(d, e, "write the filesystem", rg);
+	return write_header(rg, page, pblk, PAGE_BYTES / bs, bs, d);
+}
+
+/*
+ * A libext2fs error reading back what a format wrote: the format was killed half-way (libext2fs
+ * rewrites a superblock field by field, so its checksum can be stale): no complete /swapfile.
+ * An errno (I/O, memory) is an error.
+ */
+static int unfinished(struct diag *d, errcode_t e, const char *what, const struct part__region *rg,
+		      uint64_t *ret_size, bool *ret_complete)
+{
+	if (e > 0 && e < 256)
+		return fail(d, e, what, rg);
+	*ret_size = 0;
+	*ret_complete = false;
 	return 0;
 }
 
@@ -157,7 +205,7 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 {
 	_cleanup_(ext2fs_freep) ext2_filsys fs = NULL;
 	struct ext2_inode inode;
-	uint8_t page[PAGE_BYTES];
+	uint8_t page[PAGE_BYTES], uuid[16];
 	unsigned int got = 0;
 	ext2_file_t f;
 	ext2_ino_t ino;
@@ -169,7 +217,7 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 	initialize_ext2_error_table();
 	e = ext2fs_open2(rg->path, opts, EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs);
 	if (e)
-		return fail(d, e, "open the ext4 filesystem", rg);
+		return unfinished(d, e, "open the ext4 filesystem", rg, ret_size, ret_complete);
 	e = ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, SWAPFILE_NAME, &ino);
 	if (e == EXT2_ET_FILE_NOT_FOUND) {
 		*ret_size = 0;
@@ -179,7 +227,7 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 	if (!e)
 		e = ext2fs_read_inode(fs, ino, &inode);
 	if (e)
-		return fail(d, e, "look up /" SWAPFILE_NAME, rg);
+		return unfinished(d, e, "look up /" SWAPFILE_NAME, rg, ret_size, ret_complete);
 	size = EXT2_I_SIZE(&inode);
 	*ret_size = size;
 	*ret_complete = false;
@@ -188,12 +236,13 @@ int part__swapfile_stat(const struct part__region *rg, uint64_t *ret_size, bool 
 		return 0;
 	e = ext2fs_file_open(fs, ino, 0, &f);
 	if (e)
-		return fail(d, e, "open /" SWAPFILE_NAME, rg);
+		return unfinished(d, e, "open /" SWAPFILE_NAME, rg, ret_size, ret_complete);
 	e = ext2fs_file_read(f, page, PAGE_BYTES, &got);
 	(void) ext2fs_file_close(f);
 	if (e)
-		return fail(d, e, "read /" SWAPFILE_NAME, rg);
-	*ret_complete = got == PAGE_BYTES && memcmp(page + PAGE_BYTES - 10, "SWAPSPACE2", 10) == 0;
+		return unfinished(d, e, "read /" SWAPFILE_NAME, rg, ret_size, ret_complete);
+	swap_uuid(fs, uuid);
+	*ret_complete = got == PAGE_BYTES && part__swap_header_is(page, PAGE_BYTES, uuid);
 	return 0;
 }
 

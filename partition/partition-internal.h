@@ -116,14 +116,20 @@ int part__mkfs_ext4(const struct part__region *r, const char *label, const char 
 
 /* ---- ext2.c ---- */
 
-/* /swapfile of size bytes: fully allocated, initialized extents, mode 0600, swap header. */
+/*
+ * /swapfile of size bytes: fully allocated, initialized extents, mode 0600, and the swap header
+ * written after everything else is flushed.
+ */
 int part__swapfile_create(const struct part__region *r, uint64_t size, const char *label,
 			  struct diag *d);
 
 /*
  * What /swapfile in the ext4 of the region is: *ret_size 0 when there is none, else its size,
  * and *ret_complete when it is a regular 0600 file whose blocks cover its size and whose
- * first page carries the swap magic. Read-only. Returns: 0, -errno (no ext4: -EIO).
+ * first page carries the swap header of this filesystem (the magic and the UUID drawn from
+ * the filesystem's, written last: the whole format is done). An ext4 that
+ * libext2fs cannot read (a format killed half-way) has none. Read-only.
+ * Returns: 0, -errno (an I/O error).
  */
 int part__swapfile_stat(const struct part__region *r, uint64_t *ret_size, bool *ret_complete,
 			struct diag *d);
@@ -166,6 +172,8 @@ int part__fs_walk(const struct part__region *r, const char *src, const struct pa
 /* The Linux swap header for a file of size bytes, in a page of page_size bytes. */
 int part__swap_header(void *page, size_t page_size, uint64_t size, const uint8_t uuid[16],
 		      const char *label);
+/* Whether page holds a swap header (the magic) with this uuid. */
+bool part__swap_header_is(const void *page, size_t page_size, const uint8_t uuid[16]);
 
 /* ---- format.c ---- */
 

@@ -4,6 +4,7 @@
  * memory so a swap file can be written without mounting anything.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -35,4 +36,12 @@ int part__swap_header(void *page, size_t page_size, uint64_t size, const uint8_t
 		strncpy((char *) p + SWAP_INFO_OFFSET + 28, label, SWAP_VOLUME_BYTES);
 	memcpy(p + page_size - strlen(SWAP_MAGIC), SWAP_MAGIC, strlen(SWAP_MAGIC));
 	return 0;
+}
+
+bool part__swap_header_is(const void *page, size_t page_size, const uint8_t uuid[16])
+{
+	const uint8_t *p = page;
+
+	return memcmp(p + page_size - strlen(SWAP_MAGIC), SWAP_MAGIC, strlen(SWAP_MAGIC)) == 0 &&
+	       memcmp(p + SWAP_INFO_OFFSET + 12, uuid, 16) == 0;
 }

@@ -57,7 +57,8 @@ static int remove_configs(struct pipeline *p)
 						path);
 		fprintf(p->out, "  removed %s\n", path);
 	}
-	return 0;
+	return guest_cfg_leftovers_remove(p->site->config_dir, p->name, p->dry_run, p->out,
+					  &p->ctx->diag);
 }
 
 static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -18,6 +19,32 @@ char *guest_cfg_path(const char *dir, const char *name, const char *kind)
 	if (asprintf(&p, "%s/%s.%s.cfg", dir, name, kind) < 0)
 		return NULL;
 	return p;
+}
+
+int guest_cfg_leftovers_remove(const char *dir, const char *name, bool dry_run, FILE *out,
+			       struct diag *d)
+{
+	static const char *const kinds[] = {"install", "boot"};
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		_cleanup_(freep) char *path = guest_cfg_path(dir, name, kinds[i]);
+		_cleanup_(strv_freep) char **left = NULL;
+		int r;
+
+		if (!path)
+			return -ENOMEM;
+		r = write_file_atomic_leftovers(path, &left);
+		if (r < 0)
+			return diag_error_errno(d, NULL, r, "cannot read the directory of '%s'",
+						path);
+		for (char **l = left; *l; l++) {
+			if (!dry_run && unlink(*l) < 0 && errno != ENOENT)
+				return diag_error_errno(d, NULL, -errno, "cannot remove '%s'", *l);
+			fprintf(out, "  %s leftover %s\n", dry_run ? "would remove" : "removed",
+				*l);
+		}
+	}
+	return 0;
 }
 
 static char *join_words(const char *a, const char *b)

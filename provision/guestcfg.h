@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/diag.h"
 #include "hypervisor/hypervisor.h"
@@ -40,3 +41,14 @@ int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct
 
 /* DIR/NAME.KIND.cfg ("/etc/xen/provision/web1.install.cfg"). Caller frees; NULL on OOM. */
 char *guest_cfg_path(const char *dir, const char *name, const char *kind);
+
+/*
+ * Remove what a killed write of guest name's two configs left in dir: the temporary files of
+ * write_file_atomic() for NAME.install.cfg and NAME.boot.cfg (NAME.boot.cfg.tmp.XXXXXX),
+ * nothing else. The configs stage runs it before writing, destroy with the configs. Only
+ * under the guest's lock: no other run of this guest is writing them. A line per file on
+ * out ("would remove" when dry_run, which removes nothing).
+ * Returns: 0, or < 0 with the reason in d.
+ */
+int guest_cfg_leftovers_remove(const char *dir, const char *name, bool dry_run, FILE *out,
+			       struct diag *d);

@@ -114,6 +114,11 @@ int pipeline_configs_write(struct pipeline *p)
 	r = pipeline_render(p, &gr);
 	if (r < 0)
 		return r;
+	/* a run of this guest killed while writing them left its temporary files */
+	r = guest_cfg_leftovers_remove(p->site->config_dir, p->name, p->dry_run, p->out,
+				       &p->ctx->diag);
+	if (r < 0)
+		return r;
 	/* The inventory holds the name: configs under it are this guest's, overwrite them. */
 	r = guest_render_write(gr, p->site, NULL, true, p->o.dry_run, p->out, &p->ctx->diag);
 	fflush(p->out);

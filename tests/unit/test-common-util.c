@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/diag.h"
@@ -168,6 +172,42 @@ TEST(atomic_write)
 	ASSERT_OK(rmdir(dir)); /* no temporary file left behind */
 }
 
+TEST(atomic_leftovers)
+{
+	char dir[] = "/tmp/prov-test-XXXXXX", path[64], p[128], **v = NULL;
+	const char *foreign[] = {"a.cfg.tmp.AbC12",
+				 "a.cfg.tmp.AbC1234",
+				 "a.cfg.tmp.AbC_12",
+				 "b.cfg.tmp.AbC123",
+				 "xa.cfg.tmp.AbC123",
+				 "a.cfg.TMP.AbC123",
+				 "a.cfg"};
+
+	ASSERT_NOT_NULL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.cfg", dir);
+	ASSERT_EQ(write_file_atomic_leftovers(path, &v), 0);
+	ASSERT_NULL(v[0]);
+	v = strv_free(v);
+	for (size_t i = 0; i < ELEMENTSOF(foreign); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, foreign[i]);
+		ASSERT_OK(write_file_atomic(p, "x\n", 2, 0644, false));
+	}
+	snprintf(p, sizeof(p), "%s/a.cfg.tmp.Zz9Yy8", dir); /* a directory is not one */
+	ASSERT_OK(mkdir(p, 0755));
+	snprintf(p, sizeof(p), "%s/a.cfg.tmp.Ln4Ln4", dir); /* nor a symlink */
+	ASSERT_OK(symlink("/etc/hostname", p));
+	/* what a kill between mkostemp() and rename() leaves */
+	snprintf(p, sizeof(p), "%s/a.cfg.tmp.XXXXXX", dir);
+	ASSERT_TRUE(mkostemp(p, O_CLOEXEC) >= 0);
+	ASSERT_EQ(write_file_atomic_leftovers(path, &v), 1);
+	ASSERT_STREQ(v[0], p);
+	ASSERT_NULL(v[1]);
+	v = strv_free(v);
+	ASSERT_EQ(write_file_atomic_leftovers("/nonexistent/a.cfg", &v), 0);
+	v = strv_free(v);
+	ASSERT_OK(rm_rf_at(AT_FDCWD, dir));
+}
+
 TEST(rm_rf)
 {
 	char dir[] = "/tmp/prov-test-XXXXXX", outside[] = "/tmp/prov-test-XXXXXX", p[128];
@@ -287,6 +327,56 @@ TEST(spawn_status_and_stderr)
 	ASSERT_STREQ(err, "bad thing");
 	free(err);
 	ASSERT_ERR(spawn_wait(missing, NULL), ENOENT);
+}
+
+/* state of process pid from /proc ('Z': a zombie nobody reaps here), 0: gone */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[256], *s;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	s = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	s = s ? strrchr(buf, ')') : NULL;
+	return s && s[1] ? s[2] : 0;
+}
+
+TEST(spawn_dies_with_caller)
+{
+	char dir[] = "/tmp/prov-test-XXXXXX", file[64], cmd[256], *got = NULL;
+	char *const argv[] = {"sh", "-c", cmd, NULL};
+	pid_t caller, prog = 0;
+	char st = 'R';
+
+	ASSERT_NOT_NULL(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/pid", dir);
+	snprintf(cmd, sizeof(cmd), "echo $$ >%s.new && mv %s.new %s && exec sleep 30", file, file,
+		 file);
+	caller = fork();
+	ASSERT_TRUE(caller >= 0);
+	if (caller == 0)
+		_exit(spawn_wait(argv, NULL));
+	for (int i = 0; i < 500 && !got; i++) {
+		if (read_file(file, &got, NULL) < 0)
+			usleep(10000);
+	}
+	ASSERT_NOT_NULL(got);
+	prog = atoi(got);
+	free(got);
+	ASSERT_TRUE(prog > 0);
+	/* kill -9 of the caller ends what it started */
+	ASSERT_OK(kill(caller, SIGKILL));
+	ASSERT_EQ(waitpid(caller, NULL, 0), caller);
+	for (int i = 0; i < 500 && (st = proc_state(prog)) && st != 'Z'; i++)
+		usleep(10000);
+	if (st && st != 'Z')
+		(void) kill(prog, SIGKILL); /* not left running after the failure */
+	ASSERT_TRUE(st == 0 || st == 'Z');
+	ASSERT_OK(rm_rf_at(AT_FDCWD, dir));
 }
 
 TEST_MAIN()
