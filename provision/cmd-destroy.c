@@ -57,7 +57,7 @@ static int remove_configs(struct pipeline *p)
 						path);
 		fprintf(p->out, "  removed %s\n", path);
 	}
-	return guest_cfg_leftovers_remove(p->site->config_dir, p->name, p->dry_run, p->out,
+	return guest_cfg_leftovers_remove(p->site->config_dir, p->name, p->o.dry_run, p->out,
 					  &p->ctx->diag);
 }
 

@@ -115,7 +115,7 @@ int pipeline_configs_write(struct pipeline *p)
 	if (r < 0)
 		return r;
 	/* a run of this guest killed while writing them left its temporary files */
-	r = guest_cfg_leftovers_remove(p->site->config_dir, p->name, p->dry_run, p->out,
+	r = guest_cfg_leftovers_remove(p->site->config_dir, p->name, p->o.dry_run, p->out,
 				       &p->ctx->diag);
 	if (r < 0)
 		return r;

@@ -252,7 +252,7 @@ TEST(reused_partition_and_crash_states)
 	diag_clear(&d);
 	ASSERT_EQ(part_format_check(&g, lun0, u1, "web3", 2 * G, &d), 0);
 	ASSERT_EQ(d.n, 0); /* no error on the way */
-	ASSERT_OK(part_format(&g, lun0, u1, "web3", 2 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, lun0, u1, "web3", NULL, 2 * G, &already, &res, &d));
 	ASSERT_FALSE(already);
 	dev = offset_dev(&res);
 	th_check_swapfile(dev, 2 * G, "web3");
@@ -269,7 +269,7 @@ TEST(reused_partition_and_crash_states)
 			lun0, (unsigned long long) M, lun0, (unsigned long long) M);
 	free(th_sh("mke2fs -q -F -t ext4 -L web3 -E offset=%llu,nodiscard %s 10G",
 		   (unsigned long long) M, lun0));
-	ASSERT_OK(part_format(&g, lun0, u1, "web3", 2 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, lun0, u1, "web3", NULL, 2 * G, &already, &res, &d));
 	part_result_release(&res);
 	ASSERT_EQ(part_format_check(&g, lun0, u1, "web3", 2 * G, &d), 1);
 	free(th_sh("set -- %s; f=$(debugfs -R 'bmap /swapfile 0' '%s?offset=%llu' 2>/dev/null); "
@@ -278,7 +278,7 @@ TEST(reused_partition_and_crash_states)
 		   old_hdr, lun0, (unsigned long long) M, lun0, (unsigned long long) M));
 	free(old_hdr);
 	ASSERT_EQ(part_format_check(&g, lun0, u1, "web3", 2 * G, &d), 0);
-	ASSERT_OK(part_format(&g, lun0, u1, "web3", 2 * G, &already, &res, &d));
+	ASSERT_OK(part_format(&g, lun0, u1, "web3", NULL, 2 * G, &already, &res, &d));
 	ASSERT_FALSE(already);
 	dev = offset_dev(&res);
 	th_check_swapfile(dev, 2 * G, "web3");
