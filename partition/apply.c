@@ -205,14 +205,17 @@ int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struc
 	struct part_result res = {0};
 	struct part_plan claim = {0};
 	struct part_lun now = {0};
+	bool repair;
 	int r;
 
 	r = prepare_write(g, p, &fd, &now, &claim, d);
+	/* a claim already done still writes a table that a cut-short write left half-damaged */
+	repair = now.recovered;
 	part_lun_release(&now);
 	if (r >= 0 && p->kind == PART_PLAN_CLAIM) {
-		if (claim.n_steps)
+		if (claim.n_steps || repair)
 			r = part__fdisk_write(fd, p->lun, false, claim.steps, claim.n_steps, d);
-		if (r >= 0 && claim.n_steps && fsync(fd) < 0)
+		if (r >= 0 && (claim.n_steps || repair) && fsync(fd) < 0)
 			r = diag_error_errno(d, NULL, -errno, "cannot sync '%s'", p->lun);
 		(void) flock(fd, LOCK_UN);
 		if (r >= 0)
@@ -260,4 +263,30 @@ int part_plan_apply(const struct part_guard *g, const struct part_plan *p, struc
 	else
 		part_result_release(&res);
 	return 0;
+}
+
+int part_lun_repair(const struct part_guard *g, const struct part_lun *l, struct diag *d)
+{
+	_cleanup_(closep) int fd = -1;
+	struct part_lun now = {0};
+	bool repair;
+	int r;
+
+	if (!l->recovered)
+		return 0;
+	r = part__lun_open(g, l->path, true, &fd, d);
+	if (r < 0)
+		return r;
+	if (flock(fd, LOCK_EX) < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot lock '%s'", l->path);
+	r = part__lun_read_fd(g, fd, l->path, &now, d);
+	repair = r >= 0 && now.recovered; /* another writer may have repaired it meanwhile */
+	if (r >= 0)
+		r = part_lun_check(&now, d);
+	part_lun_release(&now);
+	if (r >= 0 && repair)
+		r = part__fdisk_write(fd, l->path, false, NULL, 0, d);
+	if (r >= 0 && repair && fsync(fd) < 0)
+		r = diag_error_errno(d, NULL, -errno, "cannot sync '%s'", l->path);
+	return r;
 }

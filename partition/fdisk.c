@@ -155,6 +155,9 @@ int part__fdisk_read(int fd, const char *path, struct part_lun *l, struct diag *
 	l->label = label_type(c);
 	if (l->label == PART_LABEL_NONE)
 		goto out;
+	/* libfdisk marks a GPT it had to rebuild from one copy as changed (gpt_probe_label) */
+	l->recovered =
+		l->label == PART_LABEL_GPT && fdisk_label_is_changed(fdisk_get_label(c, NULL));
 	l->first_usable = fdisk_get_first_lba(c) * l->sector_size;
 	l->end_usable = (fdisk_get_last_lba(c) + 1) * l->sector_size;
 	l->max_parts = fdisk_get_npartitions(c);

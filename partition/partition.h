@@ -69,6 +69,11 @@ struct part_lun {
 	struct part_segment *free; /* free space as libfdisk reports it, sorted by start */
 	size_t n_free;
 	unsigned n_verify_errors; /* problems fdisk_verify_disklabel found in the table */
+	/*
+	 * One of the GPT's two copies was damaged (a write cut short between them) and was read
+	 * from the other: the next write of the table repairs it (part_lun_repair()).
+	 */
+	bool recovered;
 };
 
 struct part_luns {
@@ -142,6 +147,13 @@ void part_lun_release(struct part_lun *l);
  * (overlapping/out of range entries), with the reason in d.
  */
 int part_lun_check(const struct part_lun *l, struct diag *d);
+
+/*
+ * When l was recovered from one GPT copy, write the table back whole (both copies, through
+ * the guard, under the LUN's flock), so a table left half-written by a kill is whole again.
+ * Nothing is done otherwise. Returns: 0, or < 0 with the reason in d.
+ */
+int part_lun_repair(const struct part_guard *g, const struct part_lun *l, struct diag *d);
 
 /* ---- plans ---- */
 

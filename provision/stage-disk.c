@@ -393,10 +393,10 @@ int stage_disk_release(struct pipeline *p)
 					    p->g->part_new ? PART_RELEASE_DELETE : 0, &plan,
 					    &p->ctx->diag);
 		if (r == -ENOENT) {
-			/* never carved, or released by an earlier destroy: that error is an answer
-			 */
+			/* never carved, or released by an earlier destroy: an answer; but a
+			 * table that a killed write left half-damaged is mended all the same */
 			diag_truncate(&p->ctx->diag, mark);
-			r = 0;
+			r = p->o.dry_run ? 0 : part_lun_repair(&guard, &luns.v[0], &p->ctx->diag);
 			goto out;
 		}
 	}
