@@ -6,7 +6,6 @@
 
 #include "common/diag.h"
 #include "common/json.h"
-#include "common/process.h"
 #include "common/util.h"
 #include "tests/unit/test.h"
 
@@ -244,18 +243,6 @@ TEST(json_writer)
 	s = json_finish(&j);
 	ASSERT_STREQ(s, "{\"name\":\"web\\\"1\",\"disks\":[1,{}],\"ok\":true,\"none\":null}\n");
 	free(s);
-}
-
-TEST(spawn_status_and_stderr)
-{
-	char *const ok[] = {"sh", "-c", "echo out; echo 'bad thing' >&2; exit 3", NULL};
-	char *const missing[] = {"/nonexistent/prog", NULL};
-	char *err = NULL;
-
-	ASSERT_EQ(spawn_wait(ok, &err), 3);
-	ASSERT_STREQ(err, "bad thing");
-	free(err);
-	ASSERT_ERR(spawn_wait(missing, NULL), ENOENT);
 }
 
 TEST_MAIN()
