@@ -16,6 +16,7 @@
 #include "hooks/hooks.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
+#include "events.h"
 #include "guestcfg.h"
 #include "pipeline.h"
 #include "prov.h"
@@ -228,6 +229,7 @@ static int fail_stage(struct pipeline *p, enum stage s, int r)
 					p->who, &p->ctx->diag);
 	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
 		   p->name);
+	pipeline_event_stage(p, s, PIPELINE_STAGE_FAILED);
 	if (p->g && !p->dry_run)
 		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
 			 "'provision resume %s' continues, 'provision destroy %s' undoes", p->name,
@@ -243,8 +245,7 @@ int pipeline_run(struct pipeline *p)
 	for (enum stage s = STAGE_ALLOCATE; s <= p->until; s++) {
 		if (stage_done(p, s))
 			continue;
-		fprintf(p->out, "%s%s\n", p->dry_run ? "plan: " : "stage: ", stage_to_string(s));
-		fflush(p->out);
+		pipeline_event_stage(p, s, PIPELINE_STAGE_STARTED);
 		r = run_hooks(p, s, HOOK_PRE);
 		if (r >= 0)
 			r = stage_fns[s](p);
@@ -252,13 +253,16 @@ int pipeline_run(struct pipeline *p)
 			r = run_hooks(p, s, HOOK_POST);
 		if (r < 0)
 			return fail_stage(p, s, r);
-		if (p->dry_run)
+		if (p->dry_run) {
+			pipeline_event_stage(p, s, PIPELINE_STAGE_DONE);
 			continue;
+		}
 		r = inv_stage_done(p->inv, p->g->id, stage_to_string(s), p->who, &p->ctx->diag);
 		if (r >= 0)
 			r = refresh(p);
 		if (r < 0)
 			return fail_stage(p, s, r);
+		pipeline_event_stage(p, s, PIPELINE_STAGE_DONE);
 		maybe_crash(s);
 	}
 	return 0;
@@ -298,16 +302,9 @@ void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
 	json_obj_end(&j);
 	json_key(&j, "error");
 	if (r < 0) {
-		const char *cause = NULL;
-
-		for (size_t i = 0; i < p->ctx->diag.n; i++)
-			if (p->ctx->diag.v[i].level == DIAG_ERROR) {
-				cause = p->ctx->diag.v[i].msg;
-				break;
-			}
 		json_obj_begin(&j);
 		json_key_str(&j, "stage", p->failed_stage);
-		json_key_str(&j, "cause", cause ? cause : strerror(-r));
+		json_key_str(&j, "cause", pipeline_cause(p, r));
 		json_obj_end(&j);
 	} else {
 		json_null(&j);
