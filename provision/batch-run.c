@@ -10,15 +10,11 @@
  * planned them, while the slow stages (format, install) still overlap.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -55,103 +51,6 @@ static __attribute__((noinline)) void set_str(char **field, const char *v)
 
 	free(*field);
 	*field = c;
-}
-
-/* ---- progress ---- */
-
-static void plain_line(struct batch *b, const struct batch_guest *g, const char *what)
-{
-	fprintf(b->progress, "%s: %s\n", g->req->name, what);
-	fflush(b->progress);
-}
-
-void batch_redraw(struct batch *b)
-{
-	struct winsize ws = {0};
-	unsigned cols = 100, rows = 40, shown = 0, waiting = 0, done = 0;
-	int64_t now = mono_usec();
-
-	if (ioctl(fileno(b->progress), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40) {
-		cols = ws.ws_col;
-		rows = ws.ws_row > 6 ? ws.ws_row : 6;
-	}
-	if (b->drawn)
-		fprintf(b->progress, "\033[%uA", b->drawn);
-	fprintf(b->progress, "\r\033[K%-20s %-9s %-8s %s\n", "GUEST", "STAGE", "ELAPSED", "LAST");
-	shown = 1;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct batch_guest *g = &b->g[i];
-		char el[32] = "", line[512];
-		int64_t t;
-
-		if (g->status == BG_WAITING) {
-			waiting++;
-			continue;
-		}
-		/* a batch taller than the terminal: finished guests give way to running ones */
-		if (g->status == BG_DONE && b->n + 2 > rows) {
-			done++;
-			continue;
-		}
-		if (shown + 2 >= rows)
-			continue;
-		t = (g->end_usec ? g->end_usec : now) - g->start_usec;
-		if (g->start_usec)
-			snprintf(el, sizeof(el), "%lld:%02lld", (long long) (t / 60000000),
-				 (long long) (t / 1000000 % 60));
-		snprintf(line, sizeof(line), "%-20s %-9s %-8s %s", g->req->name,
-			 g->status == BG_RUNNING ? (g->stage ? g->stage : "start")
-						 : bg_status_to_string(g->status),
-			 el, g->message ? g->message : "");
-		if (strlen(line) >= cols)
-			line[cols - 1] = '\0';
-		fprintf(b->progress, "\r\033[K%s\n", line);
-		shown++;
-	}
-	fprintf(b->progress, "\r\033[K%u waiting%s", waiting, done ? "" : "\n");
-	if (done)
-		fprintf(b->progress, ", %u more done\n", done);
-	shown++;
-	/* lines left over from a taller table */
-	for (unsigned i = shown; i < b->drawn; i++)
-		fprintf(b->progress, "\r\033[K\n");
-	if (b->drawn > shown)
-		fprintf(b->progress, "\033[%uA", b->drawn - shown);
-	b->drawn = shown;
-	fflush(b->progress);
-}
-
-void batch_progress(struct batch *b, struct batch_guest *g, const char *line, bool plain)
-{
-	if (line)
-		set_str(&g->message, line);
-	if (b->live)
-		batch_redraw(b);
-	else if (plain && line)
-		plain_line(b, g, line); /* "lab03: stage format" */
-}
-
-/* Print the end of a guest in plain mode. */
-static void finished(struct batch *b, struct batch_guest *g)
-{
-	_cleanup_(freep) char *s = NULL;
-	int k = -1;
-
-	g->end_usec = mono_usec();
-	if (g->status == BG_DONE)
-		k = asprintf(&s, "done (stage %s%s%s)", g->stage ? g->stage : "none",
-			     g->ip ? ", IP " : "", g->ip ? g->ip : "");
-	else if (g->status == BG_FAILED)
-		k = asprintf(&s, "failed at %s: %s", g->err_stage ? g->err_stage : "start",
-			     g->err_cause ? g->err_cause : "unknown cause");
-	if (k < 0)
-		s = NULL;
-	else
-		set_str(&g->message, s);
-	if (b->live)
-		batch_redraw(b);
-	else if (s)
-		plain_line(b, g, s);
 }
 
 /* ---- children ---- */
@@ -309,7 +208,7 @@ static void child_end(struct batch *b, struct batch_guest *g)
 				 last);
 		set_str(&g->err_cause, s);
 	}
-	finished(b, g);
+	batch_finished(b, g);
 }
 
 static size_t running(const struct batch *b)
@@ -380,7 +279,7 @@ int batch_run(struct batch *b)
 				g->status = BG_FAILED;
 				set_str(&g->err_stage, "request");
 				set_str(&g->err_cause, g->refused);
-				finished(b, g);
+				batch_finished(b, g);
 				stop = !b->keep_going;
 				continue;
 			}
@@ -389,7 +288,7 @@ int batch_run(struct batch *b)
 				g->allocated = true;
 				g->status = BG_FAILED;
 				set_str(&g->err_cause, strerror(-r));
-				finished(b, g);
+				batch_finished(b, g);
 				break;
 			}
 			batch_progress(b, g, "started", false);

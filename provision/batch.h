@@ -104,6 +104,8 @@ int batch_plan(struct batch *b, enum stage until, FILE *out, bool keep_going);
 
 /* Progress of one guest changed: the table redrawn, or with plain "NAME: line" printed. */
 void batch_progress(struct batch *b, struct batch_guest *g, const char *line, bool plain);
+/* A guest ended (g->status): its last line, in the table or plain. */
+void batch_finished(struct batch *b, struct batch_guest *g);
 /* Redraw the live table (elapsed times move on). */
 void batch_redraw(struct batch *b);
 

@@ -131,6 +131,15 @@ void prov_events_note(struct prov_ctx *ctx, const char *error)
 		ctx->events->first_error = strdup(error);
 }
 
+void prov_events_note_diag(struct prov_ctx *ctx)
+{
+	for (size_t i = 0; ctx->events && i < ctx->diag.n; i++)
+		if (ctx->diag.v[i].level == DIAG_ERROR) {
+			prov_events_note(ctx, ctx->diag.v[i].msg);
+			return;
+		}
+}
+
 void prov_events_close(struct prov_ctx *ctx, int status)
 {
 	struct prov_events *ev = ctx->events;

@@ -39,8 +39,9 @@ int prov_events_open(struct prov_ctx *ctx);
  */
 FILE *prov_out(struct prov_ctx *ctx, FILE *human);
 
-/* ctx->diag is about to be printed: its first error is the fallback result's cause. */
+/* An error printed (the first is the fallback result's cause); ctx->diag's first error. */
 void prov_events_note(struct prov_ctx *ctx, const char *error);
+void prov_events_note_diag(struct prov_ctx *ctx);
 
 /* The end of the run: a result event (exit status status) when none was sent; free all. */
 void prov_events_close(struct prov_ctx *ctx, int status);

@@ -63,11 +63,7 @@ bool opt_flag(const struct prov_ctx *ctx, const char *name)
 
 int prov_finish(struct prov_ctx *ctx, int status)
 {
-	for (size_t i = 0; i < ctx->diag.n; i++)
-		if (ctx->diag.v[i].level == DIAG_ERROR) {
-			prov_events_note(ctx, ctx->diag.v[i].msg);
-			break;
-		}
+	prov_events_note_diag(ctx);
 	diag_print(&ctx->diag, stderr, ctx->prog);
 	diag_clear(&ctx->diag);
 	return status;
