@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guests of a batch as child processes: each is `provision new-guest --request - --json`
- * (this very program, /proc/self/exe, from an argv: no shell) with its request as JSON on
- * its stdin. Its stderr lines ("stage: carve", errors) are the progress; its stdout is the
- * one JSON result. Several run at once; the pipeline itself serialises the LUN writes.
+ * (this very program, /proc/self/exe, from an argv: no shell, started with common/run.h)
+ * with its request as JSON on its stdin and an event channel as its fd 3 (events.h): its
+ * stage, progress and result events, read with the JSON reader, are all this file learns of
+ * its run. Its stderr is kept (the tail) only for a child that ends without a result; its
+ * human lines are never parsed. Several run at once; the pipeline serialises the LUN writes.
  *
- * A guest starts only once the one before it is past `allocate`: allocations happen in
- * the batch's order, so lab01 gets the first free address, lab02 the next, exactly as -n
- * planned them, while the slow stages (format, install) still overlap.
+ * A guest starts only once the one before it is past `allocate` (its allocate stage done):
+ * allocations happen in the batch's order, so lab01 gets the first free address, lab02 the
+ * next, as batch_plan() planned them, while the slow stages (format, install) still overlap.
  */
 #include <errno.h>
 #include <poll.h>
