@@ -71,3 +71,51 @@ void json_quote(struct strbuf *sb, const char *s);
 
 /* The text, with a final newline; NULL on allocation failure. Resets j. */
 char *json_finish(struct json *j);
+
+/*
+ * Reading JSON (common/json-parse.c): strict RFC 8259 and bounded, for what our own children
+ * send (no comments, trailing commas, NaN or bytes after the value; strings valid UTF-8
+ * without U+0000; an object's keys distinct; nesting at most JSON_PARSE_DEPTH).
+ */
+#define JSON_PARSE_DEPTH 32
+
+enum json_type {
+	JSON_NULL,
+	JSON_BOOL,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+};
+
+struct json_value {
+	enum json_type type;
+	bool b;		      /* JSON_BOOL */
+	char *s;	      /* JSON_STRING: the text; JSON_NUMBER: its literal */
+	struct json_value *v; /* JSON_ARRAY: the items; JSON_OBJECT: the values */
+	char **keys;	      /* JSON_OBJECT: the keys, v[i] is keys[i]'s */
+	size_t n;
+};
+
+struct diag;
+
+/*
+ * Parse text (len bytes, no NUL needed) into *ret (free with json_value_free()).
+ * Returns: 0, -EINVAL with "invalid JSON at byte N: expected ..." in d, or -ENOMEM.
+ */
+int json_parse(const char *text, size_t len, struct json_value **ret, struct diag *d);
+/* Accepts NULL. Returns NULL. */
+struct json_value *json_value_free(struct json_value *v);
+static inline void json_value_freep(struct json_value **v)
+{
+	json_value_free(*v);
+}
+
+/* obj's member key (borrowed), or NULL when obj is not an object or has no such key. */
+const struct json_value *json_get(const struct json_value *obj, const char *key);
+/* The member's string, or NULL (missing, null or not a string). */
+const char *json_get_str(const struct json_value *obj, const char *key);
+/* Returns: 1 true, 0 false, -ENOENT missing, -EINVAL not a boolean. */
+int json_get_bool(const struct json_value *obj, const char *key);
+/* An unsigned integer member. Returns: 0, -ENOENT, -EINVAL (not one), -ERANGE. */
+int json_get_u64(const struct json_value *obj, const char *key, uint64_t *ret);

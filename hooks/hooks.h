@@ -5,8 +5,8 @@
  * Stage hooks: <hooks_dir>/<stage>.pre.d/ and <hooks_dir>/<stage>.post.d/, run in lexical
  * order like run-parts. Each hook is exec'd with an argv (never through a shell) in a process
  * group of its own, with the caller's environment plus the PROVISION_* variables, stdin from
- * /dev/null and stdout sent to our stderr (so --json output stays clean). A timeout kills the
- * hook's whole process group.
+ * /dev/null and stdout sent to our stderr (so --json output stays clean), started with
+ * common/run.h. A timeout ends the hook's whole process group (SIGTERM, then SIGKILL).
  *
  * Which files run: regular executable files whose names consist only of [A-Za-z0-9_-] (the
  * run-parts rule: dotfiles, "x~", "x.bak", "x.dpkg-old" are skipped). Which are refused: a hook

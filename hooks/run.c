@@ -1,24 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/run.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "hooks.h"
 
 #define TAIL_MAX 2048
-
-extern char **environ;
 
 static const char *const when_names[] = {[HOOK_PRE] = "pre", [HOOK_POST] = "post"};
 
@@ -125,200 +120,91 @@ int hook_list(const struct hook_run *r, struct diag *d, char ***ret)
 	return 0;
 }
 
-static char **build_env(char *const *extra)
+/* The hook's stderr as it comes: copied to ours unless quiet. */
+static void tee_stderr(struct run_child *c, const char *buf, size_t n)
 {
-	_cleanup_(strv_freep) char **env = calloc(1, sizeof(char *));
+	const struct hook_run *r = c->userdata;
 
-	if (!env)
-		return NULL;
-	for (char **e = environ; e && *e; e++) {
-		size_t klen = strcspn(*e, "=");
-		bool overridden = false;
-
-		for (char *const *x = extra; x && *x; x++)
-			if (strncmp(*x, *e, klen) == 0 && (*x)[klen] == '=')
-				overridden = true;
-		if (!overridden && strv_push(&env, *e) < 0)
-			return NULL;
-	}
-	for (char *const *x = extra; x && *x; x++)
-		if (strv_push(&env, *x) < 0)
-			return NULL;
-	return TAKE_PTR(env);
+	if (!r->quiet)
+		(void) !fwrite(buf, 1, n, stderr);
 }
 
-static long now_ms(void)
+/* The last few lines of the hook's stderr, as notes under the error. */
+static void tail_notes(const struct strbuf *tail, struct diag *d)
 {
-	return (long) (mono_usec() / 1000);
-}
+	const char *s = strbuf_str(tail), *p = s + tail->len;
+	int lines = 0;
 
-static void tail_add(struct strbuf *tail, const char *buf, size_t n)
-{
-	strbuf_add(tail, buf, n);
-	if (tail->len > 2 * TAIL_MAX && !tail->oom) {
-		memmove(tail->buf, tail->buf + tail->len - TAIL_MAX, TAIL_MAX + 1);
-		tail->len = TAIL_MAX;
+	while (p > s && lines < 6)
+		if (*--p == '\n' && p + 1 < s + tail->len)
+			lines++;
+	if (*p == '\n')
+		p++;
+	for (const char *l = p; *l;) {
+		size_t len = strcspn(l, "\n");
+
+		diag_add(d, DIAG_NOTE, NULL, "hook stderr: %.*s", (int) len, l);
+		l += len + (l[len] == '\n');
 	}
 }
 
-/* Fork and exec one hook; its stderr comes back through *ret_fd. */
-static int spawn(const char *path, const struct hook_run *r, char **env, int *ret_fd,
-		 pid_t *ret_pid)
+static int run_one(const char *path, const struct hook_run *r, struct diag *d,
+		   struct hook_failure *fail)
 {
 	_cleanup_(strv_freep) char **argv = NULL;
-	int p[2];
-	pid_t pid;
+	struct run_child c = {
+		.env = r->env,
+		.own_pgroup = true,
+		.timeout_ms = r->timeout_s > UINT_MAX / 1000 ? UINT_MAX : r->timeout_s * 1000,
+		.out = {.io = RUN_FD, .fd = STDERR_FILENO}, /* --json keeps stdout for itself */
+		.err = {.io = RUN_PIPE, .cap = TAIL_MAX, .keep_tail = true, .on_data = tee_stderr},
+		.userdata = (void *) r,
+	};
+	int k;
 
 	if (strv_push(&argv, path) < 0)
 		return -ENOMEM;
 	for (char *const *a = r->argv_extra; a && *a; a++)
 		if (strv_push(&argv, *a) < 0)
 			return -ENOMEM;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		int e = negative_errno();
-
-		close(p[0]);
-		close(p[1]);
-		return e;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		(void) setpgid(0, 0);
-		sigemptyset(&none);
-		(void) sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(127);
-		execve(path, argv, env);
-		dprintf(2, "cannot execute '%s': %s\n", path, strerror(errno));
-		_exit(127);
-	}
-	(void) setpgid(pid, pid); /* also here: no window where a timeout misses the group */
-	close(p[1]);
-	*ret_fd = p[0];
-	*ret_pid = pid;
-	return 0;
-}
-
-static int run_one(const char *path, const struct hook_run *r, char **env, struct diag *d,
-		   struct hook_failure *fail)
-{
-	struct strbuf tail = STRBUF_INIT;
-	long deadline = r->timeout_s ? now_ms() + (long) r->timeout_s * 1000L : 0;
-	bool timed_out = false, exited = false;
-	int fd = -1, status = 0, k;
-	pid_t pid;
-
-	k = spawn(path, r, env, &fd, &pid);
-	if (k < 0)
-		return diag_error_errno(d, NULL, k, "cannot run hook '%s'", path);
-
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int wait_ms = 1000, n;
-		pid_t w;
-
-		if (deadline) {
-			long left = deadline - now_ms();
-
-			if (left <= 0) {
-				timed_out = true;
-				break;
-			}
-			if (left < wait_ms)
-				wait_ms = (int) left;
-		}
-		n = poll(&pfd, 1, wait_ms);
-		if (n < 0 && errno != EINTR)
-			break;
-		if (n > 0) {
-			char buf[4096];
-			ssize_t got = read(fd, buf, sizeof(buf));
-
-			if (got <= 0)
-				break; /* EOF: the hook (and its children) closed stderr */
-			tail_add(&tail, buf, (size_t) got);
-			if (!r->quiet)
-				(void) !fwrite(buf, 1, (size_t) got, stderr);
-			continue;
-		}
-		/* quiet for a second: the hook may have exited leaving a child holding stderr */
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			exited = true;
-			break;
-		}
-	}
-	close(fd);
-	if (timed_out)
-		(void) kill(-pid, SIGKILL); /* the whole group: a hook's children die with it */
-	while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-
-	if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		strbuf_release(&tail);
+	c.argv = argv;
+	k = run_command(&c);
+	if (k == 0) {
+		run_child_release(&c);
 		return 0;
 	}
-
-	if (timed_out)
+	if (k < 0)
+		diag_error_errno(d, NULL, k, "cannot run hook '%s'", path);
+	else if (c.timed_out)
 		diag_error(d, NULL, "hook '%s' timed out after %us, killed", path, r->timeout_s);
-	else if (WIFSIGNALED(status))
-		diag_error(d, NULL, "hook '%s' killed by signal %d", path, WTERMSIG(status));
+	else if (c.exit_code < 0)
+		diag_error(d, NULL, "hook '%s' killed by signal %d", path, c.signal);
 	else
-		diag_error(d, NULL, "hook '%s' failed with exit status %d", path,
-			   WEXITSTATUS(status));
-	if (tail.len) {
-		/* the last few lines, as notes under the error */
-		const char *s = strbuf_str(&tail), *p = s + tail.len;
-		int lines = 0;
-
-		while (p > s && lines < 6)
-			if (*--p == '\n' && p + 1 < s + tail.len)
-				lines++;
-		if (*p == '\n')
-			p++;
-		for (const char *l = p; *l;) {
-			size_t len = strcspn(l, "\n");
-
-			diag_add(d, DIAG_NOTE, NULL, "hook stderr: %.*s", (int) len, l);
-			l += len + (l[len] == '\n');
-		}
-	}
-	if (fail) {
+		diag_error(d, NULL, "hook '%s' failed with exit status %d", path, c.exit_code);
+	if (c.err.buf.len)
+		tail_notes(&c.err.buf, d);
+	if (fail)
 		*fail = (struct hook_failure){
 			.hook = strdup(path),
-			.exit_status = !timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			.signal = !timed_out && WIFSIGNALED(status) ? WTERMSIG(status)
-								    : (timed_out ? SIGKILL : 0),
-			.timed_out = timed_out,
-			.stderr_tail = strbuf_detach(&tail),
+			.exit_status = k > 0 && !c.timed_out ? c.exit_code : -1,
+			.signal = k > 0 ? c.signal : 0,
+			.timed_out = c.timed_out,
+			.stderr_tail = strbuf_detach(&c.err.buf),
 		};
-	}
-	strbuf_release(&tail);
-	return timed_out ? -ETIMEDOUT : -ECHILD;
+	run_child_release(&c);
+	return c.timed_out ? -ETIMEDOUT : -ECHILD;
 }
 
 int hook_run_all(const struct hook_run *r, struct diag *d, struct hook_failure *ret_fail)
 {
 	_cleanup_(strv_freep) char **hooks = NULL;
-	_cleanup_(strv_freep) char **env = NULL;
 	int k, n = 0;
 
 	k = hook_list(r, d, &hooks);
 	if (k < 0)
 		return k;
-	if (!hooks[0])
-		return 0;
-	env = build_env(r->env);
-	if (!env)
-		return -ENOMEM;
 	for (char **h = hooks; *h; h++) {
-		k = run_one(*h, r, env, d, ret_fail);
+		k = run_one(*h, r, d, ret_fail);
 		if (k < 0)
 			return k;
 		n++;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "common/run.h"
 #include "common/util.h"
 #include "relay.h"
 
@@ -122,67 +123,33 @@ int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *
 }
 
 /*
- * Start the relay with lfd and pfd (closed here either way). Two forks, so that the relay is
- * nobody's child here (no zombie, nothing for libxl's or the hooks' reaping to see); exec
- * failing is reported back through a close-on-exec pipe.
+ * Start the relay with lfd and pfd (closed here either way), a daemon (common/run.h: two
+ * forks, so that it is nobody's child here, no zombie, nothing for libxl's or the hooks'
+ * reaping to see; exec failing is reported back).
  */
 static int relay_start(const struct nb_relay_join_opts *o, int dirfd, int lfd, int pfd,
 		       struct diag *d)
 {
-	int pipefd[2], err = 0, status;
-	pid_t pid;
-	ssize_t k;
+	int log = openat(dirfd, RELAY_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	struct run_child c = {
+		.path = o->daemon_path,
+		.argv = o->daemon_argv,
+		.daemonize = true,
+		.out = {.io = RUN_FD, .fd = log},
+		.err = {.io = RUN_FD, .fd = log},
+		.extra = {{.io = RUN_FD, .num = 3, .fd = lfd}, {.io = RUN_FD, .num = 4, .fd = pfd}},
+	};
+	int err;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	if (log < 0) {
 		err = -errno;
 		goto out;
 	}
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		goto out;
-	}
-	if (pid == 0) {
-		int efd = pipefd[1];
-		int log = openat(dirfd, RELAY_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		int hi_l = fcntl(lfd, F_DUPFD_CLOEXEC, 10), hi_p = fcntl(pfd, F_DUPFD_CLOEXEC, 10);
-		int hi_e = fcntl(efd, F_DUPFD_CLOEXEC, 10);
-
-		if (log < 0 || null < 0 || hi_l < 0 || hi_p < 0 || hi_e < 0)
-			goto child_fail;
-		efd = hi_e;
-		if (dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0 ||
-		    dup2(hi_l, 3) < 0 || dup2(hi_p, 4) < 0 || dup2(hi_e, 5) < 0 ||
-		    fcntl(5, F_SETFD, FD_CLOEXEC) < 0)
-			goto child_fail;
-		efd = 5;
-		(void) close_range(6, ~0U, 0);
-		if (setsid() < 0)
-			goto child_fail;
-		signal(SIGHUP, SIG_IGN);
-		pid = fork();
-		if (pid < 0)
-			goto child_fail;
-		if (pid > 0)
-			_exit(0);
-		execv(o->daemon_path, o->daemon_argv);
-	child_fail:
-		err = errno;
-		(void) !write(efd, &err, sizeof(err));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	do
-		k = read(pipefd[0], &err, sizeof(err));
-	while (k < 0 && errno == EINTR);
-	close(pipefd[0]);
-	err = k == (ssize_t) sizeof(err) ? -err : 0;
+	err = run_start(&c);
+	run_child_release(&c);
 out:
+	if (log >= 0)
+		close(log);
 	close(lfd);
 	close(pfd);
 	if (err < 0)

@@ -9,13 +9,15 @@
 #include <stdlib.h>
 
 #include "common/macro.h"
-#include "common/process.h"
+#include "common/run.h"
 #include "partition/partition-internal.h"
 
 int part__mkfs_ext4(const struct part__region *rg, const char *label, const char *uuid,
 		    struct diag *d)
 {
-	_cleanup_(freep) char *err = NULL;
+	/* die_with_parent: a provision killed during format leaves no mke2fs writing the LUN */
+	struct run_child c = {.die_with_parent = true,
+			      .err = {.io = RUN_PIPE, .cap = 8192, .keep_tail = true}};
 	char ext[64], blocks[32];
 	char *argv[16];
 	size_t n = 0;
@@ -43,13 +45,23 @@ int part__mkfs_ext4(const struct part__region *rg, const char *label, const char
 	argv[n++] = (char *) rg->path;
 	argv[n++] = blocks;
 	argv[n] = NULL;
-	r = spawn_wait(argv, &err);
-	if (r < 0)
+	c.argv = argv;
+	r = run_command(&c);
+	if (r < 0) {
+		run_child_release(&c);
 		return diag_error_errno(d, NULL, r, "cannot run 'mke2fs'");
-	if (r > 0) {
-		diag_error(d, NULL, "cannot make ext4 on '%s' at offset %llu: mke2fs: %s", rg->path,
-			   (unsigned long long) rg->offset, err && *err ? err : "failed");
-		return -EIO;
 	}
-	return 0;
+	if (r > 0) {
+		const char *err = strbuf_str(&c.err.buf);
+		int len = (int) strlen(err);
+
+		while (len > 0 && err[len - 1] == '\n')
+			len--;
+		diag_error(d, NULL, "cannot make ext4 on '%s' at offset %llu: mke2fs: %.*s",
+			   rg->path, (unsigned long long) rg->offset, len ? len : 6,
+			   len ? err : "failed");
+		r = -EIO;
+	}
+	run_child_release(&c);
+	return r;
 }

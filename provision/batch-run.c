@@ -1,24 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guests of a batch as child processes: each is `provision new-guest --request - --json`
- * (this very program, /proc/self/exe, from an argv: no shell) with its request as JSON on
- * its stdin. Its stderr lines ("stage: carve", errors) are the progress; its stdout is the
- * one JSON result. Several run at once; the pipeline itself serialises the LUN writes.
+ * (this very program, /proc/self/exe, from an argv: no shell, started with common/run.h)
+ * with its request as JSON on its stdin and an event channel as its fd 3 (events.h): its
+ * stage, progress and result events, read with the JSON reader, are all this file learns of
+ * its run. Its stderr is kept (the tail) only for a child that ends without a result; its
+ * human lines are never parsed. Several run at once; the pipeline serialises the LUN writes.
  *
- * A guest starts only once the one before it is past `allocate`: allocations happen in
- * the batch's order, so lab01 gets the first free address, lab02 the next, exactly as -n
- * planned them, while the slow stages (format, install) still overlap.
+ * A guest starts only once the one before it is past `allocate` (its allocate stage done):
+ * allocations happen in the batch's order, so lab01 gets the first free address, lab02 the
+ * next, as batch_plan() planned them, while the slow stages (format, install) still overlap.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -43,13 +41,10 @@ void batch_guest_release(struct batch_guest *g)
 	free(g->lun);
 	free(g->err_stage);
 	free(g->err_cause);
-	strbuf_release(&g->out);
-	strbuf_release(&g->err_line);
-	if (g->fd_out >= 0)
-		close(g->fd_out);
-	if (g->fd_err >= 0)
-		close(g->fd_err);
-	*g = (struct batch_guest){.fd_out = -1, .fd_err = -1};
+	free(g->req_json);
+	run_child_release(&g->child);
+	batch_plan_release(&g->plan);
+	*g = (struct batch_guest){0};
 }
 
 static __attribute__((noinline)) void set_str(char **field, const char *v)
@@ -58,110 +53,6 @@ static __attribute__((noinline)) void set_str(char **field, const char *v)
 
 	free(*field);
 	*field = c;
-}
-
-/* ---- progress ---- */
-
-static void plain_line(struct batch *b, const struct batch_guest *g, const char *what)
-{
-	fprintf(b->progress, "%s: %s\n", g->req->name, what);
-	fflush(b->progress);
-}
-
-void batch_redraw(struct batch *b)
-{
-	struct winsize ws = {0};
-	unsigned cols = 100, rows = 40, shown = 0, waiting = 0, done = 0;
-	int64_t now = mono_usec();
-
-	if (ioctl(fileno(b->progress), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40) {
-		cols = ws.ws_col;
-		rows = ws.ws_row > 6 ? ws.ws_row : 6;
-	}
-	if (b->drawn)
-		fprintf(b->progress, "\033[%uA", b->drawn);
-	fprintf(b->progress, "\r\033[K%-20s %-9s %-8s %s\n", "GUEST", "STAGE", "ELAPSED", "LAST");
-	shown = 1;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct batch_guest *g = &b->g[i];
-		char el[32] = "", line[512];
-		int64_t t;
-
-		if (g->status == BG_WAITING) {
-			waiting++;
-			continue;
-		}
-		/* a batch taller than the terminal: finished guests give way to running ones */
-		if (g->status == BG_DONE && b->n + 2 > rows) {
-			done++;
-			continue;
-		}
-		if (shown + 2 >= rows)
-			continue;
-		t = (g->end_usec ? g->end_usec : now) - g->start_usec;
-		if (g->start_usec)
-			snprintf(el, sizeof(el), "%lld:%02lld", (long long) (t / 60000000),
-				 (long long) (t / 1000000 % 60));
-		snprintf(line, sizeof(line), "%-20s %-9s %-8s %s", g->req->name,
-			 g->status == BG_RUNNING ? (g->stage ? g->stage : "start")
-						 : bg_status_to_string(g->status),
-			 el, g->message ? g->message : "");
-		if (strlen(line) >= cols)
-			line[cols - 1] = '\0';
-		fprintf(b->progress, "\r\033[K%s\n", line);
-		shown++;
-	}
-	fprintf(b->progress, "\r\033[K%u waiting%s", waiting, done ? "" : "\n");
-	if (done)
-		fprintf(b->progress, ", %u more done\n", done);
-	shown++;
-	/* lines left over from a taller table */
-	for (unsigned i = shown; i < b->drawn; i++)
-		fprintf(b->progress, "\r\033[K\n");
-	if (b->drawn > shown)
-		fprintf(b->progress, "\033[%uA", b->drawn - shown);
-	b->drawn = shown;
-	fflush(b->progress);
-}
-
-void batch_progress(struct batch *b, struct batch_guest *g, const char *line)
-{
-	if (line)
-		set_str(&g->message, line);
-	if (b->live) {
-		batch_redraw(b);
-		return;
-	}
-	/* "lab03: stage format" */
-	if (line && strncmp(line, "stage: ", 7) == 0) {
-		_cleanup_(freep) char *s = NULL;
-
-		if (asprintf(&s, "stage %s", line + 7) >= 0)
-			plain_line(b, g, s);
-	}
-}
-
-/* Print the end of a guest in plain mode. */
-static void finished(struct batch *b, struct batch_guest *g)
-{
-	_cleanup_(freep) char *s = NULL;
-	int k = -1;
-
-	g->end_usec = mono_usec();
-	if (g->status == BG_DONE)
-		k = asprintf(&s, "done (stage %s%s%s)", g->stage ? g->stage : "none",
-			     g->ip ? ", IP " : "", g->ip ? g->ip : "");
-	else if (g->status == BG_FAILED)
-		k = asprintf(&s, "failed at %s: %s", g->err_stage ? g->err_stage : "start",
-			     g->err_cause ? g->err_cause : "unknown cause");
-	if (k < 0)
-		s = NULL;
-	else
-		set_str(&g->message, s);
-	if (b->live)
-		batch_redraw(b);
-	else if (s)
-		plain_line(b, g, s);
 }
 
 /* ---- children ---- */
@@ -189,14 +80,67 @@ static char *request_json(const struct tmpl_request *req)
 	return json_finish(&j);
 }
 
+/* The result event: how the child's run ended, its addresses and partition. */
+static void on_result(struct batch_guest *g, const struct json_value *v)
+{
+	const struct json_value *part = json_get(v, "partition");
+
+	g->result = json_get_bool(v, "ok") == 1 ? 1 : 0;
+	set_str(&g->ip, json_get_str(v, "ip"));
+	set_str(&g->mac, json_get_str(v, "mac"));
+	set_str(&g->lun, json_get_str(v, "lun"));
+	if (json_get_str(v, "reached"))
+		set_str(&g->stage, json_get_str(v, "reached"));
+	if (part && (json_get_u64(part, "start", &g->part_start) < 0 ||
+		     json_get_u64(part, "size", &g->part_size) < 0))
+		g->part_start = g->part_size = 0;
+	if (!g->result) {
+		set_str(&g->err_stage, json_get_str(v, "stage"));
+		set_str(&g->err_cause, json_get_str(v, "cause"));
+	}
+}
+
+/* One line on the child's event fd (events.h): JSON, never its human stderr. */
+static void on_event(struct run_child *c, const char *line)
+{
+	_cleanup_(json_value_freep) struct json_value *v = NULL;
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	struct batch_guest *g = c->userdata;
+	const char *ev, *stage, *state;
+
+	if (json_parse(line, strlen(line), &v, &d) < 0 || v->type != JSON_OBJECT) {
+		g->bad_events++; /* not ours: ignored (the result decides) */
+		return;
+	}
+	ev = json_get_str(v, "event");
+	stage = json_get_str(v, "stage");
+	state = json_get_str(v, "state");
+	if (ev && streq(ev, "stage") && stage && state) {
+		if (streq(state, "started")) {
+			_cleanup_(freep) char *msg = NULL;
+
+			set_str(&g->stage, stage);
+			g->allocated = g->allocated || !streq(stage, "allocate");
+			if (asprintf(&msg, "stage %s", stage) >= 0)
+				batch_progress(g->b, g, msg, true);
+		} else if (streq(state, "done") && streq(stage, "allocate")) {
+			g->allocated = true; /* the next guest may allocate */
+		}
+	} else if (ev && streq(ev, "progress") && json_get_str(v, "message")) {
+		batch_progress(g->b, g, json_get_str(v, "message"), false);
+	} else if (ev && streq(ev, "result")) {
+		on_result(g, v);
+	}
+}
+
 static int child_start(struct batch *b, struct batch_guest *g)
 {
-	_cleanup_(freep) char *req = request_json(g->req);
+	char *env[] = {(char *) "PROVISION_EVENTS_FD=3", NULL};
 	char *argv[12];
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, n = 0, r;
-	pid_t pid;
+	int n = 0;
 
-	if (!req)
+	g->req_json = request_json(g->req);
+	if (!g->req_json)
 		return -ENOMEM;
 	argv[n++] = (char *) "provision";
 	argv[n++] = (char *) "--site";
@@ -204,145 +148,69 @@ static int child_start(struct batch *b, struct batch_guest *g)
 	argv[n++] = (char *) "new-guest";
 	argv[n++] = (char *) "--request";
 	argv[n++] = (char *) "-";
-	argv[n++] = (char *) "--json";
+	argv[n++] = (char *) "--json"; /* progress on stderr; the result is the event's */
 	if (b->until) {
 		argv[n++] = (char *) "--until";
 		argv[n++] = (char *) b->until;
 	}
 	argv[n] = NULL;
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (pid == 0) {
-		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
-		    dup2(err[1], STDERR_FILENO) < 0)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		execv("/proc/self/exe", argv);
-		dprintf(STDERR_FILENO, "provision: error: cannot run '/proc/self/exe': %s\n",
-			strerror(errno));
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	/* a request is far smaller than a pipe's buffer: this write does not block */
-	r = write_all(in[1], req, strlen(req));
-	close(in[1]);
-	if (r < 0 && r != -EPIPE)
-		return r;
-	/* non-blocking: what an ended child left in its pipes is drained without waiting */
-	(void) fcntl(out[0], F_SETFL, O_NONBLOCK);
-	(void) fcntl(err[0], F_SETFL, O_NONBLOCK);
-	g->pid = pid;
-	g->fd_out = out[0];
-	g->fd_err = err[0];
+	g->b = b;
+	g->result = -1;
+	g->child = (struct run_child){
+		.path = "/proc/self/exe",
+		.argv = argv,
+		.env = env,
+		.in = {.io = RUN_PIPE, .data = g->req_json},
+		.err = {.io = RUN_PIPE, .cap = BATCH_STDERR_TAIL, .keep_tail = true},
+		.extra = {{.io = RUN_PIPE, .num = 3, .on_line = on_event}},
+		.userdata = g,
+	};
 	g->status = BG_RUNNING;
 	g->start_usec = mono_usec();
-	return 0;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-	}
-	return r;
+	return run_start(&g->child);
 }
 
-/* One line of a child's stderr. */
-static void child_line(struct batch *b, struct batch_guest *g, const char *line)
+/* The last line of the child's stderr, or NULL. */
+static const char *last_line(struct strbuf *err, char *buf, size_t size)
 {
-	const char *s = line + strspn(line, " ");
+	const char *s = strbuf_str(err);
+	size_t len = strlen(s);
 
-	if (!*s)
-		return;
-	if (strncmp(s, "stage: ", 7) == 0) {
-		set_str(&g->stage, s + 7);
-		g->allocated = g->allocated || !streq(s + 7, "allocate");
-	}
-	if (strncmp(s, "request '", 9) == 0)
-		g->allocated = true; /* made by an earlier run */
-	if (strncmp(s, "provision: error: ", 18) == 0 && !g->err_cause)
-		set_str(&g->err_cause, s + 18); /* until the JSON result says better */
-	batch_progress(b, g, s);
-}
-
-/* Read what a child wrote on fd; at EOF close it. */
-static void child_read(struct batch *b, struct batch_guest *g, int *fd)
-{
-	char buf[4096];
-	ssize_t k = read(*fd, buf, sizeof(buf));
-
-	if (k < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (k <= 0) {
-		close(*fd);
-		*fd = -1;
-		if (fd == &g->fd_err && g->err_line.len) {
-			child_line(b, g, strbuf_str(&g->err_line));
-			strbuf_reset(&g->err_line);
+	while (len && s[len - 1] == '\n')
+		len--;
+	if (!len)
+		return NULL;
+	for (size_t i = len; i > 0; i--)
+		if (s[i - 1] == '\n') {
+			s += i;
+			len -= i;
+			break;
 		}
-		return;
-	}
-	if (fd == &g->fd_out) {
-		strbuf_add(&g->out, buf, (size_t) k);
-		return;
-	}
-	for (ssize_t i = 0; i < k; i++) {
-		if (buf[i] != '\n') {
-			strbuf_putc(&g->err_line, buf[i]);
-			continue;
-		}
-		child_line(b, g, strbuf_str(&g->err_line));
-		strbuf_reset(&g->err_line);
-	}
+	snprintf(buf, size, "%.*s", (int) len, s);
+	return buf;
 }
 
-/* The child ended: its JSON result, else its exit status, says how. */
-static void child_end(struct batch *b, struct batch_guest *g, int status)
+/* The child ended: its result event, else its exit status, says how. */
+static void child_end(struct batch *b, struct batch_guest *g)
 {
-	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
-	_cleanup_(strv_freep) char **res = NULL;
-	const char *ok = NULL;
+	const struct run_child *c = &g->child;
 
-	if (g->out.len &&
-	    tmpl_doc_flatten("result", strbuf_str(&g->out), g->out.len, &d, &res) >= 0) {
-		ok = tmpl_flat_get(res, "ok");
-		set_str(&g->ip, tmpl_flat_get(res, "ip"));
-		set_str(&g->mac, tmpl_flat_get(res, "mac"));
-		set_str(&g->lun, tmpl_flat_get(res, "lun"));
-		if (tmpl_flat_get(res, "stage"))
-			set_str(&g->stage, tmpl_flat_get(res, "stage"));
-		if (tmpl_flat_get(res, "error.stage"))
-			set_str(&g->err_stage, tmpl_flat_get(res, "error.stage"));
-		if (tmpl_flat_get(res, "error.cause"))
-			set_str(&g->err_cause, tmpl_flat_get(res, "error.cause"));
-	}
-	g->pid = 0;
 	g->allocated = true;
-	g->status = WIFEXITED(status) && WEXITSTATUS(status) == 0 && ok && streq(ok, "true")
-			    ? BG_DONE
-			    : BG_FAILED;
+	g->status = c->exit_code == 0 && g->result == 1 ? BG_DONE : BG_FAILED;
 	if (g->status == BG_FAILED && !g->err_cause) {
-		char s[64];
+		char s[600], line[512];
+		const char *last = last_line(&g->child.err.buf, line, sizeof(line));
 
-		if (WIFSIGNALED(status))
-			snprintf(s, sizeof(s), "killed by signal %d", WTERMSIG(status));
+		if (c->exit_code < 0)
+			snprintf(s, sizeof(s), "killed by signal %d", c->signal);
 		else
-			snprintf(s, sizeof(s), "exited with status %d", WEXITSTATUS(status));
+			snprintf(s, sizeof(s), "exited with status %d", c->exit_code);
+		if (last)
+			snprintf(s + strlen(s), sizeof(s) - strlen(s), " (its last line: %s)",
+				 last);
 		set_str(&g->err_cause, s);
 	}
-	finished(b, g);
+	batch_finished(b, g);
 }
 
 static size_t running(const struct batch *b)
@@ -357,63 +225,36 @@ static size_t running(const struct batch *b)
 /* Wait for output or a child's end, at most timeout_ms; handle what came. */
 static int poll_children(struct batch *b, int timeout_ms)
 {
-	_cleanup_(freep) struct pollfd *fds = calloc(2 * b->n + 1, sizeof(*fds));
-	_cleanup_(freep) struct batch_guest **owner = calloc(2 * b->n + 1, sizeof(*owner));
+	_cleanup_(freep) struct pollfd *fds = calloc(b->n * RUN_POLL_MAX + 1, sizeof(*fds));
+	_cleanup_(freep) size_t *first = calloc(b->n + 1, sizeof(*first));
 	size_t n = 0;
 	int k;
 
-	if (!fds || !owner)
+	if (!fds || !first)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_guest *g = &b->g[i];
 
+		first[i] = n;
 		if (g->status != BG_RUNNING)
 			continue;
-		if (g->fd_out >= 0) {
-			owner[n] = g;
-			fds[n++] = (struct pollfd){.fd = g->fd_out, .events = POLLIN};
-		}
-		if (g->fd_err >= 0) {
-			owner[n] = g;
-			fds[n++] = (struct pollfd){.fd = g->fd_err, .events = POLLIN};
-		}
+		n += run_poll_fds(&g->child, fds + n, RUN_POLL_MAX);
+		timeout_ms = run_poll_timeout(&g->child, timeout_ms);
 	}
-	k = n ? poll(fds, n, timeout_ms) : 0;
+	first[b->n] = n;
+	k = poll(fds, n, timeout_ms);
 	if (k < 0 && errno != EINTR)
 		return -errno;
-	for (size_t i = 0; k > 0 && i < n; i++)
-		if (fds[i].revents)
-			child_read(b, owner[i],
-				   fds[i].fd == owner[i]->fd_out ? &owner[i]->fd_out
-								 : &owner[i]->fd_err);
-	/*
-	 * A child that ended: drain its pipes. Its pipes may stay open after it ended (a hook
-	 * left something running in the background), so the end is asked of waitpid().
-	 */
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_guest *g = &b->g[i];
-		bool closed;
-		int status;
 
 		if (g->status != BG_RUNNING)
 			continue;
-		closed = g->fd_out < 0 && g->fd_err < 0;
-		if (waitpid(g->pid, &status, closed ? 0 : WNOHANG) != g->pid)
-			continue;
-		for (int j = 0; j < 64 && g->fd_out >= 0; j++)
-			child_read(b, g, &g->fd_out);
-		for (int j = 0; j < 64 && g->fd_err >= 0; j++)
-			child_read(b, g, &g->fd_err);
-		if (g->fd_out >= 0)
-			close(g->fd_out);
-		if (g->fd_err >= 0) {
-			close(g->fd_err);
-			if (g->err_line.len)
-				child_line(b, g, strbuf_str(&g->err_line));
-			strbuf_reset(&g->err_line);
-		}
-		g->fd_out = g->fd_err = -1;
-		child_end(b, g, status);
+		k = run_handle(&g->child, fds + first[i], first[i + 1] - first[i]);
+		if (k < 0)
+			return k;
+		if (k > 0)
+			child_end(b, g);
 	}
 	return 0;
 }
@@ -440,7 +281,7 @@ int batch_run(struct batch *b)
 				g->status = BG_FAILED;
 				set_str(&g->err_stage, "request");
 				set_str(&g->err_cause, g->refused);
-				finished(b, g);
+				batch_finished(b, g);
 				stop = !b->keep_going;
 				continue;
 			}
@@ -449,10 +290,10 @@ int batch_run(struct batch *b)
 				g->allocated = true;
 				g->status = BG_FAILED;
 				set_str(&g->err_cause, strerror(-r));
-				finished(b, g);
+				batch_finished(b, g);
 				break;
 			}
-			batch_progress(b, g, "started");
+			batch_progress(b, g, "started", false);
 		}
 		if (!running(b) && (stop || r < 0 || next >= b->n))
 			break;

@@ -50,14 +50,6 @@ static uint64_t mem_available_mib(const struct pipeline_opts *o)
 	return s ? strtoull(s + 13, NULL, 10) / 1024 : 0;
 }
 
-/* Why a guest failed: diag_cause(), the rule the children's results follow too. */
-static char *first_error(const struct diag *d)
-{
-	char *s = diag_cause(d, 0);
-
-	return s ? s : strdup("refused");
-}
-
 /*
  * Each guest's template with its overrides, checked here so that a bad value cites the
  * batch file; such a guest fails when its turn comes. Returns the most memory of one guest.
@@ -71,7 +63,7 @@ static uint64_t check_guests(struct prov_ctx *ctx, struct batch *b, const struct
 
 		/* the guest's template and its ip/mac, as its child would check them */
 		if (pipeline_guest_init(&p, b->g[i].req) < 0)
-			b->g[i].refused = first_error(&ctx->diag);
+			b->g[i].refused = batch_first_error(&ctx->diag);
 		else if (p.t->memory_mib > mem)
 			mem = p.t->memory_mib;
 		pipeline_release(&p);
@@ -90,62 +82,83 @@ static unsigned default_parallel(const struct pipeline_opts *o, uint64_t mem_mib
 	return n < 1 ? 1 : n > BATCH_PARALLEL_MAX ? BATCH_PARALLEL_MAX : (unsigned) n;
 }
 
-/* -n: every guest's pipeline in this process, on one scratch inventory: cumulative. */
-static int plan(struct batch *b, const struct pipeline_opts *o)
+/* -n: the plan is the result */
+static void plan_as_result(struct batch *b)
 {
-	struct prov_ctx *ctx = b->ctx;
-	struct inv *inv = NULL;
-	bool stop = false;
-	int r;
-
-	r = inv_open_scratch(ctx->site->state_dir, &ctx->diag, &inv);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_guest *g = &b->g[i];
-		struct pipeline p = {
-			.ctx = ctx, .site = ctx->site, .o = *o, .inv = inv, .out = b->progress};
-		char buf[18];
+		struct batch_plan *pl = &g->plan;
 
-		if (stop) {
-			g->status = BG_SKIPPED;
-			continue;
-		}
-		if (!ctx->json)
-			fprintf(b->progress, "%s:\n", g->req->name);
-		if (g->refused) {
-			g->status = BG_FAILED;
-			g->err_stage = strdup("request");
-			g->err_cause = TAKE_PTR(g->refused);
-			stop = !b->keep_going;
-			continue;
-		}
-		r = pipeline_guest_init(&p, g->req);
-		if (r >= 0)
-			r = pipeline_request_run(&p, g->req);
-		g->status = r >= 0 ? BG_DONE : BG_FAILED;
-		if (r < 0) {
-			g->err_stage = strdup(p.failed_stage ? p.failed_stage : "request");
-			g->err_cause = first_error(&ctx->diag);
-			stop = !b->keep_going;
-		} else {
-			g->stage = strdup(stage_to_string(o->until));
-		}
-		if (p.g) {
-			g->mac = strdup(format_mac(p.g->mac, buf));
-			g->ip = p.g->has_ip ? strdup(format_ipv4(p.g->ip, buf)) : NULL;
-			if (p.g->has_partition) {
-				g->lun = strdup(p.g->part.lun);
-				g->part_start = p.g->part.start;
-				g->part_size = p.g->part.size;
-			}
-		}
-		diag_clear(&ctx->diag);
-		p.inv = NULL; /* shared by the whole plan */
-		pipeline_release(&p);
+		g->status = pl->status;
+		g->stage = pl->stage ? strdup(pl->stage) : NULL;
+		g->ip = pl->ip ? strdup(pl->ip) : NULL;
+		g->mac = pl->mac ? strdup(pl->mac) : NULL;
+		g->lun = pl->lun ? strdup(pl->lun) : NULL;
+		g->part_start = pl->part_start;
+		g->part_size = pl->part_size;
+		g->err_stage = pl->err_stage ? strdup(pl->err_stage) : NULL;
+		g->err_cause = pl->err_cause ? strdup(pl->err_cause) : NULL;
 	}
-	inv_close(inv);
-	return 0;
+}
+
+/*
+ * One code path for the plan: -n prints batch_plan()'s plan; the real run makes the same
+ * plan first (quietly, every guest planned), runs the children in its order, and compares.
+ */
+static int run(struct batch *b, const struct pipeline_opts *o)
+{
+	int r;
+
+	if (b->ctx->dry_run) {
+		r = batch_plan(b, o, b->progress, b->keep_going);
+		if (r >= 0)
+			plan_as_result(b);
+		return r;
+	}
+	r = batch_plan(b, o, NULL, true);
+	if (r < 0)
+		return r;
+	diag_clear(&b->ctx->diag);
+	return batch_run(b);
+}
+
+static bool str_differs(const char *plan, const char *got)
+{
+	return plan && got && !streq(plan, got);
+}
+
+/* A guest that did not get what was planned (the world changed while the batch ran). */
+static bool off_plan(const struct batch_guest *g)
+{
+	const struct batch_plan *pl = &g->plan;
+
+	if (pl->status != BG_DONE || !g->mac)
+		return false;
+	return str_differs(pl->ip, g->ip) || str_differs(pl->mac, g->mac) ||
+	       str_differs(pl->lun, g->lun) ||
+	       (pl->part_size && g->part_size &&
+		(pl->part_start != g->part_start || pl->part_size != g->part_size));
+}
+
+static void json_plan(struct json *j, const struct batch_plan *pl)
+{
+	json_key(j, "plan");
+	json_obj_begin(j);
+	json_key_str(j, "status",
+		     pl->status == BG_DONE ? "planned" : bg_status_to_string(pl->status));
+	json_key_str(j, "ip", pl->ip);
+	json_key_str(j, "mac", pl->mac);
+	json_key_str(j, "lun", pl->lun);
+	json_key(j, "partition");
+	if (pl->part_size) {
+		json_obj_begin(j);
+		json_key_uint(j, "start", pl->part_start);
+		json_key_uint(j, "size", pl->part_size);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_obj_end(j);
 }
 
 /* -n: "planned" rather than "done" */
@@ -179,12 +192,16 @@ static void print_json(const struct batch *b, const unsigned *count)
 		json_key_str(&j, "ip", g->ip);
 		json_key_str(&j, "mac", g->mac);
 		json_key_str(&j, "lun", g->lun);
-		if (b->ctx->dry_run && g->part_size) {
+		if (g->part_size) {
 			json_key(&j, "partition");
 			json_obj_begin(&j);
 			json_key_uint(&j, "start", g->part_start);
 			json_key_uint(&j, "size", g->part_size);
 			json_obj_end(&j);
+		}
+		if (!b->ctx->dry_run) {
+			json_plan(&j, &g->plan);
+			json_key_bool(&j, "as_planned", !off_plan(g));
 		}
 		json_key(&j, "error");
 		if (g->status == BG_FAILED) {
@@ -234,6 +251,18 @@ static void print_summary(const struct batch *b, const unsigned *count)
 			       format_size(g->part_size, b2, sizeof(b2)));
 		putchar('\n');
 	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct batch_guest *g = &b->g[i];
+		const struct batch_plan *pl = &g->plan;
+
+		if (!dry && off_plan(g))
+			printf("warning: '%s' got IP %s, MAC %s, %s at %s, not the planned %s, %s, %s "
+			       "at %s: the inventory or the LUNs changed while the batch ran\n",
+			       g->req->name, g->ip ? g->ip : "-", g->mac, g->lun ? g->lun : "-",
+			       format_size(g->part_start, b1, sizeof(b1)), pl->ip ? pl->ip : "-",
+			       pl->mac ? pl->mac : "-", pl->lun ? pl->lun : "-",
+			       format_size(pl->part_start, b2, sizeof(b2)));
+	}
 }
 
 /* The batch's own settings must make a guest: else every guest would fail the same way. */
@@ -282,7 +311,7 @@ static int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 	if (!b.g)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < b.n; i++)
-		b.g[i] = (struct batch_guest){.req = tb->guests[i], .fd_out = -1, .fd_err = -1};
+		b.g[i] = (struct batch_guest){.req = tb->guests[i]};
 	mem = check_guests(ctx, &b, &o);
 	b.parallel = par ? (unsigned) v : default_parallel(&o, mem);
 	if (!ctx->json)
@@ -290,7 +319,7 @@ static int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 			"%s batch '%s': %zu guests, template %s, up to %s, %u at once\n",
 			ctx->dry_run ? "planning" : "running", b.name, b.n, tb->template_name,
 			stage_to_string(o.until), ctx->dry_run ? 1 : b.parallel);
-	r = ctx->dry_run ? plan(&b, &o) : batch_run(&b);
+	r = run(&b, &o);
 	if (r < 0)
 		diag_error_errno(&ctx->diag, NULL, r, "batch '%s' stopped", b.name);
 	for (size_t i = 0; i < b.n; i++)

@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
+#include "events.h"
 #include "guestcfg.h"
 #include "pipeline.h"
 #include "prov.h"
@@ -76,6 +77,7 @@ static int finish(struct pipeline *p, int r)
 	struct prov_ctx *ctx = p->ctx;
 	int status = prov_exit_status(r);
 
+	pipeline_event_result(p, r);
 	if (ctx->json)
 		pipeline_print_json(p, r, stdout);
 	else if (r >= 0 && p->g)
@@ -107,7 +109,7 @@ static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
-	p.out = ctx->json ? stderr : stdout;
+	p.out = prov_out(ctx, ctx->json ? stderr : stdout);
 	r = pipeline_guest_init(&p, req);
 	if (r < 0 && r != -ENOMEM && (r == -EDOM || req)) {
 		pipeline_release(&p);
@@ -148,7 +150,7 @@ static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
-	p.out = ctx->json ? stderr : stdout;
+	p.out = prov_out(ctx, ctx->json ? stderr : stdout);
 	if (!p.o.dry_run)
 		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
 	if (r >= 0)

@@ -14,6 +14,7 @@
 #include "common/diag.h"
 #include "common/macro.h"
 
+struct prov_events;
 struct site;
 
 enum prov_exit {
@@ -62,8 +63,9 @@ struct prov_ctx {
 	const struct cmd *cmd;
 	struct opt_value *opts; /* in command-line order; repeated options appear repeatedly */
 	size_t n_opts;
-	struct site *site; /* loaded for CMD_SITE commands */
-	struct diag diag;  /* printed by the dispatcher when the command returns */
+	struct site *site;	    /* loaded for CMD_SITE commands */
+	struct diag diag;	    /* printed by the dispatcher when the command returns */
+	struct prov_events *events; /* PROVISION_EVENTS_FD (events.h); NULL: none */
 };
 
 /*

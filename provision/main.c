@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "templates/templates.h"
 #include "cmds.h"
+#include "events.h"
 #include "prov.h"
 
 static int cmd_help(struct prov_ctx *ctx, int argc, char **argv);
@@ -77,6 +78,7 @@ bool opt_flag(const struct prov_ctx *ctx, const char *name)
 
 int prov_finish(struct prov_ctx *ctx, int status)
 {
+	prov_events_note_diag(ctx);
 	diag_print(&ctx->diag, stderr, ctx->prog);
 	diag_clear(&ctx->diag);
 	return status;
@@ -128,12 +130,15 @@ static void print_main_help(FILE *f)
 
 int usage_error(struct prov_ctx *ctx, const char *fmt, ...)
 {
+	_cleanup_(freep) char *msg = NULL;
 	va_list ap;
 
-	fprintf(stderr, "%s: error: ", ctx->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	prov_events_note(ctx, msg);
+	fprintf(stderr, "%s: error: %s", ctx->prog, msg ? msg : fmt);
 	fputc('\n', stderr);
 	if (ctx->cmd)
 		fprintf(stderr, "Try 'provision help %s'.\n", ctx->cmd->name);
@@ -390,9 +395,12 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	int r, words;
 
-	r = parse_globals(&ctx, &argc, argv, &help, &version);
+	r = prov_events_open(&ctx);
 	if (r)
 		return r;
+	r = parse_globals(&ctx, &argc, argv, &help, &version);
+	if (r)
+		goto out;
 	if (!ctx.site_path)
 		ctx.site_path = getenv("PROVISION_SITE");
 	if (!ctx.site_path || !*ctx.site_path)
@@ -407,8 +415,10 @@ int main(int argc, char **argv)
 		return help ? EXIT_OK : EXIT_USAGE;
 	}
 	c = cmd_find(argc - 1, argv + 1, &words);
-	if (!c)
-		return unknown_command(&ctx, argc - 1, argv + 1);
+	if (!c) {
+		r = unknown_command(&ctx, argc - 1, argv + 1);
+		goto out;
+	}
 	ctx.cmd = c;
 	if (help) {
 		print_cmd_help(stdout, c);
@@ -445,6 +455,7 @@ int main(int argc, char **argv)
 	r = c->fn(&ctx, argc, argv);
 	r = prov_finish(&ctx, r);
 out:
+	prov_events_close(&ctx, r);
 	prov_site_free(ctx.site);
 	free(ctx.opts);
 	diag_release(&ctx.diag);

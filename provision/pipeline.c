@@ -16,6 +16,7 @@
 #include "hooks/hooks.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
+#include "events.h"
 #include "guestcfg.h"
 #include "pipeline.h"
 #include "prov.h"
@@ -226,6 +227,7 @@ static int fail_stage(struct pipeline *p, enum stage s, size_t mark, int r)
 					&p->ctx->diag);
 	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
 		   p->name);
+	pipeline_event_stage(p, s, PIPELINE_STAGE_FAILED);
 	if (p->g && !p->o.dry_run)
 		diag_add(&p->ctx->diag, DIAG_NOTE, NULL,
 			 "'provision resume %s' continues, 'provision destroy %s' undoes", p->name,
@@ -242,8 +244,7 @@ int pipeline_run(struct pipeline *p)
 
 		if (stage_done(p, s))
 			continue;
-		fprintf(p->out, "%s%s\n", p->o.dry_run ? "plan: " : "stage: ", stage_to_string(s));
-		fflush(p->out);
+		pipeline_event_stage(p, s, PIPELINE_STAGE_STARTED);
 		r = run_hooks(p, s, HOOK_PRE);
 		if (r >= 0)
 			r = stage_fns[s](p);
@@ -251,19 +252,22 @@ int pipeline_run(struct pipeline *p)
 			r = run_hooks(p, s, HOOK_POST);
 		if (r < 0)
 			return fail_stage(p, s, mark, r);
-		if (p->o.dry_run)
+		if (p->o.dry_run) {
+			pipeline_event_stage(p, s, PIPELINE_STAGE_DONE);
 			continue;
+		}
 		r = inv_stage_done(p->inv, p->g->id, stage_to_string(s), p->who, &p->ctx->diag);
 		if (r >= 0)
 			r = refresh(p);
 		if (r < 0)
 			return fail_stage(p, s, mark, r);
+		pipeline_event_stage(p, s, PIPELINE_STAGE_DONE);
 		maybe_crash(s);
 	}
 	return 0;
 }
 
-void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
+void pipeline_print_json(struct pipeline *p, int r, FILE *f)
 {
 	const struct inv_guest *g = p->g;
 	_cleanup_(freep) char *inst = NULL, *boot = NULL;
@@ -297,12 +301,9 @@ void pipeline_print_json(const struct pipeline *p, int r, FILE *f)
 	json_obj_end(&j);
 	json_key(&j, "error");
 	if (r < 0) {
-		/* a failure before any stage (a request refused): its first error */
-		_cleanup_(freep) char *cause = p->cause ? NULL : diag_cause(&p->ctx->diag, 0);
-
 		json_obj_begin(&j);
 		json_key_str(&j, "stage", p->failed_stage);
-		json_key_str(&j, "cause", p->cause ?: cause ?: strerror(-r));
+		json_key_str(&j, "cause", pipeline_cause(p, r));
 		json_obj_end(&j);
 	} else {
 		json_null(&j);

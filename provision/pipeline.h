@@ -103,7 +103,7 @@ char *pipeline_who(const char *request_id);
 int pipeline_run(struct pipeline *p);
 
 /* Print the machine-readable result of a run (--json). */
-void pipeline_print_json(const struct pipeline *p, int r, FILE *f);
+void pipeline_print_json(struct pipeline *p, int r, FILE *f);
 
 void pipeline_release(struct pipeline *p);
 

@@ -10,7 +10,6 @@
 
 #include "common/diag.h"
 #include "common/json.h"
-#include "common/process.h"
 #include "common/util.h"
 #include "tests/unit/test.h"
 
@@ -315,68 +314,6 @@ TEST(json_writer)
 	s = json_finish(&j);
 	ASSERT_STREQ(s, "{\"name\":\"web\\\"1\",\"disks\":[1,{}],\"ok\":true,\"none\":null}\n");
 	free(s);
-}
-
-TEST(spawn_status_and_stderr)
-{
-	char *const ok[] = {"sh", "-c", "echo out; echo 'bad thing' >&2; exit 3", NULL};
-	char *const missing[] = {"/nonexistent/prog", NULL};
-	char *err = NULL;
-
-	ASSERT_EQ(spawn_wait(ok, &err), 3);
-	ASSERT_STREQ(err, "bad thing");
-	free(err);
-	ASSERT_ERR(spawn_wait(missing, NULL), ENOENT);
-}
-
-/* state of process pid from /proc ('Z': a zombie nobody reaps here), 0: gone */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[256], *s;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	s = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	s = s ? strrchr(buf, ')') : NULL;
-	return s && s[1] ? s[2] : 0;
-}
-
-TEST(spawn_dies_with_caller)
-{
-	char dir[] = "/tmp/prov-test-XXXXXX", file[64], cmd[256], *got = NULL;
-	char *const argv[] = {"sh", "-c", cmd, NULL};
-	pid_t caller, prog = 0;
-	char st = 'R';
-
-	ASSERT_NOT_NULL(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/pid", dir);
-	snprintf(cmd, sizeof(cmd), "echo $$ >%s.new && mv %s.new %s && exec sleep 30", file, file,
-		 file);
-	caller = fork();
-	ASSERT_TRUE(caller >= 0);
-	if (caller == 0)
-		_exit(spawn_wait(argv, NULL));
-	for (int i = 0; i < 500 && !got; i++) {
-		if (read_file(file, &got, NULL) < 0)
-			usleep(10000);
-	}
-	ASSERT_NOT_NULL(got);
-	prog = atoi(got);
-	free(got);
-	ASSERT_TRUE(prog > 0);
-	/* kill -9 of the caller ends what it started */
-	ASSERT_OK(kill(caller, SIGKILL));
-	ASSERT_EQ(waitpid(caller, NULL, 0), caller);
-	for (int i = 0; i < 500 && (st = proc_state(prog)) && st != 'Z'; i++)
-		usleep(10000);
-	if (st && st != 'Z')
-		(void) kill(prog, SIGKILL); /* not left running after the failure */
-	ASSERT_TRUE(st == 0 || st == 'Z');
-	ASSERT_OK(rm_rf_at(AT_FDCWD, dir));
 }
 
 TEST_MAIN()
