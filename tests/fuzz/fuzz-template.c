@@ -16,6 +16,7 @@
 #include "common/diag.h"
 #include "templates/templates.h"
 #include "fuzz.h"
+#include "guest-base.h"
 
 #define SEP "\n#%\n"
 
@@ -88,26 +89,6 @@ static void write_parts(const char *text, size_t len)
 		fuzz_unlink(i < 3 ? dir : builtin, names[i]);
 }
 
-static void check_round_trip(const struct tmpl_guest *t)
-{
-	_cleanup_(tmpl_guest_freep) struct tmpl_guest *back = NULL;
-	_cleanup_(freep) char *yaml = NULL, *yaml2 = NULL, *path = NULL;
-	struct diag d = DIAG_INIT;
-
-	FUZZ_CHECK(tmpl_guest_to_yaml(t, false, &yaml) == 0);
-	fuzz_write(fuzz_tmpdir(), "back.yaml", yaml, strlen(yaml));
-	if (asprintf(&path, "%s/back.yaml", fuzz_tmpdir()) < 0)
-		fuzz_fail("out of memory");
-	if (tmpl_guest_load(site, path, &d, &back) < 0) {
-		diag_print(&d, stderr, "provision");
-		fuzz_fail("the template written out does not load back:\n%s", yaml);
-	}
-	FUZZ_CHECK(tmpl_guest_to_yaml(back, false, &yaml2) == 0);
-	if (strcmp(yaml, yaml2) != 0)
-		fuzz_fail("the template loaded back differs:\n%s---\n%s", yaml, yaml2);
-	diag_release(&d);
-}
-
 int fuzz_one(const uint8_t *data, size_t size)
 {
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
@@ -130,7 +111,7 @@ int fuzz_one(const uint8_t *data, size_t size)
 			(void) tmpl_guest_loc(t, tmpl_guest_keys[i]);
 		}
 		FUZZ_CHECK(tmpl_guest_to_yaml(t, true, &shown) == 0);
-		check_round_trip(t);
+		guest_round_trip(t, site);
 	} else {
 		FUZZ_CHECK(d.n_errors > 0 || r == -ENOMEM);
 	}
