@@ -304,22 +304,30 @@ static int append_capped(int fd, const char *line)
 	return write_all(fd, buf, len); /* O_APPEND: one write, one line */
 }
 
+int nb_relay_spool_name(const char *line, char ret[NB_RELAY_SPOOL_NAME_MAX])
+{
+	char host[64];
+	size_t n = strcspn(line, " \t");
+
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, line, n);
+	host[n] = 0;
+	if (!hostname_label_valid(host))
+		return -EINVAL;
+	snprintf(ret, NB_RELAY_SPOOL_NAME_MAX, "%s" SPOOL_SUFFIX, host);
+	return 0;
+}
+
 /* A line from the port: to its host's spool file when registered, else to unclaimed.log. */
 static void route(const char *line, void *userdata)
 {
 	int dirfd = *(const int *) userdata;
-	char host[64], file[80];
-	size_t n = strcspn(line, " \t");
+	char file[NB_RELAY_SPOOL_NAME_MAX];
 	int fd = -1;
 
-	if (n > 0 && n < sizeof(host)) {
-		memcpy(host, line, n);
-		host[n] = 0;
-		if (hostname_label_valid(host)) {
-			snprintf(file, sizeof(file), "%s" SPOOL_SUFFIX, host);
-			fd = openat(dirfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-		}
-	}
+	if (nb_relay_spool_name(line, file) == 0)
+		fd = openat(dirfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		fd = openat(dirfd, UNCLAIMED,
 			    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);

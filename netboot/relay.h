@@ -72,6 +72,15 @@ struct nb_relay *nb_relay_leave(struct nb_relay *r, const char *keep_as);
 int nb_relay_serve(int listen_fd, int pid_fd, const char *spool_dir, unsigned linger_s,
 		   struct diag *d);
 
+#define NB_RELAY_SPOOL_NAME_MAX 80
+
+/*
+ * Where the relay spools a line from the port: "HOST.mon" for the first word of line (up to
+ * a blank) when it is a hostname label of at most 63 characters (pure: for tests and fuzzing).
+ * Returns: 0 and the file name in ret, -EINVAL (the line goes to unclaimed.log).
+ */
+int nb_relay_spool_name(const char *line, char ret[NB_RELAY_SPOOL_NAME_MAX]);
+
 /*
  * Own the port and relay.pid for a relay started by hand (`provision fai-monitor` in the
  * foreground): *ret_listen_fd and *ret_pid_fd for nb_relay_serve(). Returns: 0, -EALREADY

@@ -461,8 +461,7 @@ int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret)
 	for (const char *const *k = tmpl_guest_keys; *k; k++) {
 		const char *dot = strchr(*k, '.');
 		const struct src_loc *l = origins ? tmpl_guest_loc(t, *k) : NULL;
-		_cleanup_(freep) char *v = NULL;
-		char line[512];
+		_cleanup_(freep) char *v = NULL, *line = NULL;
 
 		if (t->type != TMPL_GUEST_HVM && strncmp(*k, "hvm.", 4) == 0)
 			continue;
@@ -473,8 +472,13 @@ int tmpl_guest_to_yaml(const struct tmpl_guest *t, bool origins, char **ret)
 			sl = (size_t) (dot - *k);
 			strbuf_addf(&sb, "%.*s:\n", (int) sl, section);
 		}
-		snprintf(line, sizeof(line), "%s%s: %s", dot ? "  " : "", dot ? dot + 1 : *k,
-			 v ? v : "~");
+		/* values have no length limit (a long extra=): no fixed buffer to cut them */
+		if (asprintf(&line, "%s%s: %s", dot ? "  " : "", dot ? dot + 1 : *k, v ? v : "~") <
+		    0) {
+			line = NULL;
+			strbuf_release(&sb);
+			return -ENOMEM;
+		}
 		if (l)
 			strbuf_addf(&sb, "%-40s # %s:%u\n", line, l->file, l->line);
 		else

@@ -286,7 +286,8 @@ static int lun_locs(struct site *s, const struct ynode *seq)
 	return 0;
 }
 
-int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
+int tmpl_site_parse(const char *path, const char *text, size_t len, struct diag *d,
+		    struct site **ret)
 {
 	_cleanup_(tmpl__ydoc_freep) struct ydoc *doc = NULL;
 	struct site *s = NULL;
@@ -295,7 +296,7 @@ int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
 	struct tmpl__fld f;
 	int r;
 
-	r = tmpl__yaml_load(path, "site file", NULL, d, &doc);
+	r = tmpl__yaml_parse(path, text, len, d, &doc);
 	if (r < 0)
 		return r;
 	root = doc->root;
@@ -357,6 +358,17 @@ out:
 	}
 	*ret = s;
 	return 0;
+}
+
+int tmpl_site_load(const char *path, struct diag *d, struct site **ret)
+{
+	_cleanup_(freep) char *text = NULL;
+	size_t len;
+	int r = read_file(path, &text, &len);
+
+	if (r < 0)
+		return diag_error_errno(d, NULL, r, "cannot open site file '%s'", path);
+	return tmpl_site_parse(path, text, len, d, ret);
 }
 
 struct site *tmpl_site_free(struct site *s)

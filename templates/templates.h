@@ -76,6 +76,9 @@ struct site {
  * Returns: 0 and a new site in *ret, or < 0 (-EINVAL on bad content, -errno on I/O).
  */
 int tmpl_site_load(const char *path, struct diag *d, struct site **ret);
+/* The same for the text of a site file; path is what errors cite and site.path says. */
+int tmpl_site_parse(const char *path, const char *text, size_t len, struct diag *d,
+		    struct site **ret);
 /* Accepts NULL. Returns NULL. */
 struct site *tmpl_site_free(struct site *s);
 static inline void tmpl_site_freep(struct site **s)

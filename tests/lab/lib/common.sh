@@ -39,6 +39,33 @@ lab_print_timings() {
 	printf '  %-28s %8s s\n' total "$(lab_since "$T_RUN0")" >&2
 }
 
+# lab_lock: take $CACHE/lock (flock) for the rest of this run, the fd inherited by what it
+# starts (QEMU too); wait for the run that has it, or with LAB_NO_WAIT=1 exit 3. The lock file
+# says the holder's pid. LAB_STOP_AFTER_LOCK=SECONDS (tests/lab/check-lock.sh): hold the lock
+# that long, then exit 0 with nothing else done.
+lab_lock() {
+	local holder
+	exec {LAB_LOCK_FD}>>"$CACHE/lock" || lab_die "cannot open '$CACHE/lock'"
+	if ! flock -n "$LAB_LOCK_FD"; then
+		holder=$(cat "$CACHE/lock" 2>/dev/null)
+		holder=${holder:-unknown}
+		if [ "${LAB_NO_WAIT:-0}" = 1 ]; then
+			printf "lab: error: another lab run (pid %s) uses the cache '%s'; not waiting (--no-wait)\n" \
+				"$holder" "$CACHE" >&2
+			exit 3
+		fi
+		lab_say "waiting for the other lab run (pid $holder) to finish with the cache '$CACHE'"
+		flock "$LAB_LOCK_FD" || lab_die "cannot lock '$CACHE/lock'"
+		lab_say "the other lab run finished; going on"
+	fi
+	printf '%s\n' "$$" > "$CACHE/lock"
+	if [ -n "${LAB_STOP_AFTER_LOCK:-}" ]; then
+		lab_say "lock taken (pid $$); stopping after ${LAB_STOP_AFTER_LOCK} s (LAB_STOP_AFTER_LOCK)"
+		sleep "$LAB_STOP_AFTER_LOCK"
+		exit 0
+	fi
+}
+
 # lab_key STRING...: short hash of its arguments; an argument naming a file or directory
 # stands for that file's (or tree's) content
 lab_key() {
