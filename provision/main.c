@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,31 +40,6 @@ static const struct cmd_option global_options[] = {
 	{"version", 0, NULL, "show the version"},
 	{NULL},
 };
-
-const char *opt_get(const struct prov_ctx *ctx, const char *name)
-{
-	const char *v = NULL;
-
-	for (size_t i = 0; i < ctx->n_opts; i++)
-		if (streq(ctx->opts[i].name, name))
-			v = ctx->opts[i].value;
-	return v;
-}
-
-bool opt_flag(const struct prov_ctx *ctx, const char *name)
-{
-	for (size_t i = 0; i < ctx->n_opts; i++)
-		if (streq(ctx->opts[i].name, name))
-			return true;
-	return false;
-}
-
-int prov_finish(struct prov_ctx *ctx, int status)
-{
-	diag_print(&ctx->diag, stderr, ctx->prog);
-	diag_clear(&ctx->diag);
-	return status;
-}
 
 static void print_options(FILE *f, const struct cmd_option *o)
 {
@@ -109,22 +83,6 @@ static void print_main_help(FILE *f)
 	fputs("\nexit status: 0 ok, 1 failure, 2 usage error, 3 conflict or busy\n"
 	      "'provision help COMMAND' shows a command's options.\n",
 	      f);
-}
-
-int usage_error(struct prov_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: error: ", ctx->prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (ctx->cmd)
-		fprintf(stderr, "Try 'provision help %s'.\n", ctx->cmd->name);
-	else
-		fputs("Try 'provision --help'.\n", stderr);
-	return EXIT_USAGE;
 }
 
 /* Commands matching argv: two words first ("lun list"), then one. */
