@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,32 +57,6 @@ static const struct cmd_option global_options[] = {
 	{NULL},
 };
 
-const char *opt_get(const struct prov_ctx *ctx, const char *name)
-{
-	const char *v = NULL;
-
-	for (size_t i = 0; i < ctx->n_opts; i++)
-		if (streq(ctx->opts[i].name, name))
-			v = ctx->opts[i].value;
-	return v;
-}
-
-bool opt_flag(const struct prov_ctx *ctx, const char *name)
-{
-	for (size_t i = 0; i < ctx->n_opts; i++)
-		if (streq(ctx->opts[i].name, name))
-			return true;
-	return false;
-}
-
-int prov_finish(struct prov_ctx *ctx, int status)
-{
-	prov_events_note_diag(ctx);
-	diag_print(&ctx->diag, stderr, ctx->prog);
-	diag_clear(&ctx->diag);
-	return status;
-}
-
 static void print_options(FILE *f, const struct cmd_option *o)
 {
 	for (; o && o->name; o++) {
@@ -126,25 +99,6 @@ static void print_main_help(FILE *f)
 	fputs("\nexit status: 0 ok, 1 failure, 2 usage error, 3 conflict or busy\n"
 	      "'provision help COMMAND' shows a command's options.\n",
 	      f);
-}
-
-int usage_error(struct prov_ctx *ctx, const char *fmt, ...)
-{
-	_cleanup_(freep) char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	prov_events_note(ctx, msg);
-	fprintf(stderr, "%s: error: %s", ctx->prog, msg ? msg : fmt);
-	fputc('\n', stderr);
-	if (ctx->cmd)
-		fprintf(stderr, "Try 'provision help %s'.\n", ctx->cmd->name);
-	else
-		fputs("Try 'provision --help'.\n", stderr);
-	return EXIT_USAGE;
 }
 
 /* Commands matching argv: two words first ("lun list"), then one. */

@@ -21,6 +21,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/diag.h"
@@ -63,11 +64,28 @@ struct pipeline_opts {
 	const char *disk_path;	    /* render: the disk the preview names; NULL: the partition */
 	enum stage until;	    /* last stage to run (STAGE_BOOT: all) */
 	bool dry_run;
-	bool force;		 /* take over configs in config_dir that no guest holds */
-	int verbose;		 /* libxl's messages, FAI's lines */
-	const char *site_path;	 /* for the hooks' environment and the FAI monitor relay */
-	const struct hv_ops *hv; /* the hypervisor (hv_libxl_ops; a test double in tests) */
+	bool force;		  /* take over configs in config_dir that no guest holds */
+	int verbose;		  /* libxl's messages, FAI's lines */
+	const char *site_path;	  /* for the hooks' environment and the FAI monitor relay */
+	const struct hv_ops *hv;  /* the hypervisor (hv_libxl_ops; a test double in tests) */
+	const char *relay_daemon; /* the FAI monitor relay an install starts; NULL: this program */
+	const struct stage_xen_policy *xen; /* install and boot: NULL, stage_xen_policy_default */
 };
+
+/*
+ * The limits and the clock of the install and boot stages (stage-install.c, stage-boot.c):
+ * what they wait for and how long. Tests run the stages on a clock of their own.
+ */
+struct stage_xen_policy {
+	unsigned stop_grace_s;	   /* a failing FAI task, then no word this long: FAI stopped */
+	unsigned progress_every_s; /* an install progress line this often */
+	unsigned boot_timeout_s;   /* the ready marker within this long */
+	int wait_ms;		   /* the hypervisor's wait slice, between the checks */
+	int64_t (*clock_usec)(void *userdata); /* monotonic time in microseconds */
+	void *clock_userdata;
+};
+/* 20 s, 15 s, 900 s, 1000 ms, mono_usec() */
+extern const struct stage_xen_policy stage_xen_policy_default;
 
 struct pipeline {
 	struct prov_ctx *ctx; /* its diag and site only: options come in o */
