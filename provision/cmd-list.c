@@ -115,6 +115,70 @@ static int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static void show_json(const struct inv_guest *g, const struct inv_stage *st, size_t n_st,
+		      const struct inv_event *ev, size_t n_ev)
+{
+	char t[32];
+	struct json j;
+
+	json_init(&j, true);
+	json_obj_begin(&j);
+	json_key(&j, "guest");
+	guest_json(&j, g);
+	json_key(&j, "stages");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < n_st; i++) {
+		json_obj_begin(&j);
+		json_key_str(&j, "stage", st[i].stage);
+		json_key_str(&j, "done", when(st[i].done_usec, t));
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "events");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < n_ev; i++) {
+		json_obj_begin(&j);
+		json_key_str(&j, "at", when(ev[i].at_usec, t));
+		json_key_str(&j, "who", ev[i].who);
+		json_key_str(&j, "what", ev[i].what);
+		json_key_str(&j, "result", ev[i].result);
+		json_key_str(&j, "message", ev[i].message);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	(void) json_print(&j, stdout);
+}
+
+static void show_text(const struct inv_guest *g, const struct inv_stage *st, size_t n_st,
+		      const struct inv_event *ev, size_t n_ev)
+{
+	char t[32];
+	char mac[18], ip[16], part[256];
+
+	printf("guest:     %s\ntemplate:  %s\nVLAN:      %u\nIP:        %s\nMAC:       %s\n"
+	       "partition: %s%s%s\n",
+	       g->name, g->template_name, g->vlan, g->has_ip ? format_ipv4(g->ip, ip) : "-",
+	       format_mac(g->mac, mac), partition_text(g, part),
+	       g->part.partuuid ? " PARTUUID " : "", g->part.partuuid ? g->part.partuuid : "");
+	/* a failure names the stage that failed, then the last one done */
+	if (g->state == INV_STATE_FAILED && g->failed_stage)
+		printf("stage:     %s (failed; done up to %s)\n", g->failed_stage,
+		       g->stage ? g->stage : "none");
+	else
+		printf("stage:     %s (%s)\n", g->stage ? g->stage : "none",
+		       inv_state_to_string(g->state));
+	if (g->error)
+		printf("error:     %s\n", g->error);
+	printf("\nstages:\n");
+	for (size_t i = 0; i < n_st; i++)
+		printf("  %-9s %s\n", st[i].stage, when(st[i].done_usec, t));
+	printf("\nevents:\n");
+	for (size_t i = 0; i < n_ev; i++)
+		printf("  %s  %-22s %-18s %-8s %s\n", when(ev[i].at_usec, t), ev[i].who, ev[i].what,
+		       ev[i].result, ev[i].message ? ev[i].message : "");
+}
+
 static const struct cmd_option show_options[] = {
 	{"spec", 0, NULL, "print only the guest's spec (to correct it for 'resume --spec')"},
 	{NULL},
@@ -127,7 +191,6 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 	struct inv_stage *st = NULL;
 	struct inv_event *ev = NULL;
 	size_t n_st = 0, n_ev = 0;
-	char t[32];
 	int r;
 
 	r = inv_open_readonly(ctx->site->state_dir, &ctx->diag, &inv);
@@ -152,62 +215,10 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_event_list(inv, argv[1], &ctx->diag, &ev, &n_ev);
 	if (r < 0)
 		goto out;
-	if (ctx->json) {
-		struct json j;
-
-		json_init(&j, true);
-		json_obj_begin(&j);
-		json_key(&j, "guest");
-		guest_json(&j, g);
-		json_key(&j, "stages");
-		json_arr_begin(&j);
-		for (size_t i = 0; i < n_st; i++) {
-			json_obj_begin(&j);
-			json_key_str(&j, "stage", st[i].stage);
-			json_key_str(&j, "done", when(st[i].done_usec, t));
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "events");
-		json_arr_begin(&j);
-		for (size_t i = 0; i < n_ev; i++) {
-			json_obj_begin(&j);
-			json_key_str(&j, "at", when(ev[i].at_usec, t));
-			json_key_str(&j, "who", ev[i].who);
-			json_key_str(&j, "what", ev[i].what);
-			json_key_str(&j, "result", ev[i].result);
-			json_key_str(&j, "message", ev[i].message);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
-	} else {
-		char mac[18], ip[16], part[256];
-
-		printf("guest:     %s\ntemplate:  %s\nVLAN:      %u\nIP:        %s\nMAC:       %s\n"
-		       "partition: %s%s%s\n",
-		       g->name, g->template_name, g->vlan, g->has_ip ? format_ipv4(g->ip, ip) : "-",
-		       format_mac(g->mac, mac), partition_text(g, part),
-		       g->part.partuuid ? " PARTUUID " : "",
-		       g->part.partuuid ? g->part.partuuid : "");
-		/* a failure names the stage that failed, then the last one done */
-		if (g->state == INV_STATE_FAILED && g->failed_stage)
-			printf("stage:     %s (failed; done up to %s)\n", g->failed_stage,
-			       g->stage ? g->stage : "none");
-		else
-			printf("stage:     %s (%s)\n", g->stage ? g->stage : "none",
-			       inv_state_to_string(g->state));
-		if (g->error)
-			printf("error:     %s\n", g->error);
-		printf("\nstages:\n");
-		for (size_t i = 0; i < n_st; i++)
-			printf("  %-9s %s\n", st[i].stage, when(st[i].done_usec, t));
-		printf("\nevents:\n");
-		for (size_t i = 0; i < n_ev; i++)
-			printf("  %s  %-22s %-18s %-8s %s\n", when(ev[i].at_usec, t), ev[i].who,
-			       ev[i].what, ev[i].result, ev[i].message ? ev[i].message : "");
-	}
+	if (ctx->json)
+		show_json(g, st, n_st, ev, n_ev);
+	else
+		show_text(g, st, n_st, ev, n_ev);
 out:
 	inv_stage_array_free(st, n_st);
 	inv_event_array_free(ev, n_ev);

@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/diag.h"
 #include "common/macro.h"
@@ -86,6 +87,16 @@ int usage_error(struct prov_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* Print and clear ctx->diag, then return status (convenience for the end of a command). */
 int prov_finish(struct prov_ctx *ctx, int status);
+
+/* provision/cmd-help.c: the global options, help, and finding a command by its words. */
+extern const struct cmd prov_cmd_help;
+extern const struct cmd_option prov_global_options[];
+void prov_print_main_help(FILE *f);
+void prov_print_cmd_help(FILE *f, const struct cmd *c);
+/* The command named by argv's first two words ("lun list"), else its first; NULL: none. */
+const struct cmd *prov_cmd_find(int argc, char **argv, int *ret_words);
+/* "unknown command 'lst', did you mean 'list'?"; returns EXIT_USAGE. */
+int prov_unknown_command(struct prov_ctx *ctx, int argc, char **argv);
 
 /* Every command, NULL-terminated (main.c); exported for `help` and tests. */
 extern const struct cmd *const prov_cmds[];

@@ -24,94 +24,40 @@
 #include "pipeline.h"
 #include "prov.h"
 
-/*
- * Ownership for the partition guard: a partition belongs to a guest only when the inventory
- * says so, by PARTUUID, or by place for a reservation not carved yet (a crash between the
- * GPT write and the inventory update leaves guest:NAME at the reserved place), and when its
- * GPT name is still the one provision gave it: guest:NAME, or "free" for a reused partition
- * not claimed yet. A partition renamed by hand belongs to nobody, so nothing touches it.
- */
-static bool name_is_ours(const struct part_entry *e, const struct inv_guest *g)
+/* What to reserve for p's guest among the n candidates ext, on host hn (borrowed by *ret). */
+static int alloc_request(struct pipeline *p, const char *spec, const struct inv_extent *ext,
+			 size_t n, char hn[static 256], struct inv_alloc *ret)
 {
-	size_t n = strlen(PART_NAME_GUEST_PREFIX);
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
+	struct inv_alloc req = {
+		.name = p->name,
+		.template_name = p->t->name,
+		.vlan = p->t->vlan,
+		.request_id = p->request_id,
+		.owner = p->owner,
+		.host = hn,
+		.who = p->who,
+		.spec = spec,
+		.part_size = p->t->disk_size,
+		.candidates = ext,
+		.n_candidates = n,
+		.mac_prefix_len = p->site->mac_prefix_len,
+	};
 
-	if (!e->name)
-		return false;
-	if (!g->part_new && streq(e->name, PART_NAME_FREE))
-		return true;
-	return strncmp(e->name, PART_NAME_GUEST_PREFIX, n) == 0 && streq(e->name + n, g->name);
-}
-
-static int inv_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
-{
-	const struct pipeline_owners *o = data;
-	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
-
-	if (!g || !name_is_ours(e, g))
-		return 0;
-	*ret_guest = strdup(g->name);
-	return *ret_guest ? 1 : -ENOMEM;
-}
-
-/*
- * A signature in a guest's partition is the guest's only when it is the ext4 the format
- * stage made: its UUID was recorded before mke2fs ran. Guests formatted before inventory
- * version 2 have none recorded; their ext4 is known by its label, as it was then.
- */
-static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e, const char *guest,
-			const struct part_signature *sig)
-{
-	const struct pipeline_owners *o = data;
-	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
-	size_t n;
-
-	if (!g || !streq(g->name, guest) || !streq(sig->type, "ext4"))
-		return 0;
-	if (g->fs_uuid)
-		return sig->uuid && strcasecmp(sig->uuid, g->fs_uuid) == 0;
-	if (!g->stage || stage_from_string(g->stage) < STAGE_FORMAT || !sig->label)
-		return 0;
-	n = strlen(guest) < PART_FS_LABEL_MAX ? strlen(guest) : PART_FS_LABEL_MAX;
-	return strlen(sig->label) == n && strncmp(sig->label, guest, n) == 0;
-}
-
-void pipeline_owners_release(struct pipeline_owners *o)
-{
-	o->v = inv_guest_array_free(o->v, o->n);
-	o->n = 0;
-}
-
-int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
-			struct diag *d)
-{
-	int r = inv_guest_list(p->inv, 0, d, &o->v, &o->n);
-
-	if (r < 0)
-		return r;
-	*g = (struct part_guard){.luns = p->site->luns,
-				 .owner = inv_owner,
-				 .fs_owner = inv_fs_owner,
-				 .owner_data = o};
-	return 0;
-}
-
-int pipeline_state_remove(struct pipeline *p)
-{
-	_cleanup_(freep) char *dir = NULL;
-	_cleanup_(closep) int fd = -1;
-	int r;
-
-	if (asprintf(&dir, "%s/guests", p->site->state_dir) < 0)
-		return -ENOMEM;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : diag_error_errno(&p->ctx->diag, NULL, -errno,
-							  "cannot open '%s'", dir);
-	r = rm_rf_at(fd, p->name);
-	if (r < 0 && r != -ENOENT)
-		return diag_error_errno(&p->ctx->diag, NULL, r, "cannot remove '%s/%s'", dir,
-					p->name);
+	(void) gethostname(hn, 255);
+	memcpy(req.mac_prefix, p->site->mac_prefix, 6);
+	if (p->mac && parse_mac(p->mac, req.mac) < 0)
+		return diag_error(&p->ctx->diag, NULL, "--mac: invalid MAC address '%s'", p->mac);
+	req.has_mac = p->mac != NULL;
+	if (p->ip && parse_ipv4(p->ip, &req.ip) < 0)
+		return diag_error(&p->ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", p->ip);
+	req.has_ip = p->ip != NULL;
+	if (v && v->has_subnet) {
+		req.range_first = v->range_first;
+		req.range_last = v->range_last;
+		req.gateway = v->gateway;
+	}
+	*ret = req;
 	return 0;
 }
 
@@ -120,12 +66,10 @@ int stage_allocate(struct pipeline *p)
 	_cleanup_(freep) struct part_candidate *cands = NULL;
 	_cleanup_(freep) struct inv_extent *ext = NULL;
 	_cleanup_(freep) char *spec = NULL;
-	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
 	struct part_luns luns = {0};
 	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct inv_alloc req;
-	const char *ip = p->ip, *mac = p->mac;
 	char hn[256] = "", b1[32], b2[18], b3[16];
 	size_t n = 0;
 	int r;
@@ -156,37 +100,9 @@ int stage_allocate(struct pipeline *p)
 	for (size_t i = 0; i < n; i++)
 		ext[i] = (struct inv_extent){cands[i].lun, cands[i].start, cands[i].size,
 					     cands[i].partuuid};
-	(void) gethostname(hn, sizeof(hn) - 1);
-	req = (struct inv_alloc){
-		.name = p->name,
-		.template_name = p->t->name,
-		.vlan = p->t->vlan,
-		.request_id = p->request_id,
-		.owner = p->owner,
-		.host = hn,
-		.who = p->who,
-		.spec = spec,
-		.part_size = p->t->disk_size,
-		.candidates = ext,
-		.n_candidates = n,
-		.mac_prefix_len = p->site->mac_prefix_len,
-	};
-	memcpy(req.mac_prefix, p->site->mac_prefix, 6);
-	if (mac && parse_mac(mac, req.mac) < 0) {
-		r = diag_error(&p->ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
+	r = alloc_request(p, spec, ext, n, hn, &req);
+	if (r < 0)
 		goto out;
-	}
-	req.has_mac = mac != NULL;
-	if (ip && parse_ipv4(ip, &req.ip) < 0) {
-		r = diag_error(&p->ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
-		goto out;
-	}
-	req.has_ip = ip != NULL;
-	if (v && v->has_subnet) {
-		req.range_first = v->range_first;
-		req.range_last = v->range_last;
-		req.gateway = v->gateway;
-	}
 	r = inv_guest_allocate(p->inv, &req, &p->ctx->diag, &p->g);
 	if (r < 0)
 		goto out;

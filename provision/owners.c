@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What belongs to a guest, by the inventory (the partition guard's owner callbacks for the
+ * pipeline's disk stages), and the guest's state directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "inventory/inventory.h"
+#include "partition/partition.h"
+#include "templates/templates.h"
+#include "part-site.h"
+#include "pipeline.h"
+
+/*
+ * Ownership for the partition guard: a partition belongs to a guest only when the inventory
+ * says so, by PARTUUID, or by place for a reservation not carved yet (a crash between the
+ * GPT write and the inventory update leaves guest:NAME at the reserved place), and when its
+ * GPT name is still the one provision gave it: guest:NAME, or "free" for a reused partition
+ * not claimed yet. A partition renamed by hand belongs to nobody, so nothing touches it.
+ */
+static bool name_is_ours(const struct part_entry *e, const struct inv_guest *g)
+{
+	size_t n = strlen(PART_NAME_GUEST_PREFIX);
+
+	if (!e->name)
+		return false;
+	if (!g->part_new && streq(e->name, PART_NAME_FREE))
+		return true;
+	return strncmp(e->name, PART_NAME_GUEST_PREFIX, n) == 0 && streq(e->name + n, g->name);
+}
+
+static int inv_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
+{
+	const struct pipeline_owners *o = data;
+	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
+
+	if (!g || !name_is_ours(e, g))
+		return 0;
+	*ret_guest = strdup(g->name);
+	return *ret_guest ? 1 : -ENOMEM;
+}
+
+/*
+ * A signature in a guest's partition is the guest's only when it is the ext4 the format
+ * stage made: its UUID was recorded before mke2fs ran. Guests formatted before inventory
+ * version 2 have none recorded; their ext4 is known by its label, as it was then.
+ */
+static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e, const char *guest,
+			const struct part_signature *sig)
+{
+	const struct pipeline_owners *o = data;
+	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
+	size_t n;
+
+	if (!g || !streq(g->name, guest) || !streq(sig->type, "ext4"))
+		return 0;
+	if (g->fs_uuid)
+		return sig->uuid && strcasecmp(sig->uuid, g->fs_uuid) == 0;
+	if (!g->stage || stage_from_string(g->stage) < STAGE_FORMAT || !sig->label)
+		return 0;
+	n = strlen(guest) < PART_FS_LABEL_MAX ? strlen(guest) : PART_FS_LABEL_MAX;
+	return strlen(sig->label) == n && strncmp(sig->label, guest, n) == 0;
+}
+
+void pipeline_owners_release(struct pipeline_owners *o)
+{
+	o->v = inv_guest_array_free(o->v, o->n);
+	o->n = 0;
+}
+
+int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
+			struct diag *d)
+{
+	int r = inv_guest_list(p->inv, 0, d, &o->v, &o->n);
+
+	if (r < 0)
+		return r;
+	*g = (struct part_guard){.luns = p->site->luns,
+				 .owner = inv_owner,
+				 .fs_owner = inv_fs_owner,
+				 .owner_data = o};
+	return 0;
+}
+
+int pipeline_state_remove(struct pipeline *p)
+{
+	_cleanup_(freep) char *dir = NULL;
+	_cleanup_(closep) int fd = -1;
+	int r;
+
+	if (asprintf(&dir, "%s/guests", p->site->state_dir) < 0)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : diag_error_errno(&p->ctx->diag, NULL, -errno,
+							  "cannot open '%s'", dir);
+	r = rm_rf_at(fd, p->name);
+	if (r < 0 && r != -ENOENT)
+		return diag_error_errno(&p->ctx->diag, NULL, r, "cannot remove '%s/%s'", dir,
+					p->name);
+	return 0;
+}
