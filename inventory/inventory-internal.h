@@ -103,5 +103,16 @@ int inv__extent_pick(const struct inv_extent *cand, size_t n_cand, uint64_t size
 		     const struct inv_partition *taken, size_t n_taken, uint64_t *ret_start,
 		     uint64_t *ret_size);
 
+/* inventory/inventory.c, shared with change.c */
+int64_t inv__now_usec(void); /* CLOCK_REALTIME: events carry wall time */
+/* Commit when r >= 0, else roll back. Returns: r, or the commit's error. */
+int inv__tx_end(struct inv *inv, int r, struct diag *d);
+/* Record an event about g (NULL: none) in the open transaction. */
+int inv__event(struct inv *inv, const struct inv_guest *g, const char *who, const char *what,
+	       const char *result, const char *message, int64_t at, struct diag *d);
+char *inv__lowercase(char *s); /* in place; returns s */
+/* "vlan 10, mac ..., ip ..., partition LUN UUID at START+SIZE", for events. Caller frees. */
+char *inv__describe(const struct inv_guest *g);
+
 /* Frees the members of g (not g) and zeroes it. */
 void inv__guest_release_members(struct inv_guest *g);

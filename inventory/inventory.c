@@ -17,7 +17,7 @@
 /* MAC re-draws before giving up; with 3 free bytes a second draw is already rare. */
 #define MAC_ATTEMPTS 1024
 
-static int64_t now_usec(void)
+int64_t inv__now_usec(void)
 {
 	struct timespec ts;
 
@@ -68,7 +68,7 @@ struct inv *inv_close(struct inv *inv)
 	return NULL;
 }
 
-static int tx_end(struct inv *inv, int r, struct diag *d)
+int inv__tx_end(struct inv *inv, int r, struct diag *d)
 {
 	if (r < 0) {
 		inv->ops->rollback(inv->h);
@@ -77,8 +77,8 @@ static int tx_end(struct inv *inv, int r, struct diag *d)
 	return inv->ops->commit(inv->h, d);
 }
 
-static int event(struct inv *inv, const struct inv_guest *g, const char *who, const char *what,
-		 const char *result, const char *message, int64_t at, struct diag *d)
+int inv__event(struct inv *inv, const struct inv_guest *g, const char *who, const char *what,
+	       const char *result, const char *message, int64_t at, struct diag *d)
 {
 	struct inv_event e = {
 		.at_usec = at,
@@ -95,7 +95,7 @@ static int event(struct inv *inv, const struct inv_guest *g, const char *who, co
 
 /* PARTUUIDs are stored in lower case (as blkid prints them) so the unique index sees one spelling.
  */
-static char *lowercase(char *s)
+char *inv__lowercase(char *s)
 {
 	for (char *p = s; p && *p; p++)
 		*p = (char) tolower((unsigned char) *p);
@@ -141,7 +141,7 @@ static int pick_partition(const struct inv_alloc *req, const struct inv_guest *l
 		return -ENOMEM;
 	g->part_new = !req->candidates[i].partuuid;
 	if (req->candidates[i].partuuid) {
-		g->part.partuuid = lowercase(strdup(req->candidates[i].partuuid));
+		g->part.partuuid = inv__lowercase(strdup(req->candidates[i].partuuid));
 		if (!g->part.partuuid)
 			return -ENOMEM;
 	}
@@ -229,7 +229,7 @@ static int pick_ip(const struct inv_alloc *req, const struct inv_guest *live, si
 	return 0;
 }
 
-static char *describe(const struct inv_guest *g)
+char *inv__describe(const struct inv_guest *g)
 {
 	char mac[18], ip[16], *s = NULL;
 
@@ -284,10 +284,10 @@ static int allocate(struct inv *inv, const struct inv_alloc *req, int64_t now, s
 	r = inv->ops->guest_insert(inv->h, g, d);
 	if (r < 0)
 		return r;
-	msg = describe(g);
+	msg = inv__describe(g);
 	if (!msg)
 		return -ENOMEM;
-	return event(inv, g, req->who, "allocate", "ok", msg, now, d);
+	return inv__event(inv, g, req->who, "allocate", "ok", msg, now, d);
 }
 
 static int strdup_opt(const char *s, char **ret)
@@ -300,7 +300,7 @@ int inv_guest_allocate(struct inv *inv, const struct inv_alloc *req, struct diag
 		       struct inv_guest **ret)
 {
 	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
-	int64_t now = now_usec();
+	int64_t now = inv__now_usec();
 	int r;
 
 	if (!req->name || !hostname_label_valid(req->name))
@@ -321,16 +321,16 @@ int inv_guest_allocate(struct inv *inv, const struct inv_alloc *req, struct diag
 	r = inv->ops->begin(inv->h, true, d);
 	if (r < 0)
 		return r;
-	r = tx_end(inv, allocate(inv, req, now, g, d), d);
+	r = inv__tx_end(inv, allocate(inv, req, now, g, d), d);
 	if (r == -EEXIST || r == -ENOSPC) {
 		/* The refusal is part of the audit trail too (its own transaction). */
 		struct inv_guest named = {.name = (char *) req->name};
 
 		if (inv->ops->begin(inv->h, true, d) >= 0)
-			(void) tx_end(inv,
-				      event(inv, &named, req->who, "allocate", "refused",
-					    last_message(d), now, d),
-				      d);
+			(void) inv__tx_end(inv,
+					   inv__event(inv, &named, req->who, "allocate", "refused",
+						      last_message(d), now, d),
+					   d);
 	}
 	if (r < 0)
 		return r;
@@ -354,238 +354,4 @@ int inv_guest_list(struct inv *inv, unsigned flags, struct diag *d, struct inv_g
 		   size_t *ret_n)
 {
 	return inv->ops->guest_list(inv->h, flags, d, ret, ret_n);
-}
-
-/* Load live guest id for a change inside the current transaction. */
-static int load_live(struct inv *inv, int64_t id, struct diag *d, struct inv_guest **ret)
-{
-	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
-	int r;
-
-	r = inv->ops->guest_find(inv->h, INV__KEY_ID, NULL, id, d, &g);
-	if (r == -ENOENT) {
-		diag_add(d, DIAG_ERROR, NULL, "no guest #%" PRId64 " in the inventory", id);
-		return r;
-	}
-	if (r < 0)
-		return r;
-	if (g->state == INV_STATE_DESTROYED) {
-		diag_add(d, DIAG_ERROR, NULL, "guest '%s' was destroyed", g->name);
-		return -ENOENT;
-	}
-	*ret = TAKE_PTR(g);
-	return 0;
-}
-
-enum change {
-	CHANGE_CARVED,
-	CHANGE_STAGE_DONE,
-	CHANGE_STAGE_FAILED,
-	CHANGE_HOST,
-	CHANGE_FS_UUID,
-	CHANGE_SPEC,
-	CHANGE_RELEASE,
-};
-
-struct change_args {
-	enum change what;
-	const char *s;	   /* partuuid, stage, host, fs_uuid */
-	const char *error; /* stage failed */
-	unsigned partno;
-};
-
-/* Replace *p by a copy of s (NULL allowed). Returns: 0 or -ENOMEM. */
-static int set_str(char **p, const char *s)
-{
-	char *c = NULL;
-
-	if (s && !(c = strdup(s)))
-		return -ENOMEM;
-	free(*p);
-	*p = c;
-	return 0;
-}
-
-static int apply(struct inv *inv, int64_t id, const struct change_args *a, const char *who,
-		 int64_t now, struct diag *d)
-{
-	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
-	_cleanup_(freep) char *buf = NULL, *msg = NULL;
-	const char *what = NULL, *result = "ok";
-	int r;
-
-	r = load_live(inv, id, d, &g);
-	if (r < 0)
-		return r;
-	switch (a->what) {
-	case CHANGE_CARVED:
-		if (!g->has_partition)
-			return diag_error(d, NULL, "guest '%s' has no partition", g->name);
-		if (g->part.partuuid && strcasecmp(g->part.partuuid, a->s) != 0) {
-			diag_add(d, DIAG_ERROR, NULL, "partition of guest '%s' is already '%s'",
-				 g->name, g->part.partuuid);
-			return -EEXIST;
-		}
-		r = set_str(&g->part.partuuid, a->s);
-		lowercase(g->part.partuuid);
-		g->part.partno = a->partno;
-		what = "carved";
-		if (r >= 0 &&
-		    asprintf(&msg, "partition %s (%u) on LUN %s", a->s, a->partno, g->part.lun) < 0)
-			r = -ENOMEM;
-		break;
-	case CHANGE_STAGE_DONE:
-		r = inv->ops->stage_put(inv->h, id, a->s, now, d);
-		if (r < 0)
-			return r;
-		r = set_str(&g->stage, a->s);
-		g->state = INV_STATE_OK;
-		if (r >= 0)
-			r = set_str(&g->error, NULL);
-		if (r >= 0)
-			r = set_str(&g->failed_stage, NULL);
-		break;
-	case CHANGE_STAGE_FAILED:
-		g->state = INV_STATE_FAILED;
-		r = set_str(&g->error, a->error);
-		if (r >= 0)
-			r = set_str(&g->failed_stage, a->s);
-		if (r >= 0)
-			r = set_str(&msg, a->error);
-		result = "failed";
-		break;
-	case CHANGE_HOST:
-		r = set_str(&g->host, a->s);
-		if (r >= 0)
-			r = set_str(&msg, a->s);
-		what = "host";
-		break;
-	case CHANGE_FS_UUID:
-		if (g->fs_uuid && strcasecmp(g->fs_uuid, a->s) != 0) {
-			diag_add(d, DIAG_ERROR, NULL,
-				 "guest '%s' already has filesystem UUID %s recorded", g->name,
-				 g->fs_uuid);
-			return -EEXIST;
-		}
-		r = set_str(&g->fs_uuid, a->s);
-		lowercase(g->fs_uuid);
-		what = "filesystem";
-		if (r >= 0 && asprintf(&msg, "ext4 UUID %s", a->s) < 0)
-			r = -ENOMEM;
-		break;
-	case CHANGE_SPEC:
-		r = set_str(&g->spec, a->s);
-		what = "spec";
-		break;
-	case CHANGE_RELEASE:
-		g->state = INV_STATE_DESTROYED;
-		g->destroyed_usec = now;
-		what = "release";
-		msg = describe(g);
-		if (!msg)
-			r = -ENOMEM;
-		break;
-	}
-	if (!what) {
-		if (r >= 0 && asprintf(&buf, "stage %s", a->s) < 0)
-			r = -ENOMEM;
-		what = buf;
-	}
-	if (r < 0)
-		return r;
-	g->updated_usec = now;
-	r = inv->ops->guest_update(inv->h, g, d);
-	if (r < 0)
-		return r;
-	return event(inv, g, who, what, result, msg, now, d);
-}
-
-static int change(struct inv *inv, int64_t id, const struct change_args *a, const char *who,
-		  struct diag *d)
-{
-	int r;
-
-	r = inv->ops->begin(inv->h, true, d);
-	if (r < 0)
-		return r;
-	return tx_end(inv, apply(inv, id, a, who, now_usec(), d), d);
-}
-
-int inv_partition_carved(struct inv *inv, int64_t id, const char *partuuid, unsigned partno,
-			 const char *who, struct diag *d)
-{
-	if (!partuuid || !*partuuid)
-		return diag_error(d, NULL, "no PARTUUID for the carved partition");
-	return change(inv, id, &(struct change_args){CHANGE_CARVED, partuuid, NULL, partno}, who,
-		      d);
-}
-
-int inv_stage_done(struct inv *inv, int64_t id, const char *stage, const char *who, struct diag *d)
-{
-	if (!stage || !*stage)
-		return diag_error(d, NULL, "no stage name");
-	return change(inv, id, &(struct change_args){CHANGE_STAGE_DONE, stage, NULL, 0}, who, d);
-}
-
-int inv_stage_failed(struct inv *inv, int64_t id, const char *stage, const char *error,
-		     const char *who, struct diag *d)
-{
-	if (!stage || !*stage || !error)
-		return diag_error(d, NULL, "no stage name or error");
-	return change(inv, id, &(struct change_args){CHANGE_STAGE_FAILED, stage, error, 0}, who, d);
-}
-
-int inv_stage_list(struct inv *inv, int64_t id, struct diag *d, struct inv_stage **ret,
-		   size_t *ret_n)
-{
-	return inv->ops->stage_list(inv->h, id, d, ret, ret_n);
-}
-
-int inv_guest_set_host(struct inv *inv, int64_t id, const char *host, const char *who,
-		       struct diag *d)
-{
-	return change(inv, id, &(struct change_args){CHANGE_HOST, host, NULL, 0}, who, d);
-}
-
-int inv_fs_uuid_set(struct inv *inv, int64_t id, const char *fs_uuid, const char *who,
-		    struct diag *d)
-{
-	if (!fs_uuid || !*fs_uuid)
-		return diag_error(d, NULL, "no filesystem UUID");
-	return change(inv, id, &(struct change_args){CHANGE_FS_UUID, fs_uuid, NULL, 0}, who, d);
-}
-
-int inv_spec_set(struct inv *inv, int64_t id, const char *spec, const char *who, struct diag *d)
-{
-	if (!spec)
-		return diag_error(d, NULL, "no spec");
-	return change(inv, id, &(struct change_args){CHANGE_SPEC, spec, NULL, 0}, who, d);
-}
-
-int inv_guest_release(struct inv *inv, int64_t id, const char *who, struct diag *d)
-{
-	return change(inv, id, &(struct change_args){CHANGE_RELEASE, NULL, NULL, 0}, who, d);
-}
-
-int inv_event_add(struct inv *inv, int64_t guest_id, const char *guest, const char *who,
-		  const char *what, const char *result, const char *message, struct diag *d)
-{
-	struct inv_guest g = {.id = guest_id, .name = (char *) guest};
-	int r;
-
-	if (!what || !result)
-		return diag_error(d, NULL, "an event needs what and result");
-	r = inv->ops->begin(inv->h, true, d);
-	if (r < 0)
-		return r;
-	return tx_end(inv,
-		      event(inv, guest || guest_id ? &g : NULL, who, what, result, message,
-			    now_usec(), d),
-		      d);
-}
-
-int inv_event_list(struct inv *inv, const char *name, struct diag *d, struct inv_event **ret,
-		   size_t *ret_n)
-{
-	return inv->ops->event_list(inv->h, name, d, ret, ret_n);
 }

@@ -74,6 +74,30 @@ static int request_check(const struct part_luns *luns, const struct part_request
  * then partition number), then the segments it fits (cmp_segment). At least one, or
  * -ENOSPC with the reason in d.
  */
+/*
+ * The "free" partitions of exactly req's size into v, LUN order then number; one named
+ * "free" that holds a filesystem is not free (a warning says so). Returns: how many.
+ */
+static size_t rank_reused(const struct part_luns *luns, const bool *usable,
+			  const struct part_request *req, struct choice *v, struct diag *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < luns->n; i++)
+		for (size_t k = 0; usable[i] && k < luns->v[i].n_parts; k++) {
+			const struct part_entry *e = &luns->v[i].parts[k];
+
+			if (e->signature && !e->owner)
+				diag_add(
+					d, DIAG_WARNING, NULL,
+					"partition %u on '%s' is named '%s' but holds a signature (%s): not free, left alone",
+					e->partno, luns->v[i].path, e->name, e->signature);
+			if (part__is_free(e) && e->size == req->size)
+				v[n++] = (struct choice){.lun = i, .reuse = e};
+		}
+	return n;
+}
+
 static int rank(const struct part_luns *luns, const struct part_request *req, struct choice **ret,
 		size_t *ret_n, struct diag *d)
 {
@@ -119,18 +143,7 @@ static int rank(const struct part_luns *luns, const struct part_request *req, st
 	v = calloc(n_max + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < luns->n; i++)
-		for (size_t k = 0; usable[i] && k < luns->v[i].n_parts; k++) {
-			const struct part_entry *e = &luns->v[i].parts[k];
-
-			if (e->signature && !e->owner)
-				diag_add(
-					d, DIAG_WARNING, NULL,
-					"partition %u on '%s' is named '%s' but holds a signature (%s): not free, left alone",
-					e->partno, luns->v[i].path, e->name, e->signature);
-			if (part__is_free(e) && e->size == req->size)
-				v[n++] = (struct choice){.lun = i, .reuse = e};
-		}
+	n = rank_reused(luns, usable, req, v, d);
 	first_seg = n;
 	for (size_t i = 0; i < luns->n; i++) {
 		const struct part_lun *l = &luns->v[i];
