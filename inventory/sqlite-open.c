@@ -130,12 +130,13 @@ static int switch_to_wal(sqlite3 *db, const char *path, struct diag *d)
 	}
 }
 
-static int connect(const char *path, struct diag *d, sqlite3 **ret)
+/* sqlite3_open_v2(name, flags) with our result codes and busy timeout; path names it in errors. */
+static int open_db(const char *name, const char *path, int flags, struct diag *d, sqlite3 **ret)
 {
 	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
-	int sqrc, r;
+	int sqrc;
 
-	sqrc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	sqrc = sqlite3_open_v2(name, &db, flags, NULL);
 	if (sqrc != SQLITE_OK) {
 		if (!db)
 			return -ENOMEM;
@@ -145,6 +146,18 @@ static int connect(const char *path, struct diag *d, sqlite3 **ret)
 	}
 	(void) sqlite3_extended_result_codes(db, 1);
 	(void) sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	*ret = TAKE_PTR(db);
+	return 0;
+}
+
+static int connect(const char *path, struct diag *d, sqlite3 **ret)
+{
+	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
+	int r;
+
+	r = open_db(path, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, d, &db);
+	if (r < 0)
+		return r;
 	/* keep -wal and -shm when the last writer closes, for the readers (see the top) */
 	(void) sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &(int){1});
 	r = switch_to_wal(db, path, d);
@@ -251,7 +264,7 @@ static int connect_reader(const char *path, struct diag *d, sqlite3 **ret)
 	_cleanup_(sqlite3_closep) sqlite3 *db = NULL;
 	_cleanup_(freep) char *uri = NULL;
 	bool live = true;
-	int sqrc, r;
+	int r;
 
 	r = readable(path, d);
 	if (r < 0)
@@ -270,16 +283,9 @@ static int connect_reader(const char *path, struct diag *d, sqlite3 **ret)
 	uri = file_uri(path, live ? "mode=ro" : "immutable=1");
 	if (!uri)
 		return -ENOMEM;
-	sqrc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (sqrc != SQLITE_OK) {
-		if (!db)
-			return -ENOMEM;
-		diag_add(d, DIAG_ERROR, NULL, "cannot open inventory '%s': %s", path,
-			 sqlite3_errmsg(db));
-		return errno_of(sqrc);
-	}
-	(void) sqlite3_extended_result_codes(db, 1);
-	(void) sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	r = open_db(uri, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, d, &db);
+	if (r < 0)
+		return r;
 	(void) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	*ret = TAKE_PTR(db);
 	return 0;
