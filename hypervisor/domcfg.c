@@ -357,8 +357,7 @@ int hv_domcfg_check(const struct hv_domcfg *c, struct diag *d)
 		if (hv__cpuset_parse(c->cpus, &set) < 0)
 			diag_error(
 				d, NULL,
-				"domain '%s': invalid cpus '%s': want CPU numbers and ranges below %u, "
-				"like '0-3,6'",
+				"domain '%s': invalid cpus '%s': want CPU numbers and ranges below %u, like '0-3,6'",
 				dom, xl_unrepresentable(c->cpus) ? "(unprintable)" : c->cpus,
 				HV_CPUS_MAX);
 	}

@@ -164,10 +164,10 @@ static void console_attach(struct lx *h, uint32_t domid, const char *name, const
 	}
 	r = hv__console_open(&c, domid, tty, log_path);
 	if (r < 0) {
-		diag_add(d, DIAG_WARNING, NULL,
-			 "cannot capture the console of domain '%s' from '%s' into '%s': %s, "
-			 "continuing without it",
-			 name, tty, log_path, strerror(-r));
+		diag_add(
+			d, DIAG_WARNING, NULL,
+			"cannot capture the console of domain '%s' from '%s' into '%s': %s, continuing without it",
+			name, tty, log_path, strerror(-r));
 		free(tty);
 		return;
 	}

@@ -46,8 +46,7 @@ static bool check_word(struct diag *d, const char *what, const char *v)
 	if (!word_ok(v)) {
 		diag_error(
 			d, NULL,
-			"installer command line: %s '%s' may only hold printable characters without "
-			"spaces or quotes",
+			"installer command line: %s '%s' may only hold printable characters without spaces or quotes",
 			what, v);
 		return false;
 	}
@@ -62,8 +61,7 @@ static void check_network(const struct nb_install *p, struct diag *d)
 	if (!p->hostname || !hostname_label_valid(p->hostname))
 		diag_error(
 			d, NULL,
-			"installer command line: invalid host name '%s': want 1 to 63 of a-z, 0-9 "
-			"and '-', not starting or ending with '-'",
+			"installer command line: invalid host name '%s': want 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'",
 			p->hostname ? p->hostname : "");
 	if (p->device && check_word(d, "device", p->device) &&
 	    (strlen(p->device) > 15 || !only_chars(p->device, "_.-")))
@@ -78,10 +76,10 @@ static void check_network(const struct nb_install *p, struct diag *d)
 	if (p->client == 0)
 		diag_error(d, NULL, "installer command line: the client address is missing");
 	else if (p->prefix <= 30 && ((p->client & ~mask) == 0 || (p->client & ~mask) == ~mask))
-		diag_error(d, NULL,
-			   "installer command line: client address %s is the network or broadcast "
-			   "address of %s/%u",
-			   format_ipv4(p->client, a), format_ipv4(p->client & mask, b), p->prefix);
+		diag_error(
+			d, NULL,
+			"installer command line: client address %s is the network or broadcast address of %s/%u",
+			format_ipv4(p->client, a), format_ipv4(p->client & mask, b), p->prefix);
 	if (p->gateway && ((p->gateway & mask) != (p->client & mask) || p->gateway == p->client))
 		diag_error(d, NULL,
 			   "installer command line: gateway %s is not another address in %s/%u",
@@ -99,8 +97,7 @@ static void check_fai(const struct nb_install *p, struct diag *d)
 	    (p->nfsroot[0] != '/' || strpbrk(p->nfsroot, ":,")))
 		diag_error(
 			d, NULL,
-			"installer command line: nfsroot '%s' must be an absolute path without ':' "
-			"or ','",
+			"installer command line: nfsroot '%s' must be an absolute path without ':' or ','",
 			p->nfsroot);
 	if (p->nfs_options && check_word(d, "NFS options", p->nfs_options) &&
 	    strchr(p->nfs_options, ':'))
@@ -130,8 +127,7 @@ static void check_fai(const struct nb_install *p, struct diag *d)
 			if ((*s < ' ' || *s >= 0x7f || *s == '"' || *s == '\'')) {
 				diag_error(
 					d, NULL,
-					"installer command line: extra parameters may not contain "
-					"quotes or control characters");
+					"installer command line: extra parameters may not contain quotes or control characters");
 				break;
 			}
 }

@@ -92,9 +92,9 @@ static int port_take(const char *spool_dir, int dirfd, unsigned port, int *ret_l
 	if (lfd < 0)
 		return diag_error_errno(
 			d, NULL, lfd, "cannot listen on FAI monitor port %u (%s)", port,
-			lfd == -EADDRINUSE ? "another program, not provision's relay, "
-					     "has it: FAI's faimond?"
-					   : "for the relay");
+			lfd == -EADDRINUSE
+				? "another program, not provision's relay, has it: FAI's faimond?"
+				: "for the relay");
 	pfd = openat(dirfd, PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0) {
 		int r = -errno;

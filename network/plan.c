@@ -223,10 +223,10 @@ static int resolve(struct resolved *w, const struct net_snapshot *snap, struct n
 		if (r < 0)
 			return r;
 	} else if (w->bridge->stp) {
-		r = add_conflict(p, NET_CONFLICT_STP_ON, want->bridge,
-				 "bridge '%s' has STP on: forward delay 0 needs STP off, and STP "
-				 "is left as the admin set it",
-				 want->bridge);
+		r = add_conflict(
+			p, NET_CONFLICT_STP_ON, want->bridge,
+			"bridge '%s' has STP on: forward delay 0 needs STP off, and STP is left as the admin set it",
+			want->bridge);
 		if (r < 0)
 			return r;
 	}

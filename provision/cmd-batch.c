@@ -256,8 +256,7 @@ static void print_summary(const struct batch *b, const unsigned *count)
 		const struct batch_plan *pl = &g->plan;
 
 		if (!dry && off_plan(g))
-			printf("warning: '%s' got IP %s, MAC %s, %s at %s, not the planned %s, %s, %s "
-			       "at %s: the inventory or the LUNs changed while the batch ran\n",
+			printf("warning: '%s' got IP %s, MAC %s, %s at %s, not the planned %s, %s, %s at %s: the inventory or the LUNs changed while the batch ran\n",
 			       g->req->name, g->ip ? g->ip : "-", g->mac, g->lun ? g->lun : "-",
 			       format_size(g->part_start, b1, sizeof(b1)), pl->ip ? pl->ip : "-",
 			       pl->mac ? pl->mac : "-", pl->lun ? pl->lun : "-",

@@ -16,8 +16,7 @@
 
 static const struct cmd_option fai_monitor_options[] = {
 	{"linger", 0, "DURATION",
-	 "leave after this long without an install to watch (default: never by hand, "
-	 "30 when started by an install)"},
+	 "leave after this long without an install to watch (default: never by hand, 30 when started by an install)"},
 	{"inherited", 0, NULL, "(used by installs) serve the port on fd 3, relay.pid on fd 4"},
 	{NULL},
 };

@@ -203,10 +203,10 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 		if (g->spec)
 			fputs(g->spec, stdout);
 		else
-			r = diag_error(&ctx->diag, NULL,
-				       "guest '%s' keeps no spec in the inventory (made before "
-				       "inventory version 2: see %s/guests/%s/template.yaml)",
-				       g->name, ctx->site->state_dir, g->name);
+			r = diag_error(
+				&ctx->diag, NULL,
+				"guest '%s' keeps no spec in the inventory (made before inventory version 2: see %s/guests/%s/template.yaml)",
+				g->name, ctx->site->state_dir, g->name);
 		goto out;
 	}
 	if (r >= 0)

@@ -30,8 +30,7 @@ static const struct cmd_option new_guest_options[] = {
 static const struct cmd_option resume_options[] = {
 	{"until", 0, "STAGE", "stop after this stage"},
 	{"spec", 0, "FILE",
-	 "continue with this corrected spec (from 'provision show NAME --spec'); disk, swap and "
-	 "VLAN stay"},
+	 "continue with this corrected spec (from 'provision show NAME --spec'); disk, swap and VLAN stay"},
 	{NULL},
 };
 
@@ -55,8 +54,7 @@ static int spec_replace(struct pipeline *p, const char *path)
 	    want->swap_size != p->t->swap_size)
 		return diag_error(
 			d, NULL,
-			"--spec: '%s' changes the VLAN, disk or swap size that guest '%s' "
-			"was allocated with: destroy it and make it again instead",
+			"--spec: '%s' changes the VLAN, disk or swap size that guest '%s' was allocated with: destroy it and make it again instead",
 			path, p->name);
 	r = read_file(path, &text, NULL);
 	if (r < 0)
@@ -128,8 +126,7 @@ static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 		if (r >= 0) {
 			diag_error(
 				&ctx->diag, NULL,
-				"guest '%s' already exists (stage %s, %s): 'provision resume %s' "
-				"continues it",
+				"guest '%s' already exists (stage %s, %s): 'provision resume %s' continues it",
 				p.name, p.g->stage ? p.g->stage : "none",
 				inv_state_to_string(p.g->state), p.name);
 			r = -EEXIST;

@@ -40,10 +40,10 @@ int cmd_pipeline_opts(struct prov_ctx *ctx, struct pipeline_opts *ret)
 	if (u) {
 		o.until = stage_from_string(u);
 		if (o.until < 0)
-			return usage_error(ctx,
-					   "--until: unknown stage '%s' (allocate, carve, format, "
-					   "network, configs, install, boot)",
-					   u);
+			return usage_error(
+				ctx,
+				"--until: unknown stage '%s' (allocate, carve, format, network, configs, install, boot)",
+				u);
 	}
 	*ret = o;
 	return 0;

@@ -70,10 +70,10 @@ static int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 	}
 	/* the configs in config_dir belong to new-guest: a preview there would block it */
 	if (same_dir(out, ctx->site->config_dir))
-		return usage_error(ctx,
-				   "-o: '%s' is the site's config_dir: render only previews, "
-				   "'provision new-guest %s' writes the configs there",
-				   out, name);
+		return usage_error(
+			ctx,
+			"-o: '%s' is the site's config_dir: render only previews, 'provision new-guest %s' writes the configs there",
+			out, name);
 	r = guest_render_write(&gr, ctx->site, out, opt_flag(ctx, "force"), ctx->dry_run, stdout,
 			       &ctx->diag);
 	return prov_exit_status(r);

@@ -76,10 +76,10 @@ int prov_disk_refuse_inventory(struct prov_ctx *ctx, const struct prov_disk_guar
 		const struct inv_guest *h = &g->live[i];
 
 		if (name && streq(h->name, name)) {
-			diag_error(&ctx->diag, NULL,
-				   "guest '%s' is in the inventory (stage %s): 'provision destroy "
-				   "%s' releases its partition, not 'disk'",
-				   name, h->stage ? h->stage : "none", name);
+			diag_error(
+				&ctx->diag, NULL,
+				"guest '%s' is in the inventory (stage %s): 'provision destroy %s' releases its partition, not 'disk'",
+				name, h->stage ? h->stage : "none", name);
 			return -EBUSY;
 		}
 		for (size_t k = 0; p && k < p->n_steps; k++) {
@@ -92,8 +92,7 @@ int prov_disk_refuse_inventory(struct prov_ctx *ctx, const struct prov_disk_guar
 				continue;
 			diag_error(
 				&ctx->diag, NULL,
-				"the space for partition %u on '%s' is reserved by guest '%s' in "
-				"the inventory (not carved yet), refusing it",
+				"the space for partition %u on '%s' is reserved by guest '%s' in the inventory (not carved yet), refusing it",
 				s->partno, p->lun, h->name);
 			return -EBUSY;
 		}

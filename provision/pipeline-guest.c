@@ -169,10 +169,10 @@ static int refuse_foreign_configs(struct pipeline *p)
 		if (!path)
 			return -ENOMEM;
 		if (access(path, F_OK) == 0 && !p->o.force)
-			return diag_error_errno(&p->ctx->diag, NULL, -EEXIST,
-						"'%s' exists but no guest '%s' is in the inventory "
-						"(made by hand?); --force takes it over",
-						path, p->name);
+			return diag_error_errno(
+				&p->ctx->diag, NULL, -EEXIST,
+				"'%s' exists but no guest '%s' is in the inventory (made by hand?); --force takes it over",
+				path, p->name);
 	}
 	return 0;
 }

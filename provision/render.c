@@ -95,9 +95,9 @@ int guest_render_build(const struct site *s, const struct tmpl_guest *t,
 	r = guest_domcfgs(s, t, a, &gr.install, &gr.boot, d);
 	if (r < 0)
 		return r;
-	h_inst = header(&gr, "install",
-			"Boots the installer; when it ends the domain is destroyed and provision "
-			"starts the boot config.");
+	h_inst = header(
+		&gr, "install",
+		"Boots the installer; when it ends the domain is destroyed and provision starts the boot config.");
 	h_boot = header(&gr, "boot", "The production guest: `xl create` this file on any Dom0.");
 	if (!h_inst || !h_boot)
 		return -ENOMEM;
@@ -188,10 +188,10 @@ static int check_target(const char *path, const char *text, bool force, bool *re
 		return diag_error_errno(d, NULL, r, "cannot read '%s'", path);
 	*ret_same = streq(old, text);
 	if (!*ret_same && !force)
-		return diag_error_errno(d, NULL, -EEXIST,
-					"'%s' exists with other content (another guest's config?); "
-					"--force overwrites it",
-					path);
+		return diag_error_errno(
+			d, NULL, -EEXIST,
+			"'%s' exists with other content (another guest's config?); --force overwrites it",
+			path);
 	return 0;
 }
 

@@ -160,9 +160,9 @@ static int names_read(const struct ynode *n, struct diag *d, struct gname **ret,
 	} else if (n->kind == YNODE_SEQ) {
 		k = n->n_items;
 	} else {
-		return diag_error(d, &n->loc,
-				  "names: a pattern (\"lab{01..20}\") or a list of "
-				  "names is needed, not a mapping");
+		return diag_error(
+			d, &n->loc,
+			"names: a pattern (\"lab{01..20}\") or a list of names is needed, not a mapping");
 	}
 	if (k == 0)
 		return diag_error(d, &n->loc, "names: the batch has no guests");
@@ -260,9 +260,9 @@ static int overrides_check(const struct ynode *ov, const struct gname *g, size_t
 	for (size_t i = 0; i < n; i++)
 		names[i] = g[i].name;
 	if (ov->kind != YNODE_MAP)
-		return diag_error(d, &ov->loc,
-				  "overrides: a mapping of guest names to template parameters "
-				  "is needed");
+		return diag_error(
+			d, &ov->loc,
+			"overrides: a mapping of guest names to template parameters is needed");
 	for (size_t i = 0; i < ov->n_pairs; i++) {
 		const struct ypair *p = &ov->pairs[i];
 		bool found = false;
@@ -273,10 +273,10 @@ static int overrides_check(const struct ynode *ov, const struct gname *g, size_t
 			const char *best = str_closest(p->key, names);
 
 			if (best)
-				r = diag_error(d, &p->loc,
-					       "overrides: '%s' is not a guest of the batch (did "
-					       "you mean '%s'?)",
-					       p->key, best);
+				r = diag_error(
+					d, &p->loc,
+					"overrides: '%s' is not a guest of the batch (did you mean '%s'?)",
+					p->key, best);
 			else
 				r = diag_error(d, &p->loc,
 					       "overrides: '%s' is not a guest of the batch",
@@ -305,10 +305,10 @@ static int batch_name(const char *file, const struct ynode *root, struct diag *d
 		loc = root->loc;
 	}
 	if (!tmpl__name_valid(*ret))
-		return diag_error(d, &loc,
-				  "name: invalid batch name '%s' (letters, digits, '_', '.' and "
-				  "'-'; the default is the file's name)",
-				  *ret);
+		return diag_error(
+			d, &loc,
+			"name: invalid batch name '%s' (letters, digits, '_', '.' and '-'; the default is the file's name)",
+			*ret);
 	return 0;
 }
 

@@ -42,10 +42,10 @@ int tmpl_guest_name_check(const char *name, const char *key, const struct src_lo
 
 	if (name && hostname_label_valid(name))
 		return 0;
-	return diag_error(d, loc,
-			  "%s%sinvalid guest name '%s' (1 to 63 of a-z, 0-9 and '-', not starting "
-			  "or ending with '-')",
-			  k ? key : "", k ? ": " : "", name ? name : "");
+	return diag_error(
+		d, loc,
+		"%s%sinvalid guest name '%s' (1 to 63 of a-z, 0-9 and '-', not starting or ending with '-')",
+		k ? key : "", k ? ": " : "", name ? name : "");
 }
 
 const char *tmpl__scalar(const struct vctx *c, const struct ynode *n)

@@ -42,8 +42,9 @@ bool tmpl__is_path(const char *name)
 
 bool tmpl__name_valid(const char *name)
 {
-	return *name && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				     "0123456789_.-") == strlen(name);
+	return *name &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		       strlen(name);
 }
 
 char *tmpl__name_of(const char *path)

@@ -224,11 +224,11 @@ static void check_vlans(const struct site *s, struct diag *d)
 			if (!w->has_subnet || !subnets_overlap(v, w))
 				continue;
 			snprintf(key, sizeof(key), "network.vlans.%u.subnet", v->id);
-			tmpl__err(&(struct vctx){d, key, &v->subnet_loc},
-				  "%s/%u overlaps the subnet %s/%u of VLAN %u (line %u): two "
-				  "guests could get one address",
-				  format_ipv4(v->subnet, a), v->prefix, format_ipv4(w->subnet, b),
-				  w->prefix, w->id, w->subnet_loc.line);
+			tmpl__err(
+				&(struct vctx){d, key, &v->subnet_loc},
+				"%s/%u overlaps the subnet %s/%u of VLAN %u (line %u): two guests could get one address",
+				format_ipv4(v->subnet, a), v->prefix, format_ipv4(w->subnet, b),
+				w->prefix, w->id, w->subnet_loc.line);
 			break;
 		}
 	}
