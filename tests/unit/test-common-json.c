@@ -120,7 +120,7 @@ TEST(refused)
 		struct diag d = DIAG_INIT;
 		int r = json_parse(t[i].text, strlen(t[i].text), &v, &d);
 
-		if (r != -EINVAL || !v == false || d.n != 1)
+		if (r != -EINVAL || v != NULL || d.n != 1)
 			TEST__FAIL("'%s': r = %d, %zu messages", t[i].text, r, d.n);
 		ASSERT_STREQ(d.v[0].msg, t[i].err);
 		diag_release(&d);
