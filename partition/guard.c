@@ -15,23 +15,15 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "common/util.h"
 #include "partition/partition-internal.h"
-
-static bool same_device(const struct stat *a, const struct stat *b)
-{
-	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
-		return a->st_rdev == b->st_rdev;
-	if (S_ISREG(a->st_mode) && S_ISREG(b->st_mode))
-		return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-	return false;
-}
 
 static int find_lun(const struct part_guard *g, const struct stat *st)
 {
 	for (size_t i = 0; g->luns && g->luns[i]; i++) {
 		struct stat lst;
 
-		if (stat(g->luns[i], &lst) == 0 && same_device(st, &lst))
+		if (stat(g->luns[i], &lst) == 0 && stat_same_device(st, &lst))
 			return (int) i;
 	}
 	return -EPERM;

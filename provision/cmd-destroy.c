@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
@@ -68,10 +67,9 @@ static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 
 	if (!confirmed(ctx, p.name))
 		return usage_error(ctx, "not destroying '%s': give --yes", p.name);
-	p.o = (struct pipeline_opts){.dry_run = ctx->dry_run,
-				     .verbose = ctx->verbose,
-				     .site_path = ctx->site_path,
-				     .hv = &hv_libxl_ops};
+	r = cmd_pipeline_opts(ctx, &p.o);
+	if (r)
+		return r;
 	p.out = stdout;
 	p.who = pipeline_who(NULL);
 	if (!p.who)

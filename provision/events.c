@@ -133,11 +133,12 @@ void prov_events_note(struct prov_ctx *ctx, const char *error)
 
 void prov_events_note_diag(struct prov_ctx *ctx)
 {
-	for (size_t i = 0; ctx->events && i < ctx->diag.n; i++)
-		if (ctx->diag.v[i].level == DIAG_ERROR) {
-			prov_events_note(ctx, ctx->diag.v[i].msg);
-			return;
-		}
+	_cleanup_(freep) char *cause = NULL;
+
+	if (!ctx->events || ctx->events->first_error)
+		return;
+	cause = diag_cause(&ctx->diag, 0); /* the one rule for a cause */
+	prov_events_note(ctx, cause);
 }
 
 void prov_events_close(struct prov_ctx *ctx, int status)
