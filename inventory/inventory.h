@@ -141,6 +141,33 @@ int inv_open_readonly(const char *state_dir, struct diag *d, struct inv **ret);
  * Returns: 0 and a handle in *ret, or < 0 with the reason in d.
  */
 int inv_open_scratch(const char *state_dir, struct diag *d, struct inv **ret);
+/*
+ * Where the inventory is, as site.yaml says: url NULL or "" is the embedded SQLite file in
+ * state_dir (one Dom0); otherwise a libpq connection string (a postgresql:// URI or
+ * "key=value ..."), the inventory that several Dom0s share. A password never comes from
+ * here: libpq reads ~/.pgpass or PGPASSFILE.
+ */
+enum inv_open_mode {
+	INV_OPEN_WRITE,	   /* inv_open() */
+	INV_OPEN_READONLY, /* inv_open_readonly() */
+	INV_OPEN_SCRATCH,  /* inv_open_scratch(): a private in-memory copy (of PostgreSQL too) */
+};
+/*
+ * Open the inventory at url (see above), in mode. With PostgreSQL, state_dir still holds
+ * what is this Dom0's alone; a state_dir whose SQLite inventory holds live guests is refused
+ * ("switched under existing guests": move them with export/import), and so is the reverse.
+ * Errors name the inventory: "cannot reach the inventory at 'URL': ..." (the URL without a
+ * password).
+ * Returns: 0 and a handle in *ret, or < 0 with the reason in d (-EHOSTUNREACH: no server,
+ * -EACCES: refused by it, -EPROTONOSUPPORT: schema newer than this provision, -ESTALE:
+ * backend switched under live guests).
+ */
+int inv_open_at(const char *url, const char *state_dir, enum inv_open_mode mode, struct diag *d,
+		struct inv **ret);
+/* "sqlite" or "postgresql". */
+const char *inv_backend(const struct inv *inv);
+/* Whether several Dom0s can share this inventory (and its locks hold across them). */
+bool inv_is_shared(const struct inv *inv);
 /* Accepts NULL. Returns NULL. */
 struct inv *inv_close(struct inv *inv);
 static inline void inv_closep(struct inv **inv)
@@ -256,6 +283,53 @@ int inv_event_add(struct inv *inv, int64_t guest_id, const char *guest, const ch
 /* Events about every guest ever called name (all incarnations), oldest first. */
 int inv_event_list(struct inv *inv, const char *name, struct diag *d, struct inv_event **ret,
 		   size_t *ret_n);
+
+/*
+ * Locks that serialise work on a guest or a LUN: with SQLite a flock on
+ * STATE_DIR/locks/KEY.lock (one Dom0), with PostgreSQL a session advisory lock keyed by a
+ * 64-bit hash of key, held on the inventory's own connection, so that it holds across Dom0s
+ * and vanishes when the holder dies. key is a short printable name without '/' ("guest-web1",
+ * "lun-..."). Blocks until taken. Taking a key this process already holds is a programmer
+ * error.
+ * Returns: 0 and the lock in *ret, or < 0 with the reason in d.
+ */
+struct inv_lock;
+int inv_lock_take(struct inv *inv, const char *key, struct diag *d, struct inv_lock **ret);
+/* The same without waiting: -EWOULDBLOCK (nothing in d) when another holds it. */
+int inv_lock_try(struct inv *inv, const char *key, struct diag *d, struct inv_lock **ret);
+/* Release (accepts NULL). The inventory must still be open. Returns NULL. */
+struct inv_lock *inv_lock_release(struct inv_lock *l);
+static inline void inv_lock_releasep(struct inv_lock **l)
+{
+	inv_lock_release(*l);
+}
+
+/* A Dom0, as the last run on it that touched Xen found it. */
+struct inv_host {
+	char *name;	   /* uname -n, or PROVISION_HOST */
+	char *xen_version; /* "4.17.3" */
+	uint64_t mem_total, mem_free; /* bytes */
+	char *bridges;		      /* the site's VLAN bridges it has, space-separated */
+	int64_t seen_usec;
+};
+struct inv_host *inv_host_array_free(struct inv_host *v, size_t n);
+/* Insert or refresh host h->name (seen_usec as given). */
+int inv_host_put(struct inv *inv, const struct inv_host *h, struct diag *d);
+/* All hosts, by name. */
+int inv_host_list(struct inv *inv, struct diag *d, struct inv_host **ret, size_t *ret_n);
+
+/*
+ * The whole inventory as one JSON object (schema documented in doc/inventory.md): every
+ * guest, live and destroyed, with ids, its stages, every event, every host. Read in one
+ * transaction. Caller frees *ret.
+ */
+int inv_export(struct inv *inv, struct diag *d, char **ret);
+/*
+ * Load an export into this inventory, which must be empty (-ENOTEMPTY otherwise), checked
+ * first and written in one transaction with the ids kept, so that nothing is half-imported.
+ * Returns: 0, or < 0 with every problem in d (-EINVAL: not a valid export).
+ */
+int inv_import(struct inv *inv, const char *json, size_t len, struct diag *d);
 
 /*
  * The MAC for name: prefix (prefix_len bytes) then bytes of a hash of name and attempt
