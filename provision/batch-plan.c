@@ -15,6 +15,7 @@
 #include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "batch.h"
+#include "cluster.h"
 #include "pipeline.h"
 
 void batch_plan_release(struct batch_plan *pl)
@@ -80,7 +81,7 @@ int batch_plan(struct batch *b, const struct pipeline_opts *o, FILE *out, bool k
 
 	if (!out && !null)
 		return -errno;
-	r = inv_open_scratch(b->ctx->site->state_dir, &b->ctx->diag, &inv);
+	r = prov_inv_open(b->ctx, INV_OPEN_SCRATCH, &inv);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < b->n; i++) {
