@@ -24,6 +24,7 @@ void batch_plan_release(struct batch_plan *pl)
 	free(pl->ip);
 	free(pl->mac);
 	free(pl->lun);
+	free(pl->host);
 	free(pl->err_stage);
 	free(pl->err_cause);
 	*pl = (struct batch_plan){0};
@@ -56,6 +57,10 @@ static int plan_one(struct batch *b, struct batch_guest *g, struct inv *inv,
 		pl->err_cause = batch_first_error(&ctx->diag);
 	} else {
 		pl->stage = strdup(stage_to_string(o->until));
+	}
+	if (p.g && p.host && p.t) {
+		pl->host = strdup(p.host);
+		(void) prov_host_reserve(inv, p.host, p.t->memory_mib, &ctx->diag);
 	}
 	if (p.g) {
 		pl->mac = strdup(format_mac(p.g->mac, buf));

@@ -127,15 +127,35 @@ static bool has_word(const char *list, const char *w)
 	return false;
 }
 
-/* Whether a is a better place than b for a guest on bridge (NULL: no b yet). */
-static bool better(const struct inv_host *a, const struct inv_host *b, const char *bridge)
+/* Live guests placed on host. */
+static size_t guests_on(const struct inv_guest *g, size_t n, const char *host)
 {
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += g[i].host && streq(g[i].host, host);
+	return k;
+}
+
+/*
+ * Whether a is a better place than b for a guest on bridge (NULL: no b yet): more free
+ * memory, then fewer guests (a batch spreads over Dom0s whose memory is not known), then
+ * the VLAN's bridge there already, then this Dom0, then by name.
+ */
+static bool better(const struct inv_host *a, const struct inv_host *b, const char *bridge,
+		   const struct inv_guest *g, size_t n)
+{
+	size_t ga, gb;
 	bool ab, bb;
 
 	if (!b)
 		return true;
 	if (a->mem_free != b->mem_free)
 		return a->mem_free > b->mem_free;
+	ga = guests_on(g, n, a->name);
+	gb = guests_on(g, n, b->name);
+	if (ga != gb)
+		return ga < gb;
 	ab = has_word(a->bridges, bridge);
 	bb = has_word(b->bridges, bridge);
 	if (ab != bb)
@@ -151,7 +171,8 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 	const struct site_vlan *v = tmpl_site_vlan(s, vlan);
 	const struct inv_host *best = NULL;
 	struct inv_host *hosts = NULL;
-	size_t n = 0;
+	struct inv_guest *guests = NULL;
+	size_t n = 0, n_guests = 0;
 	int r;
 
 	if (!want || streq(want, prov_host_self())) {
@@ -159,8 +180,12 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 		return *ret ? 0 : -ENOMEM;
 	}
 	r = inv_host_list(inv, d, &hosts, &n);
-	if (r < 0)
+	if (r >= 0)
+		r = inv_guest_list(inv, 0, d, &guests, &n_guests);
+	if (r < 0) {
+		inv_host_array_free(hosts, n);
 		return r;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct inv_host *h = &hosts[i];
 
@@ -172,7 +197,7 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 		/* a Dom0 whose Xen said how much it has must have room; others may */
 		if (h->xen_version && h->mem_free < mem_mib * MIB)
 			continue;
-		if (better(h, best, v ? v->bridge : ""))
+		if (better(h, best, v ? v->bridge : "", guests, n_guests))
 			best = h;
 	}
 	if (!best && !streq(want, "auto"))
@@ -185,7 +210,26 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 	else if (!(*ret = strdup(best->name)))
 		r = -ENOMEM;
 	inv_host_array_free(hosts, n);
+	inv_guest_array_free(guests, n_guests);
 	return r < 0 ? (r == -ENOMEM ? r : -EINVAL) : 0;
+}
+
+int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struct diag *d)
+{
+	struct inv_host *hosts = NULL;
+	size_t n = 0;
+	int r;
+
+	r = inv_host_list(inv, d, &hosts, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (!streq(hosts[i].name, host) || !hosts[i].xen_version)
+			continue;
+		hosts[i].mem_free -= hosts[i].mem_free < mem_mib * MIB ? hosts[i].mem_free
+									: mem_mib * MIB;
+		r = inv_host_put(inv, &hosts[i], d);
+	}
+	inv_host_array_free(hosts, n);
+	return r;
 }
 
 int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,

@@ -44,6 +44,12 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 		   uint64_t mem_mib, struct diag *d, char **ret);
 
 /*
+ * A plan's guest of mem_mib placed on host: its memory is no longer free there, in inv (a
+ * batch plan's private copy), so that the next guest goes where there is most left.
+ */
+int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struct diag *d);
+
+/*
  * Run `provision ARGS...` on Dom0 host through the site's ssh command (SSH... HOST provision
  * --site SITE ARGS...), its output passed through (its stdout to our stderr with out_to_err). Returns: its exit status (0..255), or
  * < 0 with d when it could not be run or died of a signal.
