@@ -180,16 +180,21 @@ static int pg_connect(const char *url, bool readonly, struct diag *d, struct pg 
 /* The applied schema version (0: none yet). */
 static int schema_version(struct pg *p, struct diag *d, int *ret)
 {
-	_cleanup_(PQclearp) PGresult *res = NULL;
+	_cleanup_(PQclearp) PGresult *res = NULL, *ver = NULL;
 	int r;
 
-	r = inv__pg_exec(p,
-			 "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE"
-			 " (SELECT coalesce(max(version), 0) FROM schema_version) END",
-			 0, NULL, d, "read the inventory's schema version", &res);
+	r = inv__pg_exec(p, "SELECT to_regclass('schema_version') IS NOT NULL", 0, NULL, d,
+			 "read the inventory's schema version", &res);
 	if (r < 0)
 		return r;
-	*ret = (int) inv__pg_get_i64(res, 0, 0);
+	*ret = 0;
+	if (!streq(PQgetvalue(res, 0, 0), "t"))
+		return 0;
+	r = inv__pg_exec(p, "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL, d,
+			 "read the inventory's schema version", &ver);
+	if (r < 0)
+		return r;
+	*ret = (int) inv__pg_get_i64(ver, 0, 0);
 	return 0;
 }
 
