@@ -34,8 +34,8 @@ static void _printf_(3, 4) bad(struct chk *c, const char *key, const char *fmt, 
 		msg = NULL;
 	va_end(ap);
 	c->errors++;
-	diag_add(c->d, DIAG_ERROR, NULL, "invalid inventory export: %s[%zu]%s%s: %s", c->what,
-		 c->i, key ? "." : "", key ?: "", msg ?: "invalid");
+	diag_add(c->d, DIAG_ERROR, NULL, "invalid inventory export: %s[%zu]%s%s: %s", c->what, c->i,
+		 key ? "." : "", key ?: "", msg ?: "invalid");
 }
 
 /* Every member of obj is one of known (NULL-terminated). */
@@ -90,10 +90,11 @@ static void get_int(struct chk *c, const struct json_value *obj, const char *key
 }
 
 static const char *const guest_keys[] = {
-	"id", "name", "template", "vlan", "request_id", "owner", "host", "lun", "part_start",
-	"part_size", "partuuid", "partno", "part_origin", "mac", "ip", "spec", "fs_uuid",
-	"stage", "state", "error", "failed_stage", "created_usec", "updated_usec",
-	"destroyed_usec", "stages", NULL,
+	"id",	       "name",	"template",	"vlan",		"request_id",	"owner",
+	"host",	       "lun",	"part_start",	"part_size",	"partuuid",	"partno",
+	"part_origin", "mac",	"ip",		"spec",		"fs_uuid",	"stage",
+	"state",       "error", "failed_stage", "created_usec", "updated_usec", "destroyed_usec",
+	"stages",      NULL,
 };
 
 static void parse_partition(struct chk *c, const struct json_value *o, struct inv_guest *g)
@@ -302,8 +303,9 @@ static int parse_root(struct chk *c, const struct json_value *root, struct inv__
 	uint64_t version = 0;
 
 	if (root->type != JSON_OBJECT || !format || !streq(format, "provision-inventory"))
-		return diag_error(c->d, NULL,
-				  "not an inventory export: no \"format\": \"provision-inventory\"");
+		return diag_error(
+			c->d, NULL,
+			"not an inventory export: no \"format\": \"provision-inventory\"");
 	if (json_get_u64(root, "version", &version) < 0 || version != 1)
 		return diag_error(c->d, NULL,
 				  "inventory export version is not 1: this provision reads only 1");

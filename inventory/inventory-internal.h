@@ -83,8 +83,8 @@ struct inv_ops {
 struct inv {
 	const struct inv_ops *ops;
 	void *h;
-	char *state_dir; /* for the flock(2) locks; NULL: none */
-	bool shared;	 /* the store is shared by several hosts (inv_is_shared()) */
+	char *state_dir;     /* for the flock(2) locks; NULL: none */
+	bool shared;	     /* the store is shared by several hosts (inv_is_shared()) */
 	const char *backend; /* inv_backend(): the store's kind, also for a scratch copy of it */
 };
 

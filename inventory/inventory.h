@@ -306,8 +306,8 @@ static inline void inv_lock_releasep(struct inv_lock **l)
 
 /* A Dom0, as the last run on it that touched Xen found it. */
 struct inv_host {
-	char *name;	   /* uname -n, or PROVISION_HOST */
-	char *xen_version; /* "4.17.3" */
+	char *name;		      /* uname -n, or PROVISION_HOST */
+	char *xen_version;	      /* "4.17.3" */
 	uint64_t mem_total, mem_free; /* bytes */
 	char *bridges;		      /* the site's VLAN bridges it has, space-separated */
 	int64_t seen_usec;

@@ -61,8 +61,7 @@ static int file_lock(const struct inv *inv, const char *key, bool wait, struct d
 	return fd;
 }
 
-static int take(struct inv *inv, const char *key, bool wait, struct diag *d,
-		struct inv_lock **ret)
+static int take(struct inv *inv, const char *key, bool wait, struct diag *d, struct inv_lock **ret)
 {
 	_cleanup_(freep) struct inv_lock *l = NULL;
 	int r;

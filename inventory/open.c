@@ -97,7 +97,9 @@ static int sqlite_live_guests(const char *state_dir, struct diag *d, size_t *ret
 		return -ENOMEM;
 	*ret = 0;
 	if (access(path, F_OK) < 0)
-		return errno == ENOENT ? 0 : diag_error_errno(d, NULL, -errno, "cannot access '%s'", path);
+		return errno == ENOENT
+			       ? 0
+			       : diag_error_errno(d, NULL, -errno, "cannot access '%s'", path);
 	r = inv__sqlite_open_readonly(state_dir, d, &h);
 	if (r < 0)
 		return r;
@@ -221,8 +223,8 @@ static int open_sqlite(const char *state_dir, enum inv_open_mode mode, struct di
 	return -EINVAL;
 }
 
-static int open_pg(const char *url, const char *state_dir, enum inv_open_mode mode,
-		   struct diag *d, void **ret)
+static int open_pg(const char *url, const char *state_dir, enum inv_open_mode mode, struct diag *d,
+		   void **ret)
 {
 	_cleanup_(freep) char *shown = inv__url_redact(url);
 	int r;
@@ -260,7 +262,8 @@ int inv_open_at(const char *url, const char *state_dir, enum inv_open_mode mode,
 	inv->state_dir = strdup(state_dir);
 	if (!inv->state_dir)
 		return -ENOMEM;
-	r = pg ? open_pg(url, state_dir, mode, d, &inv->h) : open_sqlite(state_dir, mode, d, &inv->h);
+	r = pg ? open_pg(url, state_dir, mode, d, &inv->h)
+	       : open_sqlite(state_dir, mode, d, &inv->h);
 	if (r < 0) {
 		free(inv->state_dir);
 		return r;

@@ -301,7 +301,8 @@ int inv__pg_open(const char *url, bool readonly, struct diag *d, void **ret)
 	r = pg_connect(url, readonly, d, &p);
 	if (r < 0)
 		return r;
-	r = readonly ? check_version(p, d) : migrate(p, inv__pg_migrations, inv__pg_n_migrations, d);
+	r = readonly ? check_version(p, d)
+		     : migrate(p, inv__pg_migrations, inv__pg_n_migrations, d);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(p);
@@ -350,7 +351,7 @@ void inv__pg_unlock(void *h, const char *key)
 	const char *v[] = {inv__pg_i64(buf, inv__pg_lock_key(key))};
 
 	/* a lost connection has released it already */
-	(void) inv__pg_exec(h, "SELECT pg_advisory_unlock($1::bigint)", 1, v, &ignored,
-			    "unlock", NULL);
+	(void) inv__pg_exec(h, "SELECT pg_advisory_unlock($1::bigint)", 1, v, &ignored, "unlock",
+			    NULL);
 	diag_release(&ignored);
 }

@@ -24,7 +24,8 @@ int inv__pg_stage_put(void *h, int64_t guest_id, const char *stage, int64_t done
 			 "record stage", NULL);
 	if (r < 0)
 		return r;
-	return inv__pg_exec(h, "INSERT INTO stages (guest_id, stage, done_usec) VALUES ($1, $2, $3)",
+	return inv__pg_exec(h,
+			    "INSERT INTO stages (guest_id, stage, done_usec) VALUES ($1, $2, $3)",
 			    3, v, d, "record stage", NULL);
 }
 
@@ -199,13 +200,12 @@ int inv__pg_host_list(void *h, struct diag *d, struct inv_host **ret, size_t *re
 int inv__pg_ids_sync(void *h, struct diag *d)
 {
 	/* the identity columns' sequences continue after the largest imported id */
-	return inv__pg_exec(
-		h,
-		"SELECT setval(pg_get_serial_sequence('guests', 'id'),"
-		" (SELECT coalesce(max(id), 0) + 1 FROM guests), false),"
-		" setval(pg_get_serial_sequence('stages', 'id'),"
-		" (SELECT coalesce(max(id), 0) + 1 FROM stages), false),"
-		" setval(pg_get_serial_sequence('events', 'id'),"
-		" (SELECT coalesce(max(id), 0) + 1 FROM events), false)",
-		0, NULL, d, "continue the inventory's ids after the import", NULL);
+	return inv__pg_exec(h,
+			    "SELECT setval(pg_get_serial_sequence('guests', 'id'),"
+			    " (SELECT coalesce(max(id), 0) + 1 FROM guests), false),"
+			    " setval(pg_get_serial_sequence('stages', 'id'),"
+			    " (SELECT coalesce(max(id), 0) + 1 FROM stages), false),"
+			    " setval(pg_get_serial_sequence('events', 'id'),"
+			    " (SELECT coalesce(max(id), 0) + 1 FROM events), false)",
+			    0, NULL, d, "continue the inventory's ids after the import", NULL);
 }

@@ -95,8 +95,7 @@ static int read_guest(const PGresult *res, int i, struct inv_guest *g)
 	return 0;
 }
 
-static int read_guests(const PGresult *res, struct diag *d, struct inv_guest **ret,
-		       size_t *ret_n)
+static int read_guests(const PGresult *res, struct diag *d, struct inv_guest **ret, size_t *ret_n)
 {
 	size_t n = (size_t) PQntuples(res);
 	struct inv_guest *v = calloc(n + 1, sizeof(*v));
@@ -158,7 +157,8 @@ static int pg_guest_list(void *h, unsigned flags, struct diag *d, struct inv_gue
 	/* COLLATE "C": byte order, as SQLite sorts, whatever the database's locale */
 	r = inv__pg_exec(h,
 			 (flags & INV_LIST_DESTROYED)
-				 ? "SELECT " GUEST_COLS " FROM guests ORDER BY name COLLATE \"C\", id"
+				 ? "SELECT " GUEST_COLS
+				   " FROM guests ORDER BY name COLLATE \"C\", id"
 				 : "SELECT " GUEST_COLS " FROM guests WHERE destroyed_usec IS NULL"
 				   " ORDER BY name COLLATE \"C\", id",
 			 0, NULL, d, "read the inventory", &res);
@@ -259,7 +259,7 @@ static int exec_guest(struct pg *p, const char *sql, int n, const char *const *v
 }
 
 #define INSERT_GUEST                                                                               \
-	"INSERT INTO guests (id, name, created_usec, template, vlan, request_id, owner, host,"    \
+	"INSERT INTO guests (id, name, created_usec, template, vlan, request_id, owner, host,"     \
 	" lun, part_start, part_size, partuuid, partno, mac, ip, stage, state, error,"             \
 	" updated_usec, destroyed_usec, spec, part_origin, fs_uuid, failed_stage) VALUES ("
 
@@ -272,8 +272,9 @@ static int pg_guest_insert(void *h, struct inv_guest *g, struct diag *d)
 	guest_params(g, &b);
 	/* $1 is the id: DEFAULT takes the next one (v + 1 starts at the name) */
 	r = exec_guest(h,
-		       INSERT_GUEST "DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-				    " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+		       INSERT_GUEST
+		       "DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+		       " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id",
 		       23, b.v + 1, g, d, &res);
 	if (r < 0)
 		return r;
@@ -287,8 +288,9 @@ static int pg_guest_put(void *h, const struct inv_guest *g, struct diag *d)
 
 	guest_params(g, &b);
 	return exec_guest(h,
-			  INSERT_GUEST "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-				       " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+			  INSERT_GUEST
+			  "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+			  " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
 			  24, b.v, g, d, NULL);
 }
 

@@ -372,7 +372,8 @@ static int sq_stage_list(void *h, int64_t guest_id, struct diag *d, struct inv_s
 	if (r < 0)
 		return r;
 	(void) sqlite3_bind_int64(st, 1, guest_id);
-	return inv__sq_collect(q->db, st, sizeof(**ret), fill_stage, drop_stages, d, (void **) ret, ret_n);
+	return inv__sq_collect(q->db, st, sizeof(**ret), fill_stage, drop_stages, d, (void **) ret,
+			       ret_n);
 }
 
 /* Insert e, with its id when keep_id (import). */
@@ -453,7 +454,8 @@ static int sq_event_list(void *h, const char *guest, struct diag *d, struct inv_
 		return r;
 	if (guest)
 		(void) bind_text(st, 1, guest);
-	return inv__sq_collect(q->db, st, sizeof(**ret), fill_event, drop_events, d, (void **) ret, ret_n);
+	return inv__sq_collect(q->db, st, sizeof(**ret), fill_event, drop_events, d, (void **) ret,
+			       ret_n);
 }
 
 const struct inv_ops inv__sqlite_ops = {

@@ -110,11 +110,12 @@ TEST(concurrent_allocations)
 		   " AND a.part_start < b.part_start + b.part_size"
 		   " AND b.part_start < a.part_start + a.part_size",
 		   "0");
-	expect_cli(state,
-		   "SELECT count(*) FROM guests WHERE part_start % 1048576 != 0"
-		   " OR part_start < 1048576 OR part_start + part_size > 1048576 + 120 * CAST(1073741824 AS BIGINT)"
-		   " OR part_size != 10 * CAST(1073741824 AS BIGINT) OR lun NOT IN ('lun0', 'lun1')",
-		   "0");
+	expect_cli(
+		state,
+		"SELECT count(*) FROM guests WHERE part_start % 1048576 != 0"
+		" OR part_start < 1048576 OR part_start + part_size > 1048576 + 120 * CAST(1073741824 AS BIGINT)"
+		" OR part_size != 10 * CAST(1073741824 AS BIGINT) OR lun NOT IN ('lun0', 'lun1')",
+		"0");
 	/* The 24 addresses are the first 24 of the range (distinct, so contiguous). */
 	snprintf(want, sizeof(want), "%u|%u", 0x0a00350a, 0x0a00350a + N_SLOTS - 1);
 	expect_cli(state, "SELECT min(ip), max(ip) FROM guests", want);

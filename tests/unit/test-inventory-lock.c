@@ -103,9 +103,10 @@ TEST(holder_killed)
 	ASSERT_TRUE(mono_usec() - start < 2 * 1000000);
 	l = inv_lock_release(l);
 	if (url) { /* and the referee sees no advisory lock left */
-		_cleanup_(freep) char *n = psql_cli(url, "SELECT count(*) FROM pg_locks l JOIN pg_database b"
-							 " ON b.oid = l.database AND b.datname = current_database()"
-							 " WHERE locktype = 'advisory'");
+		_cleanup_(freep) char *n =
+			psql_cli(url, "SELECT count(*) FROM pg_locks l JOIN pg_database b"
+				      " ON b.oid = l.database AND b.datname = current_database()"
+				      " WHERE locktype = 'advisory'");
 
 		ASSERT_STREQ(n, "0");
 	}

@@ -98,7 +98,8 @@ TEST(real_schema_and_newer_refused)
 	ASSERT_OK(read_file(marker, &text, &len));
 	ASSERT_TRUE(strncmp(text, url, strlen(url)) == 0);
 
-	out = psql(url, "UPDATE schema_version SET version = 99; SELECT version FROM schema_version");
+	out = psql(url,
+		   "UPDATE schema_version SET version = 99; SELECT version FROM schema_version");
 	ASSERT_STREQ(out, "99");
 	ASSERT_ERR(inv_open_at(url, dir, INV_OPEN_WRITE, &d, &inv), EPROTONOSUPPORT);
 	ASSERT_NULL(inv);
@@ -192,11 +193,30 @@ TEST(unreachable_and_wrong_database)
 	ASSERT_TRUE(access(dir, F_OK) == 0);
 }
 
+TEST(connection_lost)
+{
+	_cleanup_(test_tmpdir_free) char *dir = test_tmpdir();
+	const char *url = pg_url();
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	_cleanup_(inv_closep) struct inv *inv = NULL;
+	_cleanup_(freep) char *out = NULL;
+	struct inv_guest *v = NULL;
+	size_t n = 0;
+
+	ASSERT_OK(inv_open_at(url, dir, INV_OPEN_WRITE, &d, &inv));
+	out = psql(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			" WHERE datname = current_database() AND application_name = 'provision'");
+	ASSERT_STREQ(out, "1");
+	ASSERT_ERR(inv_guest_list(inv, 0, &d, &v, &n), EHOSTUNREACH);
+	ASSERT_TRUE(diag_has(&d, "cannot reach the inventory at 'postgresql://"));
+}
+
 TEST(url_redact)
 {
 	static const char *const cases[][2] = {
 		{"postgresql://u:pw@db/provision", "postgresql://u@db/provision"},
-		{"postgres://u:p%40w@db:5432/x?sslmode=require", "postgres://u@db:5432/x?sslmode=require"},
+		{"postgres://u:p%40w@db:5432/x?sslmode=require",
+		 "postgres://u@db:5432/x?sslmode=require"},
 		{"postgresql://db/x?password=pw&user=u", "postgresql://db/x?user=u"},
 		{"postgresql://db/x?user=u&password=pw", "postgresql://db/x?user=u"},
 		{"postgresql:///x?host=/run/pg", "postgresql:///x?host=/run/pg"},

@@ -87,7 +87,7 @@ TEST(allocate_fields)
 
 	/* The referee reads the same row. */
 	row = referee(&f, "SELECT name, template, vlan, mac, ip, lun, part_start, part_size,"
-				" CASE WHEN partuuid IS NULL THEN 1 ELSE 0 END, state FROM guests");
+			  " CASE WHEN partuuid IS NULL THEN 1 ELSE 0 END, state FROM guests");
 	ASSERT_STREQ(row,
 		     "web1|debian|53|00:16:3e:28:7a:35|167785738|lunA|1048576|10737418240|1|ok");
 }
@@ -198,8 +198,8 @@ TEST(constraints_are_in_the_store)
 
 	/* And so does the sqlite3 tool, which knows nothing of our code. */
 	out = referee(&f, "INSERT INTO guests (name, template, vlan, mac, state,"
-				" created_usec, updated_usec) VALUES ('x', 't', 1,"
-				" '00:16:3e:28:7a:35', 'ok', 1, 1)");
+			  " created_usec, updated_usec) VALUES ('x', 't', 1,"
+			  " '00:16:3e:28:7a:35', 'ok', 1, 1)");
 	ASSERT_NULL(out);
 	out = referee(&f, "SELECT count(*) FROM guests");
 	ASSERT_STREQ(out, "2");
@@ -379,7 +379,7 @@ TEST(stages_and_events)
 	}
 	ev = inv_event_array_free(ev, n);
 	cli = referee(&f, "SELECT count(*), count(DISTINCT who) FROM events WHERE guest = "
-				"'web1'");
+			  "'web1'");
 	ASSERT_STREQ(cli, "12|3");
 }
 
