@@ -114,7 +114,7 @@ TEST(readonly)
 	_cleanup_(test_tmpdir_free) char *dir = test_tmpdir();
 	const char *url = pg_url();
 	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
-	_cleanup_(freep) char *out = NULL, *ro_url = NULL, *marker = NULL;
+	_cleanup_(freep) char *out = NULL, *ro_url = NULL;
 	struct inv_alloc a = test_alloc("keep", NULL, 0);
 	struct inv *inv = NULL;
 	struct inv_guest *v = NULL;
