@@ -25,49 +25,6 @@ int64_t inv__now_usec(void)
 	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int open_with(const char *state_dir, int (*open_fn)(const char *, struct diag *, void **),
-		     struct diag *d, struct inv **ret)
-{
-	_cleanup_(freep) struct inv *inv = NULL;
-	int r;
-
-	if (!state_dir || !*state_dir)
-		return diag_error(d, NULL, "no state directory for the inventory");
-	inv = calloc(1, sizeof(*inv));
-	if (!inv)
-		return -ENOMEM;
-	r = open_fn(state_dir, d, &inv->h);
-	if (r < 0)
-		return r;
-	inv->ops = &inv__sqlite_ops;
-	*ret = TAKE_PTR(inv);
-	return 0;
-}
-
-int inv_open(const char *state_dir, struct diag *d, struct inv **ret)
-{
-	return open_with(state_dir, inv__sqlite_open, d, ret);
-}
-
-int inv_open_readonly(const char *state_dir, struct diag *d, struct inv **ret)
-{
-	return open_with(state_dir, inv__sqlite_open_readonly, d, ret);
-}
-
-int inv_open_scratch(const char *state_dir, struct diag *d, struct inv **ret)
-{
-	return open_with(state_dir, inv__sqlite_open_copy, d, ret);
-}
-
-struct inv *inv_close(struct inv *inv)
-{
-	if (!inv)
-		return NULL;
-	inv->ops->close(inv->h);
-	free(inv);
-	return NULL;
-}
-
 int inv__tx_end(struct inv *inv, int r, struct diag *d)
 {
 	if (r < 0) {
