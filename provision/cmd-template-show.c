@@ -73,8 +73,8 @@ static int cmd_template_show(struct prov_ctx *ctx, int argc, char **argv)
 	int r;
 
 	r = tmpl_guest_load(ctx->site, argv[1], &ctx->diag, &t);
-	if (r < 0) /* an unknown or invalid template is bad input */
-		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	if (r < 0) /* an unknown, missing or invalid template is bad input */
+		return r == -EINVAL || r == -ENOENT ? EXIT_USAGE : EXIT_FAIL;
 	if (prov_json(ctx)) {
 		print_json(prov_json(ctx), t);
 	} else {

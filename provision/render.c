@@ -37,9 +37,9 @@ int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct pip
 	int r;
 
 	r = tmpl_guest_load(ctx->site, req ? req->template_name : o->template_name, &ctx->diag, &t);
-	/* an unknown or invalid template is bad input (-EINVAL); one we cannot read a failure */
+	/* an unknown, missing or invalid template is bad input; one we cannot read a failure */
 	if (r < 0)
-		return r == -EINVAL ? -EDOM : r;
+		return r == -EINVAL || r == -ENOENT ? -EDOM : r;
 	/* the request's parameters, then the command line's, each checked where it was given */
 	for (size_t i = 0; req && i < req->n_params; i++)
 		if (tmpl_guest_set(t, req->params[i].key, req->params[i].value, &req->params[i].loc,
@@ -153,6 +153,7 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 	_cleanup_(freep) char *disk = NULL;
 	struct guest_alloc a = {.name = name, .vlan = t->vlan};
 	const char *ip = o->ip, *mac = o->mac;
+	const struct site_vlan *v;
 	int r;
 
 	r = preview_alloc(ctx, name, t, &g);
@@ -160,10 +161,22 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 		return r;
 	memcpy(a.mac, g->mac, 6);
 	a.ip = g->has_ip ? g->ip : 0;
-	if (ip && parse_ipv4(ip, &a.ip) < 0)
-		return diag_error(&ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
-	if (mac && parse_mac(mac, a.mac) < 0)
-		return diag_error(&ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
+	/* bad input (-EDOM, exit status 2), as new-guest would find it */
+	if (ip && parse_ipv4(ip, &a.ip) < 0) {
+		diag_error(&ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
+		return -EDOM;
+	}
+	if (mac && parse_mac(mac, a.mac) < 0) {
+		diag_error(&ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
+		return -EDOM;
+	}
+	v = tmpl_site_vlan(ctx->site, t->vlan);
+	if (t->type == TMPL_GUEST_PV && (!v || !v->has_subnet || !a.ip)) {
+		diag_error(&ctx->diag, NULL,
+			   "VLAN %u has no subnet: cannot give the installer of '%s' an address",
+			   t->vlan, name);
+		return -EDOM;
+	}
 	if (o->disk_path)
 		a.disk_path = o->disk_path;
 	else if (g->has_partition && g->part.partno) {
