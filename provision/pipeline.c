@@ -222,9 +222,11 @@ static int fail_stage(struct pipeline *p, enum stage s, size_t mark, int r)
 	p->cause = diag_cause(&p->ctx->diag, mark);
 	if (!p->cause)
 		p->cause = strdup(strerror(-r));
-	if (!p->o.dry_run && p->g && p->cause)
-		(void) inv_stage_failed(p->inv, p->g->id, stage_to_string(s), p->cause, p->who,
-					&p->ctx->diag);
+	/* p->g as the row now is: --json reports its state */
+	if (!p->o.dry_run && p->g && p->cause &&
+	    inv_stage_failed(p->inv, p->g->id, stage_to_string(s), p->cause, p->who,
+			     &p->ctx->diag) >= 0)
+		p->g->state = INV_STATE_FAILED;
 	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
 		   p->name);
 	pipeline_event_stage(p, s, PIPELINE_STAGE_FAILED);
