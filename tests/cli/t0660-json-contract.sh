@@ -86,6 +86,18 @@ jrun 0 batch batch "$T/ok.yaml" --until configs -n
 printf 'template: lab\nvlan: 10\nnames: "lab{1..x}"\n' >"$T/bad.yaml"
 jrun 2 batch batch "$T/bad.yaml"
 
+# -- the Dom0s (the network stage recorded this one) and the inventory's export
+jrun 0 hosts hosts
+expect_eq "$(jget '[(h["name"], h["self"], h["xen_version"]) for h in d["hosts"]]')" \
+	"[('$(uname -n)', True, None)]"
+jrun 2 hosts hosts extra
+jrun 0 inventory-export inventory export
+expect_eq "$(jget 'd["inventory"]["format"], [g["name"] for g in d["inventory"]["guests"]]')" \
+	"provision-inventory ['web1']"
+"$PROVISION" inventory export >"$T/inv.json" || fail "inventory export"
+jrun 3 inventory-import inventory import "$T/inv.json"
+jrun 2 inventory-import inventory import "$T/nosuch.json"
+
 # -- network
 jrun 0 net-check net check
 jrun 2 net-check net check 99
