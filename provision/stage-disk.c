@@ -134,9 +134,13 @@ static int lun_lock(struct pipeline *p, const char *lun, struct inv_lock **ret)
 
 	if (stat(lun, &st) < 0)
 		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot stat LUN '%s'", lun);
-	if (inv_is_shared(p->inv))
+	if (inv_is_shared(p->inv)) {
+		/* "lun-:dev:fc:fc-p1d1": a lock name has no '/' */
 		snprintf(name, sizeof(name), "lun-%s", lun);
-	else
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = ':';
+	} else
 		snprintf(name, sizeof(name), "lun-%llx-%llx",
 			 (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
 			 (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino));
