@@ -52,7 +52,8 @@ static int run_tool(char **argv, int ok_max, const struct part__region *rg, cons
 		len = (int) strlen(err);
 		while (len > 0 && (err[len - 1] == '\n' || err[len - 1] == ' '))
 			len--;
-		diag_error(d, NULL, "cannot %s the ext4 in '%s' at offset %llu: %s exited with %d%s%.*s",
+		diag_error(d, NULL,
+			   "cannot %s the ext4 in '%s' at offset %llu: %s exited with %d%s%.*s",
 			   what, rg->path, (unsigned long long) rg->offset, argv[0], r,
 			   len ? ": " : "", len, err);
 		r = -EIO;

@@ -236,8 +236,7 @@ static int edit_write(ext2_filsys fs, const struct part__edit *x, const struct p
 	return e ? fail(d, e, "write", x->path, rg) : 0;
 }
 
-static int edit_remove(ext2_filsys fs, const char *p, const struct part__region *rg,
-		       struct diag *d)
+static int edit_remove(ext2_filsys fs, const char *p, const struct part__region *rg, struct diag *d)
 {
 	_cleanup_(freep) char *path = strdup(p);
 	struct ext2_inode inode;

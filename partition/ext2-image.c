@@ -51,7 +51,8 @@ static int open_fs(const struct part__region *rg, int flags, ext2_filsys *ret, s
 	snprintf(opts, sizeof(opts), "offset=%llu", (unsigned long long) rg->offset);
 	initialize_ext2_error_table();
 	e = ext2fs_open2(rg->path, opts, flags | EXT2_FLAG_64BITS, 0, 0, unix_io_manager, ret);
-	if (e == EXT2_ET_BAD_MAGIC || e == EXT2_ET_SB_CSUM_INVALID || e == EXT2_ET_CORRUPT_SUPERBLOCK) {
+	if (e == EXT2_ET_BAD_MAGIC || e == EXT2_ET_SB_CSUM_INVALID ||
+	    e == EXT2_ET_CORRUPT_SUPERBLOCK) {
 		diag_error(d, NULL, "no ext4 filesystem in '%s' at offset %llu: %s", rg->path,
 			   (unsigned long long) rg->offset, error_message(e));
 		return -EMEDIUMTYPE;
@@ -174,9 +175,10 @@ int part__fs_map_read(const struct part__region *rg, unsigned flags, struct part
 	 * these would miss blocks. Only a cleanly stopped guest is copied.
 	 */
 	if (ext2fs_has_feature_journal_needs_recovery(fs->super)) {
-		diag_error(d, NULL,
-			   "the ext4 in '%s' at offset %llu was not cleanly unmounted (its journal needs recovery): shut the guest down cleanly first",
-			   rg->path, (unsigned long long) rg->offset);
+		diag_error(
+			d, NULL,
+			"the ext4 in '%s' at offset %llu was not cleanly unmounted (its journal needs recovery): shut the guest down cleanly first",
+			rg->path, (unsigned long long) rg->offset);
 		return -EUCLEAN;
 	}
 	e = ext2fs_read_block_bitmap(fs);

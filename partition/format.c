@@ -70,8 +70,9 @@ int part__result_fill(int fd, const struct part_lun *now, const struct part_entr
 }
 
 /* The LUN (guard-checked) open on *ret_fd, its snapshot, and partuuid's entry in it. */
-int part__partition_find(const struct part_guard *g, const char *lun, const char *partuuid, int *ret_fd,
-		     struct part_lun *now, const struct part_entry **ret_e, struct diag *d)
+int part__partition_find(const struct part_guard *g, const char *lun, const char *partuuid,
+			 int *ret_fd, struct part_lun *now, const struct part_entry **ret_e,
+			 struct diag *d)
 {
 	_cleanup_(closep) int fd = -1;
 	int r;

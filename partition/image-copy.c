@@ -21,8 +21,8 @@
 #include "common/sha256.h"
 #include "partition/partition-internal.h"
 
-#define COPY_CHUNK    (UINT64_C(4) << 20)
-#define SUM_MAGIC     "provision-image-v1\n"
+#define COPY_CHUNK (UINT64_C(4) << 20)
+#define SUM_MAGIC  "provision-image-v1\n"
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -88,7 +88,8 @@ static int copy_run(int in, int out, const struct part__region *src, const struc
 
 		if (r < 0)
 			return diag_error_errno(d, NULL, r, "cannot read '%s' at offset %llu",
-						src->path, (unsigned long long) (src->offset + off));
+						src->path,
+						(unsigned long long) (src->offset + off));
 		st->bytes_read += n;
 		st->reads++;
 		if (sum)
@@ -96,10 +97,9 @@ static int copy_run(int in, int out, const struct part__region *src, const struc
 		if (out >= 0) {
 			r = pwrite_full(out, buf, n, dst->offset + off);
 			if (r < 0)
-				return diag_error_errno(d, NULL, r,
-							"cannot write '%s' at offset %llu",
-							dst->path,
-							(unsigned long long) (dst->offset + off));
+				return diag_error_errno(
+					d, NULL, r, "cannot write '%s' at offset %llu", dst->path,
+					(unsigned long long) (dst->offset + off));
 			st->bytes_written += n;
 			st->writes++;
 		}
@@ -121,12 +121,7 @@ int part__fs_copy(const struct part__region *src, const struct part__region *dst
 	in = open(src->path, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", src->path);
-	/*
-	 * A guest wrote its partition through blkback, past this host's page cache: what the
-	 * cache may hold of it is stale. And a sequential read, once.
-	 */
-	(void) posix_fadvise(in, (off_t) src->offset, (off_t) (map->blocks * bs),
-			     POSIX_FADV_DONTNEED);
+	/* read once, in order (part__region_drop_cache() dropped what was cached) */
 	(void) posix_fadvise(in, (off_t) src->offset, (off_t) (map->blocks * bs),
 			     POSIX_FADV_SEQUENTIAL);
 	if (dst) {
@@ -152,6 +147,16 @@ int part__fs_copy(const struct part__region *src, const struct part__region *dst
 	if (out >= 0 && fdatasync(out) < 0)
 		return diag_error_errno(d, NULL, -errno, "cannot write '%s'", dst->path);
 	return 0;
+}
+
+void part__region_drop_cache(const struct part__region *rg)
+{
+	int fd = open(rg->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return; /* the next open says why */
+	(void) posix_fadvise(fd, (off_t) rg->offset, (off_t) rg->size, POSIX_FADV_DONTNEED);
+	(void) close(fd);
 }
 
 int part__fs_sum(const struct part__region *rg, const struct part__fs_map *map,

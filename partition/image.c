@@ -52,8 +52,10 @@ static int expect_ext4(const struct part__region *rg, const struct part_result *
 	if (r < 0)
 		return r;
 	if (!sig.type || !streq(sig.type, "ext4")) {
-		diag_error(d, NULL, "partition %u on '%s' ('%s') holds %s%s, not ext4: cannot %s it",
-			   res->partno, res->lun, res->name, sig.type ? "a filesystem of type " : "no filesystem",
+		diag_error(d, NULL,
+			   "partition %u on '%s' ('%s') holds %s%s, not ext4: cannot %s it",
+			   res->partno, res->lun, res->name,
+			   sig.type ? "a filesystem of type " : "no filesystem",
 			   sig.type ? sig.type : "", verb);
 		return -EMEDIUMTYPE;
 	}
@@ -76,9 +78,10 @@ static int image_partition(const struct part_guard *g, const char *lun, const ch
 		return -ENOMEM;
 	r = part__partition_find(g, lun, partuuid, &fd, &now, &e, d);
 	if (r >= 0 && !streq(e->name ? e->name : "", want)) {
-		diag_error(d, NULL,
-			   "partition %u on '%s' (PARTUUID %s, '%s') is not image '%s''s partition ('%s')",
-			   e->partno, lun, partuuid, e->name ? e->name : "", name, want);
+		diag_error(
+			d, NULL,
+			"partition %u on '%s' (PARTUUID %s, '%s') is not image '%s''s partition ('%s')",
+			e->partno, lun, partuuid, e->name ? e->name : "", name, want);
 		r = -EPERM;
 	}
 	if (r >= 0)
@@ -102,9 +105,10 @@ static int image_writable(const struct part__region *rg, const struct part_resul
 		return r;
 	if (streq(sig.type, "ext4") && sig.label && streq(sig.label, label))
 		return 0;
-	diag_error(d, NULL,
-		   "partition %u on '%s' ('%s') holds a signature (%s) that is not image '%s''s, refusing to capture into it",
-		   res->partno, res->lun, res->name, sig.type, name);
+	diag_error(
+		d, NULL,
+		"partition %u on '%s' ('%s') holds a signature (%s) that is not image '%s''s, refusing to capture into it",
+		res->partno, res->lun, res->name, sig.type, name);
 	return -EBUSY;
 }
 
@@ -123,6 +127,7 @@ int part_image_size(const struct part_guard *g, const char *lun, const char *par
 	if (r < 0)
 		return r;
 	rg = part__result_region(&src);
+	part__region_drop_cache(&rg);
 	r = expect_ext4(&rg, &src, "capture", d);
 	if (r >= 0)
 		r = part__fs_map_read(&rg, PART__MAP_NO_SWAPFILE, &map, d);
@@ -193,7 +198,8 @@ static int image_store(const struct part__region *stage, const struct part__regi
 	if (info->fs_bytes > img->size) {
 		diag_error(d, NULL,
 			   "image '%s' needs a partition of at least %s, its partition has %s",
-			   name, size_str(part__align_up(info->fs_bytes), a), size_str(img->size, b));
+			   name, size_str(part__align_up(info->fs_bytes), a),
+			   size_str(img->size, b));
 		return -ENOSPC;
 	}
 	if (stage->path == img->path && stage->offset == img->offset)
@@ -229,6 +235,7 @@ int part_image_capture(const struct part_guard *g, const char *lun, const char *
 		return r;
 	srg = part__result_region(&src);
 	irg = part__result_region(&img);
+	part__region_drop_cache(&srg);
 	r = expect_ext4(&srg, &src, "capture", d);
 	if (r >= 0)
 		r = image_writable(&irg, &img, name, d);
@@ -272,6 +279,7 @@ int part_image_verify(const struct part_guard *g, const char *img_lun, const cha
 	if (r < 0)
 		return r;
 	rg = part__result_region(&img);
+	part__region_drop_cache(&rg);
 	r = expect_ext4(&rg, &img, "clone", d);
 	if (r >= 0)
 		r = part__fs_map_read(&rg, 0, &map, d);
@@ -280,9 +288,10 @@ int part_image_verify(const struct part_guard *g, const char *img_lun, const cha
 	if (r < 0)
 		return r;
 	if (!checksum || strcasecmp(sum, checksum) != 0) {
-		diag_error(d, NULL,
-			   "image '%s' (partition %u on '%s') does not match its checksum: recorded %s, found %s",
-			   name, img.partno, img_lun, checksum ? checksum : "(none)", sum);
+		diag_error(
+			d, NULL,
+			"image '%s' (partition %u on '%s') does not match its checksum: recorded %s, found %s",
+			name, img.partno, img_lun, checksum ? checksum : "(none)", sum);
 		return -EBADMSG;
 	}
 	if (ret_fs_bytes)
@@ -350,22 +359,25 @@ static int clone_check(const struct part__region *irg, const struct part__fs_map
 	int r;
 
 	if (fs_bytes > dst->size) {
-		diag_error(d, NULL,
-			   "image '%s' (an ext4 of %s) does not fit partition %u on '%s' (%s), nothing written",
-			   name, size_str(fs_bytes, a), dst->partno, dst->lun, size_str(dst->size, b));
+		diag_error(
+			d, NULL,
+			"image '%s' (an ext4 of %s) does not fit partition %u on '%s' (%s), nothing written",
+			name, size_str(fs_bytes, a), dst->partno, dst->lun, size_str(dst->size, b));
 		return -ENOSPC;
 	}
 	if (swap_size % 4096 || swap_size > dst->size / 2)
-		return diag_error(d, NULL,
-				  "swap size %llu is not a multiple of 4K or more than half of partition %u on '%s'",
-				  (unsigned long long) swap_size, dst->partno, dst->lun);
+		return diag_error(
+			d, NULL,
+			"swap size %llu is not a multiple of 4K or more than half of partition %u on '%s'",
+			(unsigned long long) swap_size, dst->partno, dst->lun);
 	r = part__fs_sum(irg, map, sum, NULL, d);
 	if (r < 0)
 		return r;
 	if (!checksum || strcasecmp(sum, checksum) != 0) {
-		diag_error(d, NULL,
-			   "image '%s' does not match its checksum (recorded %s, found %s), nothing written",
-			   name, checksum ? checksum : "(none)", sum);
+		diag_error(
+			d, NULL,
+			"image '%s' does not match its checksum (recorded %s, found %s), nothing written",
+			name, checksum ? checksum : "(none)", sum);
 		return -EBADMSG;
 	}
 	return 0;
@@ -404,8 +416,8 @@ static int clone_write(const struct part__region *irg, const struct part__fs_map
 
 int part_image_clone(const struct part_guard *g, const char *img_lun, const char *img_partuuid,
 		     const char *name, const char *checksum, const char *lun, const char *partuuid,
-		     const char *guest, const struct part_personal *p,
-		     struct part_copy_stats *ret, struct diag *d)
+		     const char *guest, const struct part_personal *p, struct part_copy_stats *ret,
+		     struct diag *d)
 {
 	_cleanup_(part_result_releasep) struct part_result img = {0}, dst = {0};
 	_cleanup_(part_fs_map_releasep) struct part__fs_map map = {0};
@@ -418,6 +430,8 @@ int part_image_clone(const struct part_guard *g, const char *img_lun, const char
 
 	if (!guest || !hostname_label_valid(guest))
 		return diag_error(d, NULL, "invalid guest name '%s'", guest ? guest : "");
+	if (!p)
+		return diag_error(d, NULL, "no personalisation for guest '%s'", guest);
 	r = image_partition(g, img_lun, img_partuuid, name, &img, d);
 	if (r >= 0)
 		r = clone_target(g, lun, partuuid, guest, &dst, d);
@@ -432,6 +446,7 @@ int part_image_clone(const struct part_guard *g, const char *img_lun, const char
 	label = part__fs_label(guest);
 	if (!label)
 		return -ENOMEM;
+	part__region_drop_cache(&irg);
 	r = expect_ext4(&irg, &img, "clone", d);
 	if (r >= 0)
 		r = part__fs_map_read(&irg, 0, &map, d);

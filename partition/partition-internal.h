@@ -221,16 +221,17 @@ struct part__run {
 /* Which blocks of an ext4 hold something, from its block bitmap. */
 struct part__fs_map {
 	unsigned block_size;
-	uint64_t blocks; /* the filesystem's size, in blocks */
-	uint64_t used;	 /* blocks in runs */
-	uint64_t swap;	 /* /swapfile's data blocks left out (PART__MAP_NO_SWAPFILE) */
+	uint64_t blocks;	/* the filesystem's size, in blocks */
+	uint64_t used;		/* blocks in runs */
+	uint64_t swap;		/* /swapfile's data blocks left out (PART__MAP_NO_SWAPFILE) */
 	struct part__run *runs; /* sorted, each as long as the bitmap allows */
 	size_t n_runs;
 };
 void part__fs_map_release(struct part__fs_map *m);
 
 enum part__map_flags {
-	PART__MAP_NO_SWAPFILE = 1 << 0, /* leave /swapfile's data blocks out (not its extent tree) */
+	PART__MAP_NO_SWAPFILE =
+		1 << 0, /* leave /swapfile's data blocks out (not its extent tree) */
 };
 
 /*
@@ -249,7 +250,8 @@ int part__swapfile_remove(const struct part__region *r, struct diag *d);
 enum part__edit_kind {
 	PART__EDIT_WRITE,	  /* replace or create path (a regular file) with data */
 	PART__EDIT_REMOVE,	  /* remove path if it is a regular file (else leave it) */
-	PART__EDIT_REMOVE_PREFIX, /* REMOVE each entry of directory path whose name starts with data */
+	PART__EDIT_REMOVE_PREFIX, /* REMOVE each entry of directory path whose name starts with data
+				   */
 };
 
 struct part__edit {
@@ -303,6 +305,12 @@ struct sha256;
 int part__fs_copy(const struct part__region *src, const struct part__region *dst,
 		  const struct part__fs_map *map, struct sha256 *sum, struct part_copy_stats *stats,
 		  struct diag *d);
+/*
+ * Drop this host's clean cached pages of the region. A guest writes its partition through
+ * blkback, past the Dom0's page cache, and another Dom0 may have rewritten an image: what the
+ * cache holds from an earlier mkfs or read is stale, also for libext2fs's reads.
+ */
+void part__region_drop_cache(const struct part__region *r);
 /* The checksum of an image: part__fs_copy's sum over map, in hex. */
 int part__fs_sum(const struct part__region *r, const struct part__fs_map *map,
 		 char ret[PART_IMAGE_SUM_HEX + 1], struct part_copy_stats *stats, struct diag *d);

@@ -434,7 +434,8 @@ int part_image_size(const struct part_guard *g, const char *lun, const char *par
  * tmp_dir (NULL: /var/tmp) that holds the used blocks only, and is then copied in. ret gets
  * the checksum to record and the copy's counters.
  * Returns: 0; -EPERM (not guest's partition, not an image partition, not a listed LUN),
- * -EMEDIUMTYPE (not an ext4), -EBUSY (the image partition holds something else), -ENOSPC
+ * -EMEDIUMTYPE (not an ext4), -EUCLEAN (its journal needs recovery: not cleanly shut down),
+ * -EBUSY (the image partition holds something else), -ENOSPC
  * (the image does not fit: the size it needs in d), -EIO (e2fsck found errors it could not
  * fix), -errno; the reason in d.
  */
@@ -454,14 +455,14 @@ int part_image_verify(const struct part_guard *g, const char *img_lun, const cha
 
 /* What makes a clone this guest, written offline (without mounting) into its ext4. */
 struct part_personal {
-	const char *hostname; /* /etc/hostname, /etc/hosts; NULL: the guest's name */
-	const char *iface;    /* NULL: eth0 */
-	const char *address;  /* IPv4; NULL: no static configuration (loopback only) */
-	unsigned prefix;      /* 1..32 */
-	const char *gateway;  /* NULL: none */
+	const char *hostname;		/* /etc/hostname, /etc/hosts; NULL: the guest's name */
+	const char *iface;		/* NULL: eth0 */
+	const char *address;		/* IPv4; NULL: no static configuration (loopback only) */
+	unsigned prefix;		/* 1..32 */
+	const char *gateway;		/* NULL: none */
 	const char *const *nameservers; /* NULL-terminated /etc/resolv.conf; NULL: keep it */
-	const char *fs_uuid;	       /* the clone's ext4 UUID (recorded first); NULL: random */
-	uint64_t swap_size;	       /* a fresh /swapfile; 0: none (its fstab line dropped) */
+	const char *fs_uuid;		/* the clone's ext4 UUID (recorded first); NULL: random */
+	uint64_t swap_size;		/* a fresh /swapfile; 0: none (its fstab line dropped) */
 };
 
 /*
@@ -479,5 +480,5 @@ struct part_personal {
  */
 int part_image_clone(const struct part_guard *g, const char *img_lun, const char *img_partuuid,
 		     const char *name, const char *checksum, const char *lun, const char *partuuid,
-		     const char *guest, const struct part_personal *p,
-		     struct part_copy_stats *ret, struct diag *d);
+		     const char *guest, const struct part_personal *p, struct part_copy_stats *ret,
+		     struct diag *d);

@@ -60,8 +60,8 @@ char *part__fstab_rewrite(const char *fstab, const char *fs_uuid, bool swap)
 				rest++;
 
 			/* the source is replaced; the rest of the line is kept as it was */
-			strbuf_addf(&out, "UUID=%s%.*s\n", fs_uuid, (int) (len - (size_t) (rest - p)),
-				    rest);
+			strbuf_addf(&out, "UUID=%s%.*s\n", fs_uuid,
+				    (int) (len - (size_t) (rest - p)), rest);
 			have_root = true;
 		} else if (f[0][0] != '#' && streq(f[0], "/swapfile") && streq(f[2], "swap")) {
 			if (swap)

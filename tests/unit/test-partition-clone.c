@@ -20,16 +20,16 @@
 #include "tests/unit/test.h"
 
 /* The LUN's layout: partition N is named names[N - 1] and sizes[N - 1] bytes. */
-static const char *const names[] = {"guest:gold", "image:lab", "guest:lab1", "guest:lab2",
-				    "guest:tiny", "guest:junk"};
-static const uint64_t sizes[] = {4 * G, 1 * G, 6 * G, 6 * G, 64 * M, 64 * M};
-enum { GOLD, IMAGE, LAB1, LAB2, TINY, JUNK, N_PARTS };
+static const char *const names[] = {"guest:gold", "image:lab",	"guest:lab1", "guest:lab2",
+				    "guest:tiny", "guest:junk", "image:big"};
+static const uint64_t sizes[] = {4 * G, 1 * G, 6 * G, 6 * G, 64 * M, 64 * M, 5 * G};
+enum { GOLD, IMAGE, LAB1, LAB2, TINY, JUNK, BIG, N_PARTS };
 
 static struct {
 	bool ready;
 	char *loopdev, *image, *tree, *tmp;
-	char *uuid[N_PARTS];  /* PARTUUIDs */
-	char *node[N_PARTS];  /* /dev/loopNpM */
+	char *uuid[N_PARTS]; /* PARTUUIDs */
+	char *node[N_PARTS]; /* /dev/loopNpM */
 	uint64_t start[N_PARTS];
 	struct part_image_info info;
 } s;
@@ -153,7 +153,8 @@ static void setup(void)
 	f = open_memstream(&layout, &len);
 	fprintf(f, "label: gpt\n");
 	for (int i = 0; i < N_PARTS; i++)
-		fprintf(f, "size=%llu, name=\"%s\"\n", (unsigned long long) (sizes[i] / 512), names[i]);
+		fprintf(f, "size=%llu, name=\"%s\"\n", (unsigned long long) (sizes[i] / 512),
+			names[i]);
 	fclose(f);
 	out = th_sh("printf '%s' | sfdisk -q %s >/dev/null 2>&1; echo $?", layout, s.image);
 	ASSERT_STREQ(out, "0");
@@ -228,9 +229,11 @@ TEST(capture_reads_used_blocks_only)
 	fprintf(stderr,
 		"capture: source fs %llu MiB, used %llu MiB (dumpe2fs, with the 256 MiB /swapfile), "
 		"read %llu MiB in %llu reads, image ext4 %llu MiB (%llu MiB used), size estimate %llu MiB, staged %d\n",
-		(unsigned long long) (s.info.copy.fs_bytes >> 20), (unsigned long long) (used >> 20),
+		(unsigned long long) (s.info.copy.fs_bytes >> 20),
+		(unsigned long long) (used >> 20),
 		(unsigned long long) (s.info.copy.bytes_read >> 20),
-		(unsigned long long) s.info.copy.reads, (unsigned long long) (s.info.fs_bytes >> 20),
+		(unsigned long long) s.info.copy.reads,
+		(unsigned long long) (s.info.fs_bytes >> 20),
 		(unsigned long long) (s.info.used_bytes >> 20), (unsigned long long) (need >> 20),
 		s.info.staged);
 	/* the 4G source is more than the 1G image partition: shrunk beside it */
@@ -260,6 +263,43 @@ TEST(capture_reads_used_blocks_only)
 	diag_release(&d);
 }
 
+/* An image partition as large as the source: the copy is shrunk in place, nothing staged. */
+TEST(capture_in_place)
+{
+	struct diag d = DIAG_INIT;
+	struct part_image_info info = {0};
+	char *luns[] = {NULL, NULL};
+	struct part_guard g = {.luns = luns};
+	uint64_t before, fs_bytes = 0;
+	char *out;
+
+	setup();
+	luns[0] = s.loopdev;
+	before = part_sum(GOLD);
+	OK(part_image_capture(&g, s.loopdev, s.uuid[GOLD], "gold", s.loopdev, s.uuid[BIG], "big",
+			      "/nonexistent", &info, &d),
+	   &d);
+	ASSERT_FALSE(info.staged);
+	ASSERT_EQ(info.copy.bytes_read, s.info.copy.bytes_read);
+	ASSERT_EQ(part_sum(GOLD), before);
+	ASSERT_STREQ(out = th_sh("e2fsck -fn %s >/dev/null 2>&1; echo $?", s.node[BIG]), "0");
+	free(out);
+	OK(part_image_verify(&g, s.loopdev, s.uuid[BIG], "big", info.checksum, &fs_bytes, &d), &d);
+	ASSERT_EQ(fs_bytes, info.fs_bytes);
+	ASSERT_TRUE(fs_bytes < sizes[IMAGE]);
+	/* captured again over itself: its own ext4 may be replaced, a foreign one may not */
+	OK(part_image_capture(&g, s.loopdev, s.uuid[GOLD], "gold", s.loopdev, s.uuid[BIG], "big",
+			      NULL, &info, &d),
+	   &d);
+	free(th_sh("mkswap -q %s", s.node[BIG]));
+	before = part_sum(BIG);
+	ASSERT_ERR(part_image_capture(&g, s.loopdev, s.uuid[GOLD], "gold", s.loopdev, s.uuid[BIG],
+				      "big", NULL, &info, &d),
+		   EBUSY);
+	ASSERT_EQ(part_sum(BIG), before);
+	diag_release(&d);
+}
+
 /* A clone on node, apart from provision. */
 static void check_clone(int i, const char *host, const char *fs_uuid, uint64_t swap,
 			const char *interfaces, const char *fstab)
@@ -271,9 +311,11 @@ static void check_clone(int i, const char *host, const char *fs_uuid, uint64_t s
 	ASSERT_STREQ(out = th_sh("e2fsck -fn %s >/dev/null 2>&1; echo $?", node), "0");
 	free(out);
 	snprintf(want, sizeof(want), "LABEL=%s\nTYPE=ext4\nUUID=%s", host, fs_uuid);
-	ASSERT_STREQ(out = th_sh("blkid -p -o export -s LABEL -s TYPE -s UUID %s | grep -v ^DEVNAME= | sort",
-				 node),
-		     want);
+	ASSERT_STREQ(
+		out = th_sh(
+			"blkid -p -o export -s LABEL -s TYPE -s UUID %s | grep -v ^DEVNAME= | sort",
+			node),
+		want);
 	free(out);
 	/* grown to the whole partition */
 	fs_counts(node, &blocks, &free_blocks);
@@ -311,9 +353,11 @@ static void check_clone(int i, const char *host, const char *fs_uuid, uint64_t s
 	if (swap)
 		th_check_swapfile(node, swap, host);
 	else {
-		ASSERT_STREQ(out = th_sh("debugfs -R 'stat /swapfile' %s 2>&1 | grep -c 'File not found'",
-					 node),
-			     "1");
+		ASSERT_STREQ(
+			out = th_sh(
+				"debugfs -R 'stat /swapfile' %s 2>&1 | grep -c 'File not found'",
+				node),
+			"1");
 		free(out);
 	}
 }
@@ -321,9 +365,10 @@ static void check_clone(int i, const char *host, const char *fs_uuid, uint64_t s
 /* The public key of the clone on node's host key of type t, and that ssh-keygen reads it. */
 static char *host_key(int i, const char *t)
 {
-	char *out = th_sh("f=$(mktemp); debugfs -R 'cat /etc/ssh/ssh_host_%s_key.pub' %s "
-			  "2>/dev/null >$f; ssh-keygen -l -f $f >/dev/null && cut -d' ' -f2 $f; rm -f $f",
-			  t, s.node[i]);
+	char *out = th_sh(
+		"f=$(mktemp); debugfs -R 'cat /etc/ssh/ssh_host_%s_key.pub' %s "
+		"2>/dev/null >$f; ssh-keygen -l -f $f >/dev/null && cut -d' ' -f2 $f; rm -f $f",
+		t, s.node[i]);
 
 	ASSERT_TRUE(strlen(out) > 40);
 	return out;
@@ -357,8 +402,10 @@ TEST(clone_two_personalised)
 	OK(part_image_clone(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum, s.loopdev,
 			    s.uuid[LAB1], "lab1", &p1, &st, &d),
 	   &d);
-	fprintf(stderr, "clone lab1: image ext4 %llu MiB, read %llu MiB, written %llu MiB, %llu writes\n",
-		(unsigned long long) (st.fs_bytes >> 20), (unsigned long long) (st.bytes_read >> 20),
+	fprintf(stderr,
+		"clone lab1: image ext4 %llu MiB, read %llu MiB, written %llu MiB, %llu writes\n",
+		(unsigned long long) (st.fs_bytes >> 20),
+		(unsigned long long) (st.bytes_read >> 20),
 		(unsigned long long) (st.bytes_written >> 20), (unsigned long long) st.writes);
 	ASSERT_EQ(st.bytes_read, s.info.used_bytes);
 	ASSERT_EQ(st.bytes_written, s.info.used_bytes);
@@ -424,9 +471,10 @@ TEST(refusals_write_nothing)
 	ASSERT_ERR(part_image_capture(&g, s.loopdev, s.uuid[JUNK], "junk", s.loopdev, s.uuid[IMAGE],
 				      "lab", s.tmp, NULL, &d),
 		   EMEDIUMTYPE);
-	ASSERT_STREQ(d.v[d.n - 1].msg,
-		     th_fmt("partition 6 on '%s' ('guest:junk') holds a filesystem of type swap, not ext4: cannot capture it",
-			    s.loopdev));
+	ASSERT_STREQ(
+		d.v[d.n - 1].msg,
+		th_fmt("partition 6 on '%s' ('guest:junk') holds a filesystem of type swap, not ext4: cannot capture it",
+		       s.loopdev));
 	/* not the guest's partition; not an image partition */
 	ASSERT_ERR(part_image_capture(&g, s.loopdev, s.uuid[LAB1], "gold", s.loopdev, s.uuid[IMAGE],
 				      "lab", s.tmp, NULL, &d),
@@ -438,8 +486,8 @@ TEST(refusals_write_nothing)
 
 	/* an image larger than the partition */
 	sum = part_sum(TINY);
-	ASSERT_ERR(part_image_clone(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum,
-				    s.loopdev, s.uuid[TINY], "tiny", &p, NULL, &d),
+	ASSERT_ERR(part_image_clone(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum, s.loopdev,
+				    s.uuid[TINY], "tiny", &p, NULL, &d),
 		   ENOSPC);
 	fprintf(stderr, "refused: %s\n", d.v[d.n - 1].msg);
 	ASSERT_EQ(part_sum(TINY), sum);
@@ -452,17 +500,18 @@ TEST(refusals_write_nothing)
 				    s.uuid[LAB2], "lab2", &p, NULL, &d),
 		   EBADMSG);
 	ASSERT_EQ(part_sum(LAB2), sum);
-	out = th_sh("b=$(debugfs -R 'bmap /usr/share/data/f7 0' %s 2>/dev/null); "
-		    "printf X | dd of=%s bs=1 seek=$((b * 4096 + 100)) conv=notrunc status=none; echo $b",
-		    s.node[IMAGE], s.node[IMAGE]);
+	out = th_sh(
+		"b=$(debugfs -R 'bmap /usr/share/data/f7 0' %s 2>/dev/null); "
+		"printf X | dd of=%s bs=1 seek=$((b * 4096 + 100)) conv=notrunc status=none; echo $b",
+		s.node[IMAGE], s.node[IMAGE]);
 	ASSERT_TRUE(atoi(out) > 0);
 	free(out);
-	ASSERT_ERR(part_image_verify(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum, NULL,
-				     &d),
-		   EBADMSG);
+	ASSERT_ERR(
+		part_image_verify(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum, NULL, &d),
+		EBADMSG);
 	diag_clear(&d);
-	ASSERT_ERR(part_image_clone(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum,
-				    s.loopdev, s.uuid[LAB2], "lab2", &p, NULL, &d),
+	ASSERT_ERR(part_image_clone(&g, s.loopdev, s.uuid[IMAGE], "lab", s.info.checksum, s.loopdev,
+				    s.uuid[LAB2], "lab2", &p, NULL, &d),
 		   EBADMSG);
 	fprintf(stderr, "refused: %s\n", d.v[d.n - 1].msg);
 	sum2 = part_sum(LAB2);

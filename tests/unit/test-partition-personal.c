@@ -24,7 +24,8 @@ TEST(fstab_rewrite)
 		 "/dev/xvda1 / ext4 defaults,errors=remount-ro 0 1\n/swapfile none swap sw 0 0\n",
 		 true,
 		 "# <file system> <mount point> <type> <options> <dump> <pass>\n"
-		 "UUID=" UUID " / ext4 defaults,errors=remount-ro 0 1\n/swapfile none swap sw 0 0\n"},
+		 "UUID=" UUID
+		 " / ext4 defaults,errors=remount-ro 0 1\n/swapfile none swap sw 0 0\n"},
 		{"/dev/xvda1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\nproc /proc proc defaults 0 0",
 		 false, "UUID=" UUID " / ext4 defaults 0 1\nproc /proc proc defaults 0 0\n"},
 		/* the image's own UUID, tabs and a comment naming / kept as they are */
@@ -33,7 +34,8 @@ TEST(fstab_rewrite)
 		/* none: one is made; no swap line: one is added */
 		{NULL, true,
 		 "# <file system> <mount point> <type> <options> <dump> <pass>\n"
-		 "UUID=" UUID " / ext4 defaults,errors=remount-ro 0 1\n/swapfile none swap sw 0 0\n"},
+		 "UUID=" UUID
+		 " / ext4 defaults,errors=remount-ro 0 1\n/swapfile none swap sw 0 0\n"},
 		{"tmpfs /tmp tmpfs defaults 0 0\n", true,
 		 "tmpfs /tmp tmpfs defaults 0 0\nUUID=" UUID
 		 " / ext4 defaults,errors=remount-ro 0 1\n/swapfile none swap sw 0 0\n"},
@@ -103,7 +105,8 @@ TEST(personal_refusals)
 	} t[] = {
 		{{.hostname = "Lab_7"}, "invalid host name 'Lab_7'"},
 		{{.address = "192.0.2.300", .prefix = 24}, "invalid IPv4 address '192.0.2.300'"},
-		{{.address = "192.0.2.3", .prefix = 33}, "invalid prefix length 33 for '192.0.2.3'"},
+		{{.address = "192.0.2.3", .prefix = 33},
+		 "invalid prefix length 33 for '192.0.2.3'"},
 		{{.address = "192.0.2.3", .prefix = 24, .gateway = "gw"}, "invalid gateway 'gw'"},
 		{{.address = "192.0.2.3", .prefix = 24, .iface = "eth0; reboot"},
 		 "invalid interface name 'eth0; reboot'"},
