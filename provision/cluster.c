@@ -238,7 +238,6 @@ int prov_remote_run(const struct site *s, const char *host, char *const *args, b
 		    struct diag *d)
 {
 	_cleanup_(strv_freep) char **argv = NULL;
-	_cleanup_(freep) char *desc = NULL;
 	struct run_child c = {0};
 	int r;
 
