@@ -19,6 +19,7 @@ void inv__dump_release(struct inv__dump *dump)
 	inv_guest_array_free(dump->guests, dump->n_guests);
 	inv_event_array_free(dump->events, dump->n_events);
 	inv_host_array_free(dump->hosts, dump->n_hosts);
+	inv_image_array_free(dump->images, dump->n_images);
 	*dump = (struct inv__dump){0};
 }
 
@@ -40,6 +41,9 @@ static int read_all(struct inv *inv, struct diag *d, struct inv__dump *t)
 			return r;
 	}
 	r = inv->ops->event_list(inv->h, NULL, d, &t->events, &t->n_events);
+	if (r < 0)
+		return r;
+	r = inv->ops->image_list(inv->h, INV_LIST_DESTROYED, d, &t->images, &t->n_images);
 	if (r < 0)
 		return r;
 	return inv->ops->host_list(inv->h, d, &t->hosts, &t->n_hosts);
@@ -90,8 +94,21 @@ static int write_all_rows(struct inv *inv, const struct inv__dump *dump, struct 
 	int r;
 
 	r = check_empty(inv, d);
+	/*
+	 * images first (clones refer to them), without their source guest (which refers to
+	 * a guest not written yet), set once the guests are there
+	 */
+	for (size_t i = 0; r >= 0 && i < dump->n_images; i++) {
+		struct inv_image im = dump->images[i];
+
+		im.source_id = 0;
+		r = inv->ops->image_put(inv->h, &im, d);
+	}
 	for (size_t i = 0; r >= 0 && i < dump->n_guests; i++)
 		r = inv->ops->guest_put(inv->h, &dump->guests[i], d);
+	for (size_t i = 0; r >= 0 && i < dump->n_images; i++)
+		if (dump->images[i].source_id)
+			r = inv->ops->image_update(inv->h, &dump->images[i], d);
 	for (size_t i = 0; r >= 0 && i < dump->n_guests; i++)
 		for (size_t j = 0; r >= 0 && j < dump->n_stages[i]; j++)
 			r = inv->ops->stage_put(inv->h, dump->guests[i].id,

@@ -78,6 +78,20 @@ struct inv_ops {
 	 */
 	int (*lock)(void *h, const char *key, bool wait, struct diag *d);
 	void (*unlock)(void *h, const char *key);
+
+	/*
+	 * Images (inventory/image.c), as the guests' operations: find by INV__KEY_ID or
+	 * INV__KEY_NAME (a live image; -ENOENT without a message), list (INV_LIST_DESTROYED:
+	 * deleted ones too), insert (sets im->id; -EEXIST with a message on a conflict), update
+	 * every field but id, name and created_usec, put with the id as given (copies).
+	 */
+	int (*image_find)(void *h, enum inv__key key, const char *s, int64_t id, struct diag *d,
+			  struct inv_image **ret);
+	int (*image_list)(void *h, unsigned flags, struct diag *d, struct inv_image **ret,
+			  size_t *ret_n);
+	int (*image_insert)(void *h, struct inv_image *im, struct diag *d);
+	int (*image_update)(void *h, const struct inv_image *im, struct diag *d);
+	int (*image_put)(void *h, const struct inv_image *im, struct diag *d);
 };
 
 struct inv {
@@ -144,6 +158,8 @@ struct inv__dump {
 	size_t n_events;
 	struct inv_host *hosts;
 	size_t n_hosts;
+	struct inv_image *images; /* live and deleted; written before the guests */
+	size_t n_images;
 };
 void inv__dump_release(struct inv__dump *dump);
 /* Read everything from inv in one transaction. */
@@ -186,3 +202,11 @@ char *inv__describe(const struct inv_guest *g);
 
 /* Frees the members of g (not g) and zeroes it. */
 void inv__guest_release_members(struct inv_guest *g);
+/*
+ * inventory/image.c: the places live guests and live images hold (the allocator's "taken"),
+ * in the open transaction; free with inv__places_free().
+ */
+int inv__places_taken(struct inv *inv, struct diag *d, struct inv_partition **ret, size_t *ret_n);
+void inv__places_free(struct inv_partition *v, size_t n);
+/* Frees the members of im (not im) and zeroes it. */
+void inv__image_release_members(struct inv_image *im);

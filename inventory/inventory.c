@@ -64,22 +64,22 @@ static const char *last_message(const struct diag *d)
 	return d->n ? d->v[d->n - 1].msg : NULL;
 }
 
-static int pick_partition(const struct inv_alloc *req, const struct inv_guest *live, size_t n,
-			  struct inv_guest *g, struct diag *d)
+static int pick_partition(struct inv *inv, const struct inv_alloc *req, struct inv_guest *g,
+			  struct diag *d)
 {
-	_cleanup_(freep) struct inv_partition *taken = calloc(n + 1, sizeof(*taken));
+	struct inv_partition *taken = NULL;
 	size_t n_taken = 0;
 	uint64_t start, size;
 	char buf[32];
-	int i;
+	int i, r;
 
-	if (!taken)
-		return -ENOMEM;
-	for (size_t j = 0; j < n; j++)
-		if (live[j].has_partition)
-			taken[n_taken++] = live[j].part; /* borrowed members */
+	/* live guests' partitions and live images' (doc/images.md) */
+	r = inv__places_taken(inv, d, &taken, &n_taken);
+	if (r < 0)
+		return r;
 	i = inv__extent_pick(req->candidates, req->n_candidates, req->part_size,
 			     req->part_align ?: 1024 * 1024, taken, n_taken, &start, &size);
+	inv__places_free(taken, n_taken);
 	if (i == -ENOSPC) {
 		diag_add(
 			d, DIAG_ERROR, NULL,
@@ -102,6 +102,26 @@ static int pick_partition(const struct inv_alloc *req, const struct inv_guest *l
 		if (!g->part.partuuid)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* A clone: the live, captured image it is made from. */
+static int pick_image(struct inv *inv, const struct inv_alloc *req, struct inv_guest *g,
+		      struct diag *d)
+{
+	_cleanup_(inv_image_freep) struct inv_image *im = NULL;
+	int r;
+
+	r = inv->ops->image_find(inv->h, INV__KEY_NAME, req->image, 0, d, &im);
+	if (r == -ENOENT)
+		diag_add(d, DIAG_ERROR, NULL, "no image '%s' in the inventory", req->image);
+	if (r < 0)
+		return r;
+	if (!im->checksum) {
+		diag_add(d, DIAG_ERROR, NULL, "image '%s' is not captured yet", req->image);
+		return -ENOENT;
+	}
+	g->image_id = im->id;
 	return 0;
 }
 
@@ -228,7 +248,9 @@ static int allocate(struct inv *inv, const struct inv_alloc *req, int64_t now, s
 	if (r < 0)
 		return r;
 	if (req->part_size)
-		r = pick_partition(req, live, n, g, d);
+		r = pick_partition(inv, req, g, d);
+	if (r >= 0 && req->image)
+		r = pick_image(inv, req, g, d);
 	if (r >= 0)
 		r = pick_mac(req, live, n, g, d);
 	if (r >= 0)

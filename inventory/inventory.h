@@ -86,6 +86,7 @@ struct inv_guest {
 	char *failed_stage; /* the stage that failed (state failed); NULL: none */
 	int64_t created_usec, updated_usec;
 	int64_t destroyed_usec; /* 0: live */
+	int64_t image_id;	/* the image it is a clone of (inv_image_get_by_id()); 0: none */
 };
 
 /* Accepts NULL. Returns NULL. */
@@ -207,6 +208,13 @@ struct inv_alloc {
 	bool has_ip;
 	uint32_t ip;
 	uint32_t range_first, range_last, gateway;
+
+	/*
+	 * A clone: the live, captured image of this name it is made from (NULL: none). Checked
+	 * in the transaction (-ENOENT: no such image) and recorded as the guest's image_id,
+	 * which keeps the image from being deleted while the guest lives.
+	 */
+	const char *image;
 };
 
 /*
@@ -335,6 +343,88 @@ int inv_export(struct inv *inv, struct diag *d, char **ret);
  * Returns: 0, or < 0 with every problem in d (-EINVAL: not a valid export).
  */
 int inv_import(struct inv *inv, const char *json, size_t len, struct diag *d);
+
+/* ---- golden images (doc/images.md) ---- */
+
+/*
+ * An image: a guest's filesystem captured into partition image:NAME on a LUN, which guests
+ * are cloned from. Like guests, a deleted image keeps its row (deleted_usec set); names,
+ * PARTUUIDs and places are unique among live images. An image is *pending* (checksum NULL)
+ * from inv_image_add() until inv_image_captured(): it holds its name and place, but nothing
+ * can be cloned from it yet.
+ */
+struct inv_image {
+	int64_t id; /* never reused */
+	char *name;
+	char *lun;
+	uint64_t start, size; /* the image partition, bytes */
+	char *partuuid;	      /* NULL: reserved, not carved yet */
+	unsigned partno;      /* 0: unknown */
+	uint64_t fs_bytes;    /* the image's ext4 */
+	uint64_t used_bytes;  /* its used blocks: what a clone copies */
+	char *checksum;	      /* SHA-256 in hex (doc/images.md); NULL: pending */
+	char *source;	      /* the guest it was captured from */
+	int64_t source_id;    /* that guest's id */
+	char *template_name;  /* the source guest's template; NULL: unknown */
+	int64_t created_usec, updated_usec;
+	int64_t deleted_usec; /* 0: live */
+};
+/* Frees members of n images and the array. Accepts NULL. Returns NULL. */
+struct inv_image *inv_image_array_free(struct inv_image *v, size_t n);
+/* Accepts NULL. Returns NULL. */
+struct inv_image *inv_image_free(struct inv_image *im);
+static inline void inv_image_freep(struct inv_image **im)
+{
+	inv_image_free(*im);
+}
+
+/* What to reserve for a new image: its name and a place on a LUN, in one transaction. */
+struct inv_image_req {
+	const char *name;   /* hostname label, checked */
+	int64_t source_id;  /* the live guest captured */
+	const char *who;    /* actor recorded in the event */
+	uint64_t part_size; /* bytes, a multiple of 1 MiB */
+	/* where: tried in order, as inv_alloc's; live guests' and images' places are taken */
+	const struct inv_extent *candidates;
+	size_t n_candidates;
+};
+
+/*
+ * Reserve a pending image: name and place (LUN, start, size) among the candidates, with an
+ * "image add" event. The source guest must be live.
+ * Returns: 0 and the new image in *ret (may be NULL); -EEXIST (a live image has the name),
+ * -ENOSPC (no candidate fits), -ENOENT (no such live guest), -EINVAL; with d.
+ */
+int inv_image_add(struct inv *inv, const struct inv_image_req *req, struct diag *d,
+		  struct inv_image **ret);
+/* The pending image's partition was carved: its PARTUUID and number. */
+int inv_image_carved(struct inv *inv, int64_t id, const char *partuuid, unsigned partno,
+		     const char *who, struct diag *d);
+/*
+ * The capture finished: the image's checksum and sizes; from now on guests can be cloned
+ * from it. Event "image capture".
+ */
+int inv_image_captured(struct inv *inv, int64_t id, const char *checksum, uint64_t fs_bytes,
+		       uint64_t used_bytes, const char *who, struct diag *d);
+/*
+ * Look up the live image called name / any image by id.
+ * Returns: 0 and a new copy in *ret, -ENOENT (nothing added to d), or < 0 with d.
+ */
+int inv_image_get(struct inv *inv, const char *name, struct diag *d, struct inv_image **ret);
+int inv_image_get_by_id(struct inv *inv, int64_t id, struct diag *d, struct inv_image **ret);
+/* Live images (and deleted ones with INV_LIST_DESTROYED), by name, then id. */
+int inv_image_list(struct inv *inv, unsigned flags, struct diag *d, struct inv_image **ret,
+		   size_t *ret_n);
+/* The live guests cloned from image id, by name. */
+int inv_image_clones(struct inv *inv, int64_t id, struct diag *d, struct inv_guest **ret,
+		     size_t *ret_n);
+/*
+ * Delete image id: the row stays (deleted_usec), its name and place become free; event
+ * "image delete". Refused while a live guest is a clone of it: -EBUSY, the clones named in
+ * d (the stores refuse it too, by trigger). The caller wipes the partition first.
+ * Returns: 0, -EBUSY, -ENOENT (no such live image).
+ */
+int inv_image_delete(struct inv *inv, int64_t id, const char *who, struct diag *d);
 
 /*
  * The MAC for name: prefix (prefix_len bytes) then bytes of a hash of name and attempt

@@ -59,7 +59,7 @@ static int errno_of_sqlstate(const char *s)
 		return -ENOENT;
 	if (strncmp(s, "23", 2) == 0 || strncmp(s, "22", 2) == 0)
 		return -EINVAL;
-	if (streq(s, "55P03") || streq(s, "40001") || streq(s, "40P01"))
+	if (streq(s, "55P03") || streq(s, "55006") || streq(s, "40001") || streq(s, "40P01"))
 		return -EBUSY;
 	if (streq(s, "25006") || streq(s, "42501") || strncmp(s, "28", 2) == 0)
 		return -EACCES;

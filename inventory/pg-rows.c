@@ -206,6 +206,8 @@ int inv__pg_ids_sync(void *h, struct diag *d)
 			    " setval(pg_get_serial_sequence('stages', 'id'),"
 			    " (SELECT coalesce(max(id), 0) + 1 FROM stages), false),"
 			    " setval(pg_get_serial_sequence('events', 'id'),"
-			    " (SELECT coalesce(max(id), 0) + 1 FROM events), false)",
+			    " (SELECT coalesce(max(id), 0) + 1 FROM events), false),"
+			    " setval(pg_get_serial_sequence('images', 'id'),"
+			    " (SELECT coalesce(max(id), 0) + 1 FROM images), false)",
 			    0, NULL, d, "continue the inventory's ids after the import", NULL);
 }

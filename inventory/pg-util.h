@@ -77,3 +77,14 @@ int inv__pg_event_list(void *h, const char *guest, struct diag *d, struct inv_ev
 int inv__pg_host_put(void *h, const struct inv_host *host, struct diag *d);
 int inv__pg_host_list(void *h, struct diag *d, struct inv_host **ret, size_t *ret_n);
 int inv__pg_ids_sync(void *h, struct diag *d);
+
+/* pg-image.c: the images table (struct inv_ops' members of the same names) */
+struct inv_image;
+enum inv__key;
+int inv__pg_image_find(void *h, enum inv__key key, const char *s, int64_t id, struct diag *d,
+		       struct inv_image **ret);
+int inv__pg_image_list(void *h, unsigned flags, struct diag *d, struct inv_image **ret,
+		       size_t *ret_n);
+int inv__pg_image_insert(void *h, struct inv_image *im, struct diag *d);
+int inv__pg_image_update(void *h, const struct inv_image *im, struct diag *d);
+int inv__pg_image_put(void *h, const struct inv_image *im, struct diag *d);

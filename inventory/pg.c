@@ -53,7 +53,7 @@ static void pg_rollback(void *h)
 #define GUEST_COLS                                                                                 \
 	"id, name, template, vlan, request_id, owner, host, lun, part_start, part_size, "          \
 	"partuuid, partno, mac, ip, stage, state, error, created_usec, updated_usec, "             \
-	"destroyed_usec, spec, part_origin, fs_uuid, failed_stage"
+	"destroyed_usec, spec, part_origin, fs_uuid, failed_stage, image_id"
 
 static int read_guest(const PGresult *res, int i, struct inv_guest *g)
 {
@@ -73,6 +73,7 @@ static int read_guest(const PGresult *res, int i, struct inv_guest *g)
 		.updated_usec = inv__pg_get_i64(res, i, 18),
 		.destroyed_usec = inv__pg_get_i64(res, i, 19),
 		.part_new = origin && streq(origin, "new"),
+		.image_id = inv__pg_get_i64(res, i, 24),
 	};
 	/* The schema's CHECKs make these impossible unless the table was edited by hand. */
 	if (parse_mac(PQgetvalue(res, i, 12), g->mac) < 0 || (int) g->state < 0)
@@ -202,17 +203,17 @@ static int guest_conflict(struct pg *p, const PGresult *res, const struct inv_gu
 	return -EEXIST;
 }
 
-/* The 24 columns of GUEST_COLS' insert order below, as text parameters in v. */
+/* The 25 columns of GUEST_COLS' insert order below, as text parameters in v. */
 struct guest_params {
 	char id[24], created[24], vlan[24], start[24], size[24], partno[24], ip[24], updated[24],
-		destroyed[24], mac[18];
-	const char *v[24];
+		destroyed[24], image[24], mac[18];
+	const char *v[25];
 };
 
 static void guest_params(const struct inv_guest *g, struct guest_params *b)
 {
 	bool p = g->has_partition;
-	const char *const v[24] = {
+	const char *const v[25] = {
 		inv__pg_i64(b->id, g->id),
 		g->name,
 		inv__pg_i64(b->created, g->created_usec),
@@ -237,6 +238,7 @@ static void guest_params(const struct inv_guest *g, struct guest_params *b)
 		p ? (g->part_new ? "new" : "reused") : NULL,
 		g->fs_uuid,
 		g->failed_stage,
+		g->image_id ? inv__pg_i64(b->image, g->image_id) : NULL,
 	};
 
 	memcpy(b->v, v, sizeof(v));
@@ -261,7 +263,8 @@ static int exec_guest(struct pg *p, const char *sql, int n, const char *const *v
 #define INSERT_GUEST                                                                               \
 	"INSERT INTO guests (id, name, created_usec, template, vlan, request_id, owner, host,"     \
 	" lun, part_start, part_size, partuuid, partno, mac, ip, stage, state, error,"             \
-	" updated_usec, destroyed_usec, spec, part_origin, fs_uuid, failed_stage) VALUES ("
+	" updated_usec, destroyed_usec, spec, part_origin, fs_uuid, failed_stage, image_id)"       \
+	" VALUES ("
 
 static int pg_guest_insert(void *h, struct inv_guest *g, struct diag *d)
 {
@@ -274,8 +277,8 @@ static int pg_guest_insert(void *h, struct inv_guest *g, struct diag *d)
 	r = exec_guest(h,
 		       INSERT_GUEST
 		       "DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-		       " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id",
-		       23, b.v + 1, g, d, &res);
+		       " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+		       24, b.v + 1, g, d, &res);
 	if (r < 0)
 		return r;
 	g->id = inv__pg_get_i64(res, 0, 0);
@@ -290,27 +293,27 @@ static int pg_guest_put(void *h, const struct inv_guest *g, struct diag *d)
 	return exec_guest(h,
 			  INSERT_GUEST
 			  "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-			  " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
-			  24, b.v, g, d, NULL);
+			  " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+			  25, b.v, g, d, NULL);
 }
 
 static int pg_guest_update(void *h, const struct inv_guest *g, struct diag *d)
 {
 	_cleanup_(PQclearp) PGresult *res = NULL;
 	struct guest_params b;
-	const char *v[22];
+	const char *v[23];
 	int r;
 
 	guest_params(g, &b);
-	memcpy(v, b.v + 3, 21 * sizeof(*v)); /* template .. failed_stage */
-	v[21] = b.v[0];
+	memcpy(v, b.v + 3, 22 * sizeof(*v)); /* template .. image_id */
+	v[22] = b.v[0];
 	r = exec_guest(h,
 		       "UPDATE guests SET template = $1, vlan = $2, request_id = $3, owner = $4,"
 		       " host = $5, lun = $6, part_start = $7, part_size = $8, partuuid = $9,"
 		       " partno = $10, mac = $11, ip = $12, stage = $13, state = $14, error = $15,"
 		       " updated_usec = $16, destroyed_usec = $17, spec = $18, part_origin = $19,"
-		       " fs_uuid = $20, failed_stage = $21 WHERE id = $22",
-		       22, v, g, d, &res);
+		       " fs_uuid = $20, failed_stage = $21, image_id = $22 WHERE id = $23",
+		       23, v, g, d, &res);
 	if (r < 0)
 		return r;
 	return streq(PQcmdTuples(res), "1") ? 0 : -ENOENT;
@@ -337,4 +340,9 @@ const struct inv_ops inv__pg_ops = {
 	.ids_sync = inv__pg_ids_sync,
 	.lock = inv__pg_lock,
 	.unlock = inv__pg_unlock,
+	.image_find = inv__pg_image_find,
+	.image_list = inv__pg_image_list,
+	.image_insert = inv__pg_image_insert,
+	.image_update = inv__pg_image_update,
+	.image_put = inv__pg_image_put,
 };

@@ -101,6 +101,57 @@ const char *const inv__sqlite_migrations[] = {
 	" bridges TEXT,"
 	" seen_usec INTEGER NOT NULL"
 	") STRICT;",
+	/*
+	 * 4: golden images (doc/images.md), and which image a guest is a clone of. Rows stay
+	 * after a delete, like guests; a live clone keeps its image from being deleted.
+	 */
+	"CREATE TABLE images ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL,"
+	" lun TEXT NOT NULL,"
+	" part_start INTEGER NOT NULL CHECK (part_start >= 0),"
+	" part_size INTEGER NOT NULL CHECK (part_size > 0),"
+	" partuuid TEXT,"
+	" partno INTEGER NOT NULL DEFAULT 0,"
+	" fs_bytes INTEGER NOT NULL DEFAULT 0,"
+	" used_bytes INTEGER NOT NULL DEFAULT 0,"
+	" checksum TEXT,"
+	" source TEXT NOT NULL,"
+	" source_id INTEGER REFERENCES guests(id),"
+	" template TEXT,"
+	" created_usec INTEGER NOT NULL,"
+	" updated_usec INTEGER NOT NULL,"
+	" deleted_usec INTEGER"
+	") STRICT;"
+	"CREATE UNIQUE INDEX images_name ON images(name) WHERE deleted_usec IS NULL;"
+	"CREATE UNIQUE INDEX images_partuuid ON images(lun, partuuid) WHERE deleted_usec IS NULL;"
+	"CREATE UNIQUE INDEX images_part_start ON images(lun, part_start)"
+	" WHERE deleted_usec IS NULL;"
+	"ALTER TABLE guests ADD COLUMN image_id INTEGER REFERENCES images(id);"
+	"CREATE INDEX guests_image ON guests(image_id);"
+	/* a live clone is made only from a live, captured image */
+	"CREATE TRIGGER guests_image_insert BEFORE INSERT ON guests"
+	" WHEN NEW.image_id IS NOT NULL AND NEW.destroyed_usec IS NULL BEGIN"
+	" SELECT RAISE(ABORT, 'the image of a clone must be live and captured') WHERE NOT EXISTS ("
+	"  SELECT 1 FROM images i WHERE i.id = NEW.image_id AND i.deleted_usec IS NULL"
+	"  AND i.checksum IS NOT NULL);"
+	" END;"
+	"CREATE TRIGGER guests_image_update BEFORE UPDATE OF image_id ON guests"
+	" WHEN NEW.image_id IS NOT NULL AND NEW.destroyed_usec IS NULL"
+	" AND NEW.image_id IS NOT OLD.image_id BEGIN"
+	" SELECT RAISE(ABORT, 'the image of a clone must be live and captured') WHERE NOT EXISTS ("
+	"  SELECT 1 FROM images i WHERE i.id = NEW.image_id AND i.deleted_usec IS NULL"
+	"  AND i.checksum IS NOT NULL);"
+	" END;"
+	/* an image a live guest was cloned from stays */
+	"CREATE TRIGGER images_in_use BEFORE UPDATE OF deleted_usec ON images"
+	" WHEN NEW.deleted_usec IS NOT NULL AND OLD.deleted_usec IS NULL BEGIN"
+	" SELECT RAISE(ABORT, 'image in use: a live guest is a clone of it') WHERE EXISTS ("
+	"  SELECT 1 FROM guests g WHERE g.image_id = NEW.id AND g.destroyed_usec IS NULL);"
+	" END;"
+	"CREATE TRIGGER images_keep BEFORE DELETE ON images BEGIN"
+	" SELECT RAISE(ABORT, 'image rows are kept: set deleted_usec');"
+	" END;",
 };
 
 const size_t inv__sqlite_n_migrations = ELEMENTSOF(inv__sqlite_migrations);

@@ -51,7 +51,7 @@ static void sq_rollback(void *h)
 #define GUEST_COLS                                                                                 \
 	"id, name, template, vlan, request_id, owner, host, lun, part_start, part_size, "          \
 	"partuuid, partno, mac, ip, stage, state, error, created_usec, updated_usec, "             \
-	"destroyed_usec, spec, part_origin, fs_uuid, failed_stage"
+	"destroyed_usec, spec, part_origin, fs_uuid, failed_stage, image_id"
 
 static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 {
@@ -73,6 +73,7 @@ static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 		.updated_usec = sqlite3_column_int64(st, 18),
 		.destroyed_usec = sqlite3_column_int64(st, 19),
 		.part_new = origin && streq(origin, "new"),
+		.image_id = sqlite3_column_int64(st, 24),
 	};
 	/* The schema's CHECKs make these impossible unless the file was edited by hand. */
 	if (!mac || parse_mac(mac, g->mac) < 0 || (int) g->state < 0)
@@ -224,6 +225,8 @@ static int guest_conflict(sqlite3 *db, int sqrc, const struct inv_guest *g, stru
 	else if (strstr(m, "guests.partuuid"))
 		diag_add(d, DIAG_ERROR, NULL, "partition '%s' on LUN '%s' is already taken",
 			 g->part.partuuid, g->part.lun);
+	else if (strstr(m, "image"))
+		diag_add(d, DIAG_ERROR, NULL, "cannot write guest '%s': %s", g->name, m);
 	else if (strstr(m, "overlaps") || strstr(m, "guests.part_start"))
 		diag_add(d, DIAG_ERROR, NULL,
 			 "partition at %" PRIu64 "+%" PRIu64 " on LUN '%s' overlaps a taken one",
@@ -265,6 +268,7 @@ static int bind_guest(sqlite3_stmt *st, const struct inv_guest *g, int i)
 	sqrc |= bind_text(st, i++, g->has_partition ? (g->part_new ? "new" : "reused") : NULL);
 	sqrc |= bind_text(st, i++, g->fs_uuid);
 	sqrc |= bind_text(st, i++, g->failed_stage);
+	sqrc |= g->image_id ? sqlite3_bind_int64(st, i++, g->image_id) : sqlite3_bind_null(st, i++);
 	return sqrc == SQLITE_OK ? 0 : -ENOMEM;
 }
 
@@ -280,8 +284,8 @@ static int insert_guest(struct sq *q, const struct inv_guest *g, bool keep_id, s
 		"INSERT INTO guests (id, name, created_usec, template, vlan, request_id, owner,"
 		" host, lun, part_start, part_size, partuuid, partno, mac, ip, stage, state,"
 		" error, updated_usec, destroyed_usec, spec, part_origin, fs_uuid,"
-		" failed_stage)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" failed_stage, image_id)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		d, &st);
 	if (r < 0)
 		return r;
@@ -318,11 +322,11 @@ static int sq_guest_update(void *h, const struct inv_guest *g, struct diag *d)
 		       " host = ?, lun = ?, part_start = ?, part_size = ?, partuuid = ?,"
 		       " partno = ?, mac = ?, ip = ?, stage = ?, state = ?, error = ?,"
 		       " updated_usec = ?, destroyed_usec = ?, spec = ?, part_origin = ?,"
-		       " fs_uuid = ?, failed_stage = ? WHERE id = ?",
+		       " fs_uuid = ?, failed_stage = ?, image_id = ? WHERE id = ?",
 		       d, &st);
 	if (r < 0)
 		return r;
-	if (bind_guest(st, g, 1) < 0 || sqlite3_bind_int64(st, 22, g->id))
+	if (bind_guest(st, g, 1) < 0 || sqlite3_bind_int64(st, 23, g->id))
 		return -ENOMEM;
 	sqrc = sqlite3_step(st);
 	if (sqrc != SQLITE_DONE)
@@ -476,4 +480,9 @@ const struct inv_ops inv__sqlite_ops = {
 	.host_list = inv__sq_host_list,
 	.guest_put = sq_guest_put,
 	.event_put = sq_event_put,
+	.image_find = inv__sq_image_find,
+	.image_list = inv__sq_image_list,
+	.image_insert = inv__sq_image_insert,
+	.image_update = inv__sq_image_update,
+	.image_put = inv__sq_image_put,
 };

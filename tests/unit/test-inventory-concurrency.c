@@ -124,10 +124,10 @@ TEST(concurrent_allocations)
 		   " ORDER BY result",
 		   "ok|24\nrefused|8");
 	if (url) {
-		expect_cli(state, "SELECT version FROM schema_version", "1");
+		expect_cli(state, "SELECT version FROM schema_version", "2");
 	} else {
 		expect_cli(state, "PRAGMA journal_mode", "wal");
-		expect_cli(state, "PRAGMA user_version", "3");
+		expect_cli(state, "PRAGMA user_version", "4");
 	}
 
 	/* The same through the API. */

@@ -88,7 +88,7 @@ TEST(real_schema_and_newer_refused)
 	inv = inv_close(inv);
 	out = psql(url, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables"
 			" WHERE schemaname = 'public'");
-	ASSERT_STREQ(out, "events,guests,hosts,schema_version,stages");
+	ASSERT_STREQ(out, "events,guests,hosts,images,schema_version,stages");
 	free(out);
 	out = psql(url, "SELECT extname FROM pg_extension WHERE extname = 'btree_gist'");
 	ASSERT_STREQ(out, "btree_gist");
@@ -106,7 +106,7 @@ TEST(real_schema_and_newer_refused)
 	ASSERT_TRUE(diag_has(&d, "inventory schema version 99 at '"));
 	diag_clear(&d);
 	ASSERT_ERR(inv_open_at(url, dir, INV_OPEN_READONLY, &d, &inv), EPROTONOSUPPORT);
-	ASSERT_TRUE(diag_has(&d, "is newer than this provision knows (1)"));
+	ASSERT_TRUE(diag_has(&d, "is newer than this provision knows (2)"));
 }
 
 TEST(readonly)
@@ -122,7 +122,7 @@ TEST(readonly)
 
 	/* nothing there yet: a reader creates nothing */
 	ASSERT_ERR(inv_open_at(url, dir, INV_OPEN_READONLY, &d, &inv), ENOENT);
-	ASSERT_TRUE(diag_has(&d, "has schema version 0, this provision needs 1"));
+	ASSERT_TRUE(diag_has(&d, "has schema version 0, this provision needs 2"));
 	diag_clear(&d);
 
 	a.part_size = 0;
