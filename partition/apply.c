@@ -74,7 +74,13 @@ static int prepare_write(const struct part_guard *g, const struct part_plan *p, 
 	r = part__lun_read_fd(g, fd, p->lun, now, d);
 	if (r < 0)
 		return r;
-	if (p->kind == PART_PLAN_CLAIM) {
+	if (p->kind == PART_PLAN_CLAIM && p->image) {
+		r = part_image_claim_plan(now, p->guest + strlen(PART_NAME_IMAGE_PREFIX), p->start,
+					  p->size, claim, d);
+		if (r < 0)
+			return r;
+		p = claim;
+	} else if (p->kind == PART_PLAN_CLAIM) {
 		r = part_claim_plan(now, p->guest, p->start, p->size, p->partuuid, claim, d);
 		if (r < 0)
 			return r;
@@ -180,7 +186,7 @@ static int claim_result(const struct part_guard *g, int fd, const struct part_pl
 	struct part_lun now = {0};
 	int r;
 
-	if (asprintf(&name, "%s%s", PART_NAME_GUEST_PREFIX, p->guest) < 0)
+	if (asprintf(&name, "%s%s", p->image ? "" : PART_NAME_GUEST_PREFIX, p->guest) < 0)
 		return -ENOMEM;
 	r = part__lun_read_fd(g, fd, p->lun, &now, d);
 	if (r < 0)

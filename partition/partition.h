@@ -187,6 +187,7 @@ struct part_plan {
 	uint64_t swap_size;   /* PREPARE: 0 for none */
 	uint64_t start, size; /* CLAIM: the place claimed (also when there is nothing to do) */
 	char *partuuid;	      /* CLAIM: the existing partition renamed; NULL: a new one */
+	bool image; /* CLAIM: of image:NAME (part_image_claim_plan()); guest is "image:NAME" */
 };
 void part_plan_release(struct part_plan *p);
 
@@ -255,6 +256,17 @@ int part_candidates(const struct part_luns *luns, const struct part_request *req
  */
 int part_claim_plan(const struct part_lun *l, const char *guest, uint64_t start, uint64_t size,
 		    const char *partuuid, struct part_plan *ret, struct diag *d);
+
+/*
+ * part_claim_plan() for golden image name (doc/images.md): a new partition image:NAME at
+ * exactly [start, start + size), from free space only. The owner callback's name for such a
+ * partition is "image:NAME" (as it is the GPT name), and that is the plan's guest; a partition
+ * image:NAME already there (owned by "image:NAME" or by nobody) is the claim done. Release
+ * one with part_release_plan_flags(luns, "image:NAME", PART_RELEASE_DELETE, ...).
+ * Returns: as part_claim_plan().
+ */
+int part_image_claim_plan(const struct part_lun *l, const char *name, uint64_t start, uint64_t size,
+			  struct part_plan *ret, struct diag *d);
 
 /*
  * The guest's partition (by owner; one still named "free" counts as never claimed) is wiped

@@ -394,3 +394,54 @@ int part_claim_plan(const struct part_lun *l, const char *guest, uint64_t start,
 	*ret = p;
 	return 0;
 }
+
+int part_image_claim_plan(const struct part_lun *l, const char *name, uint64_t start, uint64_t size,
+			  struct part_plan *ret, struct diag *d)
+{
+	_cleanup_(freep) char *owner = NULL;
+	const struct part_entry *reuse = NULL;
+	struct part_plan p = {0};
+	bool done = false;
+	unsigned no = 0;
+	int r;
+
+	if (!name || !hostname_label_valid(name))
+		return diag_error(d, NULL, "invalid image name '%s'", name ? name : "");
+	r = part__size_check(size, "partition size", d);
+	if (r < 0)
+		return r;
+	if (start % PART_ALIGN)
+		return diag_error(d, NULL, "partition start %llu is not a multiple of 1M",
+				  (unsigned long long) start);
+	if (l->error) {
+		diag_error(d, NULL, "%s", l->error_text ? l->error_text : "cannot read it");
+		return -ENODEV;
+	}
+	if (asprintf(&owner, PART_NAME_IMAGE_PREFIX "%s", name) < 0)
+		return -ENOMEM;
+	r = claim_find(l, owner, owner, start, size, NULL, &done, &reuse, &no, d);
+	if (r < 0)
+		return r;
+	if (done) {
+		r = part__plan_new(&p, PART_PLAN_CLAIM, l, 0);
+		if (r >= 0 && !(p.guest = strdup(owner)))
+			r = -ENOMEM;
+	} else {
+		r = plan_for_guest(PART_PLAN_CLAIM, l, owner, NULL, no, start, size, &p);
+		if (r >= 0) {
+			/* the GPT name is the owner's name itself, not guest:image:NAME */
+			free(p.steps[0].name);
+			if (!(p.steps[0].name = strdup(owner)))
+				r = -ENOMEM;
+		}
+	}
+	p.start = start;
+	p.size = size;
+	p.image = true;
+	if (r < 0) {
+		part_plan_release(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}

@@ -233,6 +233,53 @@ TEST(claim_new_partition)
 	diag_release(&d);
 }
 
+TEST(claim_image_partition)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct diag d = DIAG_INIT;
+	struct part_lun l;
+	struct part_plan p;
+
+	claim_lun(&l);
+	ASSERT_OK(part_image_claim_plan(&l, "lab", 40 * G, 3 * G, &p, &d));
+	ASSERT_EQ(p.kind, PART_PLAN_CLAIM);
+	ASSERT_TRUE(p.image);
+	ASSERT_EQ(p.n_steps, 1);
+	ASSERT_TRUE(p.steps[0].create);
+	ASSERT_EQ(p.steps[0].partno, 4);
+	ASSERT_STREQ(p.steps[0].name, "image:lab");
+	ASSERT_STREQ(p.guest, "image:lab");
+	part_plan_format(&p, false, &sb);
+	ASSERT_STREQ(strbuf_str(&sb),
+		     "would create partition 4 on '/lun0': start 40G, size 3G, name 'image:lab'\n");
+	strbuf_release(&sb);
+	part_plan_release(&p);
+
+	/* already there: done; the owner callback names it image:lab, or nobody does */
+	free(l.parts[2].name);
+	l.parts[2].name = strdup("image:lab");
+	free(l.parts[2].owner);
+	l.parts[2].owner = NULL;
+	ASSERT_OK(part_image_claim_plan(&l, "lab", 20481 * M, 10 * G, &p, &d));
+	ASSERT_EQ(p.n_steps, 0);
+	part_plan_release(&p);
+	l.parts[2].owner = strdup("image:lab");
+	ASSERT_OK(part_image_claim_plan(&l, "lab", 20481 * M, 10 * G, &p, &d));
+	ASSERT_EQ(p.n_steps, 0);
+	part_plan_release(&p);
+	ASSERT_ERR(part_image_claim_plan(&l, "lab", 20481 * M, 10 * G + M, &p, &d), ESTALE);
+	free(l.parts[2].owner);
+	l.parts[2].owner = strdup("other");
+	ASSERT_ERR(part_image_claim_plan(&l, "lab", 20481 * M, 10 * G, &p, &d), ESTALE);
+	/* a guest's partition at the place, or a name that is no image name */
+	ASSERT_ERR(part_image_claim_plan(&l, "lab", 10241 * M, 10 * G, &p, &d), ESTALE);
+	ASSERT_ERR(part_image_claim_plan(&l, "web1", 10241 * M, 10 * G, &p, &d), ESTALE);
+	ASSERT_ERR(part_image_claim_plan(&l, "a:b", 40 * G, G, &p, &d), EINVAL);
+	ASSERT_ERR(part_image_claim_plan(&l, "lab", 40 * G + 4096, G, &p, &d), EINVAL);
+	part_lun_release(&l);
+	diag_release(&d);
+}
+
 TEST(claim_existing_partition)
 {
 	struct strbuf sb = STRBUF_INIT;
