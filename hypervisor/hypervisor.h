@@ -275,6 +275,13 @@ int hv_shutdown_apply(const struct hv_ops *ops, void *h, const struct hv_domcfg 
 int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint64_t *ret_mib,
 		   struct diag *d);
 /*
+ * Whether a domain called name is on this host (running, paused, or shut down and not yet
+ * destroyed): ops opened, asked, closed. *ret_domid (may be NULL) gets its id.
+ * Returns: 1 there is, 0 there is none, -ENODEV (not a Xen dom0: the reason in d), other < 0.
+ */
+int hv_domain_exists(const struct hv_ops *ops, const struct hv_open_opts *o, const char *name,
+		     uint32_t *ret_domid, struct diag *d);
+/*
  * The same connection for the version and memory of this Dom0's hypervisor.
  * Returns: 0, -ENODEV (not a Xen dom0: the reason in d), other < 0 with the reason in d.
  */

@@ -193,6 +193,27 @@ int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint6
 	return r;
 }
 
+int hv_domain_exists(const struct hv_ops *ops, const struct hv_open_opts *o, const char *name,
+		     uint32_t *ret_domid, struct diag *d)
+{
+	void *h = NULL;
+	uint32_t domid = 0;
+	int r;
+
+	r = ops->open(o, &h, d);
+	if (r < 0)
+		return r;
+	r = ops->domid(h, name, &domid, d);
+	ops->close(h);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (ret_domid)
+		*ret_domid = domid;
+	return 1;
+}
+
 int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o, struct hv_host_info *ret,
 		 struct diag *d)
 {

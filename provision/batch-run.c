@@ -74,6 +74,8 @@ static char *request_json(const struct tmpl_request *req)
 		json_key_str(&j, "mac", req->mac);
 	if (req->lun)
 		json_key_str(&j, "lun", req->lun);
+	if (req->image)
+		json_key_str(&j, "image", req->image);
 	for (size_t i = 0; i < req->n_params; i++)
 		json_key_str(&j, req->params[i].key, req->params[i].value);
 	json_obj_end(&j);

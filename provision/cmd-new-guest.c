@@ -18,6 +18,8 @@
 static const struct cmd_option new_guest_options[] = {
 	GUEST_OPTIONS,
 	{"lun", 0, "DEV", "take the partition from this LUN only"},
+	{"image", 0, "IMAGE",
+	 "clone golden image IMAGE instead of installing (provision image list; doc/images.md)"},
 	{"owner", 0, "WHO", "who asked for the guest (for the hooks, e.g. an e-mail address)"},
 	{"until", 0, "STAGE",
 	 "stop after this stage (allocate carve format network configs install boot)"},

@@ -19,6 +19,7 @@ int cmd_pipeline_opts(struct prov_ctx *ctx, struct pipeline_opts *ret)
 		.ip = opt_get(ctx, "ip"),
 		.mac = opt_get(ctx, "mac"),
 		.lun = opt_get(ctx, "lun"),
+		.image = opt_get(ctx, "image"),
 		.owner = opt_get(ctx, "owner"),
 		.host = opt_get(ctx, "host"),
 		.disk_path = opt_get(ctx, "disk-path"),

@@ -163,3 +163,7 @@ extern const struct cmd prov_cmd_template_check;
 extern const struct cmd prov_cmd_hosts;
 extern const struct cmd prov_cmd_inventory_export;
 extern const struct cmd prov_cmd_inventory_import;
+extern const struct cmd prov_cmd_image_capture;
+extern const struct cmd prov_cmd_image_list;
+extern const struct cmd prov_cmd_image_show;
+extern const struct cmd prov_cmd_image_delete;

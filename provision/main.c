@@ -43,6 +43,10 @@ const struct cmd *const prov_cmds[] = {
 	&prov_cmd_hosts,
 	&prov_cmd_inventory_export,
 	&prov_cmd_inventory_import,
+	&prov_cmd_image_capture,
+	&prov_cmd_image_list,
+	&prov_cmd_image_show,
+	&prov_cmd_image_delete,
 	NULL,
 };
 

@@ -36,12 +36,49 @@ static bool name_is_ours(const struct part_entry *e, const struct inv_guest *g)
 	return strncmp(e->name, PART_NAME_GUEST_PREFIX, n) == 0 && streq(e->name + n, g->name);
 }
 
+static bool image_place(const struct inv_image *im, const char *lun, const struct part_entry *e)
+{
+	if (!streq(im->lun, lun))
+		return false;
+	if (im->partuuid)
+		return e->uuid && strcasecmp(im->partuuid, e->uuid) == 0;
+	return !im->deleted_usec && im->start == e->start && im->size == e->size;
+}
+
+const struct inv_image *pipeline_image_holder(const struct pipeline_owners *o, const char *lun,
+					      const struct part_entry *e)
+{
+	size_t n = strlen(PART_NAME_IMAGE_PREFIX);
+	const struct inv_image *deleted = NULL;
+
+	if (!e->name || strncmp(e->name, PART_NAME_IMAGE_PREFIX, n) != 0)
+		return NULL;
+	for (size_t i = 0; i < o->n_images; i++) {
+		const struct inv_image *im = &o->images[i];
+
+		if (!streq(e->name + n, im->name) || !image_place(im, lun, e))
+			continue;
+		if (!im->deleted_usec)
+			return im;
+		deleted = im;
+	}
+	return deleted;
+}
+
 static int inv_owner(void *data, const char *lun, const struct part_entry *e, char **ret_guest)
 {
 	const struct pipeline_owners *o = data;
 	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
+	const struct inv_image *im;
 
-	if (!g || !name_is_ours(e, g))
+	if (!g) {
+		im = pipeline_image_holder(o, lun, e);
+		if (!im)
+			return 0;
+		*ret_guest = strdup(e->name); /* "image:NAME" */
+		return *ret_guest ? 1 : -ENOMEM;
+	}
+	if (!name_is_ours(e, g))
 		return 0;
 	*ret_guest = strdup(g->name);
 	return *ret_guest ? 1 : -ENOMEM;
@@ -57,6 +94,15 @@ int pipeline_foreign_check(const struct pipeline_owners *o, const struct part_lu
 		const struct part_entry *e = &l->parts[i];
 		const struct inv_guest *g;
 
+		if (e->name &&
+		    strncmp(e->name, PART_NAME_IMAGE_PREFIX, strlen(PART_NAME_IMAGE_PREFIX)) == 0) {
+			if (!pipeline_image_holder(o, l->path, e))
+				r = diag_error(
+					d, NULL,
+					"LUN '%s' holds partition %u '%s' that this Dom0's inventory does not know: another Dom0 is carving this LUN with an inventory of its own",
+					l->path, e->partno, e->name);
+			continue;
+		}
 		if (!e->name || strncmp(e->name, PART_NAME_GUEST_PREFIX, n) != 0)
 			continue;
 		g = prov_inv_holder(o->v, o->n, l->path, e);
@@ -84,7 +130,21 @@ static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e,
 {
 	const struct pipeline_owners *o = data;
 	const struct inv_guest *g = prov_inv_holder(o->v, o->n, lun, e);
+	const struct inv_image *im;
 	size_t n;
+
+	/*
+	 * An image partition: the ext4 an unfinished capture left (anything provision copied
+	 * there), or the image's own, labelled with its name.
+	 */
+	im = g ? NULL : pipeline_image_holder(o, lun, e);
+	if (im && streq(guest, e->name) && streq(sig->type, "ext4")) {
+		if (!im->checksum)
+			return 1;
+		n = strlen(im->name) < PART_FS_LABEL_MAX ? strlen(im->name) : PART_FS_LABEL_MAX;
+		return sig->label && strlen(sig->label) == n &&
+		       strncmp(sig->label, im->name, n) == 0;
+	}
 
 	if (!g || !streq(g->name, guest) || !streq(sig->type, "ext4"))
 		return 0;
@@ -99,7 +159,8 @@ static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e,
 void pipeline_owners_release(struct pipeline_owners *o)
 {
 	o->v = inv_guest_array_free(o->v, o->n);
-	o->n = 0;
+	o->images = inv_image_array_free(o->images, o->n_images);
+	o->n = o->n_images = 0;
 }
 
 int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
@@ -107,8 +168,12 @@ int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct pa
 {
 	int r = inv_guest_list(p->inv, 0, d, &o->v, &o->n);
 
-	if (r < 0)
+	if (r >= 0)
+		r = inv_image_list(p->inv, INV_LIST_DESTROYED, d, &o->images, &o->n_images);
+	if (r < 0) {
+		pipeline_owners_release(o);
 		return r;
+	}
 	*g = (struct part_guard){.luns = p->site->luns,
 				 .owner = inv_owner,
 				 .fs_owner = inv_fs_owner,

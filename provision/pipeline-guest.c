@@ -26,8 +26,13 @@ int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 	p->ip = p->o.ip;
 	p->mac = p->o.mac;
 	p->lun = p->o.lun;
+	p->image = p->o.image;
 	p->owner = p->o.owner;
 	p->ip_loc = p->mac_loc = NULL;
+	if (p->image && !hostname_label_valid(p->image)) {
+		diag_error(&p->ctx->diag, NULL, "--image: '%s' is not an image name", p->image);
+		return -EDOM;
+	}
 	if (req) {
 		p->name = req->name;
 		p->request_id = req->request_id;
@@ -43,6 +48,7 @@ int pipeline_guest_init(struct pipeline *p, const struct tmpl_request *req)
 			p->mac_loc = &req->mac_loc;
 		}
 		p->lun = p->lun ? p->lun : req->lun;
+		p->image = p->image ? p->image : req->image;
 	}
 	free(p->who);
 	p->who = pipeline_who(p->request_id);

@@ -52,6 +52,9 @@ static void row_diff(const struct pipeline *p, const struct tmpl_request *req, s
 		field_diff(sb, "lun", g->has_partition ? g->part.lun : NULL, p->lun);
 	if (req->owner)
 		field_diff(sb, "owner", g->owner, req->owner);
+	/* the image by name needs the inventory: a clone or not is what can differ here */
+	if (!!p->image != !!g->image_id)
+		field_diff(sb, "image", g->image_id ? "an image" : NULL, p->image);
 }
 
 /*

@@ -30,6 +30,8 @@
 struct hv_ops;
 struct inv;
 struct inv_guest;
+struct inv_image;
+struct part_entry;
 struct part_guard;
 struct tmpl_guest;
 
@@ -60,6 +62,7 @@ struct pipeline_opts {
 	} overrides[PIPELINE_MAX_OVERRIDES];
 	size_t n_overrides;
 	const char *ip, *mac, *lun; /* NULL: the request's, else the allocator's choice */
+	const char *image;	    /* --image: clone it (NULL: the request's, else install) */
 	const char *owner;	    /* NULL: the request's, else none */
 	const char *disk_path;	    /* render: the disk the preview names; NULL: the partition */
 	enum stage until;	    /* last stage to run (STAGE_BOOT: all) */
@@ -98,8 +101,9 @@ struct pipeline {
 	struct tmpl_guest *t;
 	struct inv_guest *g; /* the guest's inventory row, refreshed after every stage */
 	const char *name;
-	const char *request_id, *owner;		/* NULL: none */
-	const char *ip, *mac, *lun;		/* allocate: o's or the request's; NULL: any */
+	const char *request_id, *owner; /* NULL: none */
+	const char *ip, *mac, *lun;	/* allocate: o's or the request's; NULL: any */
+	const char *image; /* allocate: the image to clone (o's or the request's); NULL: install */
 	const struct src_loc *ip_loc, *mac_loc; /* in the request; NULL: the command line */
 	char *who; /* actor for the events: "alice(1000)" or "request:RT-1" */
 	FILE *out; /* progress: stdout, or stderr when --json keeps stdout for the result */
@@ -215,10 +219,20 @@ int pipeline_configs_write(struct pipeline *p);
 struct pipeline_owners {
 	struct inv_guest *v;
 	size_t n;
+	/*
+	 * Every image, live and deleted: a partition image:NAME belongs to "image:NAME" when a
+	 * live image holds it (by PARTUUID, or by place while pending), or when a deleted one
+	 * did and no live image holds it (what a delete cut short left, to be removed).
+	 */
+	struct inv_image *images;
+	size_t n_images;
 };
 int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
 			struct diag *d);
 void pipeline_owners_release(struct pipeline_owners *o);
+/* The image of o that holds partition e of lun (see struct pipeline_owners), or NULL. */
+const struct inv_image *pipeline_image_holder(const struct pipeline_owners *o, const char *lun,
+					      const struct part_entry *e);
 /*
  * With an inventory of one Dom0 (SQLite): refuse a LUN that holds a guest:NAME partition the
  * inventory does not know, i.e. that another Dom0 with its own inventory made: its next
@@ -235,6 +249,20 @@ int pipeline_foreign_check(const struct pipeline_owners *o, const struct part_lu
  * killed in between). The caller holds the guest's lock. Returns: 0, or < 0 with d.
  */
 int pipeline_state_remove(struct pipeline *p);
+
+/*
+ * The lock on a LUN's partition table, held while its label is read, planned and written
+ * (stage-disk.c): with SQLite state_dir/locks/lun-DEV-INO.lock, with a shared inventory in it,
+ * by the LUN's site path. Returns: 0 and the lock, or < 0 with d.
+ */
+struct inv_lock;
+int pipeline_lun_lock(struct inv *inv, const char *lun, struct diag *d, struct inv_lock **ret);
+
+/*
+ * The image guest g is a clone of, live (inventory row image_id), in *ret.
+ * Returns: 0, -ENOENT (not a clone; nothing in d), -ESTALE (its image was deleted), < 0 with d.
+ */
+int pipeline_clone_image(struct pipeline *p, struct inv_image **ret);
 
 /* Undo for destroy, tolerant of any partial state. */
 int stage_disk_release(struct pipeline *p);

@@ -44,6 +44,7 @@ static int alloc_request(struct pipeline *p, const char *spec, const struct inv_
 		.candidates = ext,
 		.n_candidates = n,
 		.mac_prefix_len = p->site->mac_prefix_len,
+		.image = p->image,
 	};
 
 	memcpy(req.mac_prefix, p->site->mac_prefix, 6);
@@ -62,6 +63,42 @@ static int alloc_request(struct pipeline *p, const char *spec, const struct inv_
 	return 0;
 }
 
+/*
+ * A clone: its image is there, captured, and fits the guest's disk with its swap file, before
+ * anything is reserved (the allocation checks again, in its transaction).
+ */
+static int image_check(struct pipeline *p)
+{
+	_cleanup_(inv_image_freep) struct inv_image *im = NULL;
+	struct diag *d = &p->ctx->diag;
+	char b1[32], b2[32], b3[32], b4[32];
+	int r;
+
+	if (!p->image)
+		return 0;
+	r = inv_image_get(p->inv, p->image, d, &im);
+	if (r == -ENOENT)
+		return diag_error_errno(d, NULL, -ENOENT, "no image '%s' in the inventory",
+					p->image);
+	if (r < 0)
+		return r;
+	if (!im->checksum)
+		return diag_error_errno(
+			d, NULL, -ENOENT,
+			"image '%s' is not captured yet (a capture is running or failed)",
+			p->image);
+	if (im->fs_bytes > p->t->disk_size ||
+	    im->used_bytes + p->t->swap_size + (UINT64_C(64) << 20) > p->t->disk_size)
+		return diag_error_errno(
+			d, NULL, -ENOSPC,
+			"image '%s' (%s of ext4, %s used) does not fit guest '%s''s disk of %s with a %s swap file",
+			p->image, format_size(im->fs_bytes, b1, sizeof(b1)),
+			format_size(im->used_bytes, b2, sizeof(b2)), p->name,
+			format_size(p->t->disk_size, b3, sizeof(b3)),
+			format_size(p->t->swap_size, b4, sizeof(b4)));
+	return 0;
+}
+
 int stage_allocate(struct pipeline *p)
 {
 	_cleanup_(freep) struct part_candidate *cands = NULL;
@@ -77,7 +114,9 @@ int stage_allocate(struct pipeline *p)
 
 	if (p->g)
 		return 0;
-	r = prov_spec_text(p, &spec);
+	r = image_check(p);
+	if (r >= 0)
+		r = prov_spec_text(p, &spec);
 	if (r >= 0)
 		r = prov_host_pick(p->inv, p->site, p->o.host, p->t->vlan, p->t->memory_mib,
 				   &p->ctx->diag, &p->host);
@@ -127,14 +166,14 @@ out:
  * shared inventory, in the inventory, by the name every Dom0 gives the LUN (the shared site
  * file's path): it holds across Dom0s, and goes away with a holder that dies.
  */
-static int lun_lock(struct pipeline *p, const char *lun, struct inv_lock **ret)
+int pipeline_lun_lock(struct inv *inv, const char *lun, struct diag *d, struct inv_lock **ret)
 {
 	struct stat st;
 	char name[512];
 
 	if (stat(lun, &st) < 0)
-		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot stat LUN '%s'", lun);
-	if (inv_is_shared(p->inv)) {
+		return diag_error_errno(d, NULL, -errno, "cannot stat LUN '%s'", lun);
+	if (inv_is_shared(inv)) {
 		/* "lun-:dev:fc:fc-p1d1": a lock name has no '/' */
 		snprintf(name, sizeof(name), "lun-%s", lun);
 		for (char *c = name; *c; c++)
@@ -144,7 +183,12 @@ static int lun_lock(struct pipeline *p, const char *lun, struct inv_lock **ret)
 		snprintf(name, sizeof(name), "lun-%llx-%llx",
 			 (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
 			 (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino));
-	return inv_lock_take(p->inv, name, &p->ctx->diag, ret);
+	return inv_lock_take(inv, name, d, ret);
+}
+
+static int lun_lock(struct pipeline *p, const char *lun, struct inv_lock **ret)
+{
+	return pipeline_lun_lock(p->inv, lun, &p->ctx->diag, ret);
 }
 
 /*
@@ -239,9 +283,80 @@ static int fs_uuid_record(struct pipeline *p)
 	return p->g->fs_uuid ? 0 : -ENOMEM;
 }
 
+int pipeline_clone_image(struct pipeline *p, struct inv_image **ret)
+{
+	_cleanup_(inv_image_freep) struct inv_image *im = NULL;
+	int r;
+
+	if (!p->g || !p->g->image_id)
+		return -ENOENT;
+	r = inv_image_get_by_id(p->inv, p->g->image_id, &p->ctx->diag, &im);
+	if (r == -ENOENT || (r >= 0 && im->deleted_usec))
+		return diag_error_errno(&p->ctx->diag, NULL, -ESTALE,
+					"guest '%s' is a clone of image #%lld, which is gone",
+					p->name, (long long) p->g->image_id);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(im);
+	return 0;
+}
+
+/* The format stage of a clone: the image's used blocks, grown, made this guest. */
+static int format_clone(struct pipeline *p, const struct inv_image *im)
+{
+	const struct inv_partition *part = &p->g->part;
+	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
+	struct part_copy_stats stats = {0};
+	struct part_result res = {0};
+	struct pipeline_owners o = {0};
+	struct part_guard guard;
+	char ip[16], gw[16], b1[32], b2[32];
+	struct part_personal pers = {
+		.hostname = p->name,
+		.fs_uuid = p->g->fs_uuid,
+		.swap_size = p->t->swap_size,
+	};
+	int r;
+
+	if (p->g->has_ip) {
+		pers.address = format_ipv4(p->g->ip, ip);
+		pers.prefix = v && v->has_subnet ? v->prefix : 32;
+	}
+	if (p->g->has_ip && v && v->has_subnet && v->gateway)
+		pers.gateway = format_ipv4(v->gateway, gw);
+	if (v && v->nameservers && v->nameservers[0])
+		pers.nameservers = (const char *const *) v->nameservers;
+	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
+	if (r >= 0)
+		r = part_format_check(&guard, part->lun, part->partuuid, p->name, p->t->swap_size,
+				      &p->ctx->diag);
+	if (r == 0)
+		r = part_image_clone(&guard, im->lun, im->partuuid, im->name, im->checksum,
+				     part->lun, part->partuuid, p->name, &pers, &stats,
+				     &p->ctx->diag);
+	else if (r > 0)
+		stats.bytes_written = 0; /* done before: a resume */
+	if (r >= 0)
+		r = part_locate(&guard, part->lun, part->partuuid, &res, &p->ctx->diag);
+	if (r >= 0)
+		r = set_disk_path(p, &res);
+	if (r >= 0 && stats.bytes_written)
+		fprintf(p->out,
+			"  cloned image '%s' into %s: %s copied, %s /swapfile, as '%s'%s%s\n",
+			im->name, p->disk_path, format_size(stats.bytes_written, b1, sizeof(b1)),
+			format_size(p->t->swap_size, b2, sizeof(b2)), p->name,
+			pers.address ? " " : "", pers.address ? pers.address : "");
+	else if (r >= 0)
+		fprintf(p->out, "  found the clone of image '%s' on %s\n", im->name, p->disk_path);
+	part_result_release(&res);
+	pipeline_owners_release(&o);
+	return r;
+}
+
 int stage_format(struct pipeline *p)
 {
 	const struct inv_partition *part = &p->g->part;
+	_cleanup_(inv_image_freep) struct inv_image *im = NULL;
 	struct part_result res = {0};
 	struct pipeline_owners o = {0};
 	struct part_guard guard;
@@ -251,6 +366,20 @@ int stage_format(struct pipeline *p)
 
 	if (!p->g->has_partition)
 		return 0;
+	r = pipeline_clone_image(p, &im);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (im && p->o.dry_run) {
+		fprintf(p->out,
+			"  would clone image '%s' (%s used, from '%s') and make a %s /swapfile\n",
+			im->name, format_size(im->used_bytes, b, sizeof(b)), im->source,
+			format_size(p->t->swap_size, (char[32]){0}, 32));
+		return 0;
+	}
+	if (im) {
+		r = fs_uuid_record(p);
+		return r < 0 ? r : format_clone(p, im);
+	}
 	if (p->o.dry_run) {
 		fprintf(p->out, "  would make ext4 '%s' and a %s /swapfile on the new partition\n",
 			p->name, format_size(p->t->swap_size, b, sizeof(b)));

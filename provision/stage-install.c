@@ -353,9 +353,19 @@ int stage_install(struct pipeline *p)
 {
 	const struct guest_render *gr;
 	_cleanup_(freep) char *log = NULL;
+	_cleanup_(inv_image_freep) struct inv_image *im = NULL;
 	struct install_watch w = {.p = p, .pol = stage_xen_policy(p)};
 	int r;
 
+	/* a clone was installed by the format stage: its image's filesystem, made this guest */
+	r = pipeline_clone_image(p, &im);
+	if (r >= 0) {
+		fprintf(p->out, "  %s from image '%s' (captured from '%s'): nothing to install\n",
+			p->o.dry_run ? "to be cloned" : "cloned", im->name, im->source);
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
 	r = pipeline_render(p, &gr);
 	if (r < 0)
 		return r;

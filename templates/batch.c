@@ -12,8 +12,8 @@
 #include "templates-internal.h"
 #include "templates.h"
 
-static const char *const batch_keys[] = {"name",  "template",  "vlan", "owner",
-					 "names", "overrides", NULL};
+static const char *const batch_keys[] = {"name",      "template", "vlan",    "owner", "names",
+					 "overrides", "image",	  "install", NULL};
 
 /* The column of pattern[off], given where the pattern starts. */
 static struct src_loc loc_at(const struct src_loc *loc, size_t off)
@@ -105,6 +105,7 @@ struct tmpl_batch *tmpl_batch_free(struct tmpl_batch *b)
 	free(b->name);
 	free(b->template_name);
 	free(b->owner);
+	free(b->image);
 	free(b);
 	return NULL;
 }
@@ -223,6 +224,13 @@ static int guest_request(struct tmpl_batch *b, const struct ydoc *doc, const str
 	    asprintf(&r->request_id, "%s:%s", b->name, g->name) < 0)
 		return -ENOMEM;
 	r->name_loc = g->loc;
+	/* install: once: the first guest is installed, the others are clones of it */
+	if (b->image && (!b->install_once || b->guests[0] != NULL)) {
+		r->image = strdup(b->image);
+		if (!r->image)
+			return -ENOMEM;
+		r->image_loc = b->image_loc;
+	}
 	if (vlan && tmpl__request_param_add(r, "vlan", &vlan->loc, vlan->value, d) == -ENOMEM)
 		return -ENOMEM;
 	if (map) {
@@ -312,6 +320,45 @@ static int batch_name(const char *file, const struct ynode *root, struct diag *d
 	return 0;
 }
 
+/* image: NAME, or install: once (whose image is named after the batch). */
+static int batch_install(struct tmpl_batch *b, const struct ynode *root, struct diag *d)
+{
+	_cleanup_(freep) char *install = NULL;
+	struct src_loc iloc = {0};
+	int r;
+
+	r = scalar_key(root, "image", d, &b->image, &b->image_loc);
+	if (r < 0)
+		return r;
+	r = scalar_key(root, "install", d, &install, &iloc);
+	if (r < 0)
+		return r;
+	if (b->image && !hostname_label_valid(b->image))
+		return diag_error(d, &b->image_loc,
+				  "image: '%s' is not an image name (a host name label)", b->image);
+	if (!install)
+		return 0;
+	if (!streq(install, "once"))
+		return diag_error(
+			d, &iloc,
+			"install: '%s': the only value is 'once' (install the first guest, clone the others from it)",
+			install);
+	if (b->image)
+		return diag_error(
+			d, &iloc,
+			"install: once makes its own image (named after the batch): drop 'image: %s', or this key",
+			b->image);
+	if (!b->name || !hostname_label_valid(b->name))
+		return diag_error(
+			d, &iloc,
+			"install: once names its image after the batch, and '%s' is not an image name (a host name label): set 'name:'",
+			b->name ? b->name : "");
+	b->install_once = true;
+	b->image = strdup(b->name);
+	b->image_loc = iloc;
+	return b->image ? 0 : -ENOMEM;
+}
+
 static int batch_read(struct tmpl_batch *b, const struct ydoc *doc, struct diag *d)
 {
 	const struct ynode *root = doc->root;
@@ -331,6 +378,11 @@ static int batch_read(struct tmpl_batch *b, const struct ydoc *doc, struct diag 
 		return -ENOMEM;
 	if (!b->template_name)
 		r = diag_error(d, &root->loc, "missing required key 'template'");
+	k = batch_install(b, root, d);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0)
+		r = k;
 	if (!names)
 		return diag_error(d, &root->loc, "missing required key 'names'");
 	k = names_read(names->value, d, &g, &n);
@@ -381,7 +433,7 @@ int tmpl_batch_parse(const char *file, const char *text, size_t len, struct diag
 		return r;
 	if (r < 0 || d->n_errors > errors)
 		return -EINVAL;
-	b->template_loc.file = b->file;
+	b->template_loc.file = b->image_loc.file = b->file;
 	*ret = TAKE_PTR(b);
 	return 0;
 }

@@ -15,8 +15,8 @@
 #include "templates-internal.h"
 #include "templates.h"
 
-static const char *const request_keys[] = {"request_id", "name", "template", "owner",
-					   "ip",	 "mac",	 "lun",	     NULL};
+static const char *const request_keys[] = {"request_id", "name", "template", "owner", "ip",
+					   "mac",	 "lun",	 "image",    NULL};
 
 struct tmpl_request *tmpl_request_free(struct tmpl_request *r)
 {
@@ -30,6 +30,7 @@ struct tmpl_request *tmpl_request_free(struct tmpl_request *r)
 	free(r->ip);
 	free(r->mac);
 	free(r->lun);
+	free(r->image);
 	for (size_t i = 0; i < r->n_params; i++) {
 		free(r->params[i].key);
 		free(r->params[i].value);
@@ -149,7 +150,7 @@ void tmpl__request_own_locs(struct tmpl_request *r)
 	for (size_t i = 0; i < r->n_params; i++)
 		r->params[i].loc.file = r->params[i].key_loc.file = r->file;
 	r->name_loc.file = r->file;
-	r->ip_loc.file = r->mac_loc.file = r->lun_loc.file = r->file;
+	r->ip_loc.file = r->mac_loc.file = r->lun_loc.file = r->image_loc.file = r->file;
 }
 
 static int scalar_field(const struct ypair *p, struct diag *d, char **ret)
@@ -191,6 +192,7 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 			       : streq(p->key, "ip")	   ? &r->ip
 			       : streq(p->key, "mac")	   ? &r->mac
 			       : streq(p->key, "lun")	   ? &r->lun
+			       : streq(p->key, "image")	   ? &r->image
 							   : NULL;
 
 		if (!field)
@@ -204,6 +206,8 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 			r->mac_loc = p->value->loc;
 		else if (field == &r->lun)
 			r->lun_loc = p->value->loc;
+		else if (field == &r->image)
+			r->image_loc = p->value->loc;
 	}
 	if (tmpl__request_params_add(r, doc->root, request_keys, d) == -ENOMEM)
 		goto oom;
@@ -215,6 +219,9 @@ int tmpl_request_parse(const char *file, const char *text, size_t len, struct di
 		(void) tmpl_guest_name_check(r->name, "name", &r->name_loc, d);
 	if (!r->template_name)
 		diag_error(d, &doc->root->loc, "missing required key 'template'");
+	if (r->image && !hostname_label_valid(r->image))
+		diag_error(d, &r->image_loc, "image: '%s' is not an image name (a host name label)",
+			   r->image);
 	if (d->n_errors > errors) {
 		tmpl_request_free(r);
 		return -EINVAL;

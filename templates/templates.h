@@ -259,16 +259,18 @@ struct tmpl_request_param {
 };
 
 /*
- * A request: request_id, name, template (required), owner, ip, mac, lun, and any template
- * parameter ("memory: 2G", "install: {extra: ...}"), in YAML or JSON.
+ * A request: request_id, name, template (required), owner, ip, mac, lun, image (a clone of
+ * that golden image, doc/images.md), and any template parameter ("memory: 2G",
+ * "install: {extra: ...}"), in YAML or JSON.
  */
 struct tmpl_request {
 	char *file; /* what errors cite; "<stdin>" for - */
 	char *request_id, *name, *template_name, *owner;
 	char *ip, *mac, *lun; /* NULL: the allocator's choice */
+	char *image;	      /* NULL: installed, not cloned */
 	struct src_loc name_loc;
-	struct src_loc ip_loc, mac_loc, lun_loc; /* of ip, mac, lun when given */
-	struct tmpl_request_param *params;	 /* in file order */
+	struct src_loc ip_loc, mac_loc, lun_loc, image_loc; /* of ip, mac, lun, image when given */
+	struct tmpl_request_param *params;		    /* in file order */
 	size_t n_params;
 };
 
@@ -306,15 +308,19 @@ int tmpl_names_expand(const char *pattern, const struct src_loc *loc, struct dia
 
 /*
  * A batch file: name (default: the file's name without .yaml), template, vlan, owner,
- * names (a pattern or a list of names) and overrides (guest name -> template parameters).
- * Each guest is one request: request_id "NAME:GUEST", the batch's template, owner and vlan,
- * then the guest's overrides, each keeping its place in the batch file.
+ * names (a pattern or a list of names) and overrides (guest name -> template parameters),
+ * and how the guests are installed: `image: NAME` (each a clone of golden image NAME) or
+ * `install: once` (the first installed, captured as image NAME-of-the-batch, the rest clones
+ * of it; doc/batch.md). Each guest is one request: request_id "NAME:GUEST", the batch's
+ * template, owner, vlan and image, then the guest's overrides, each keeping its place.
  */
 struct tmpl_batch {
 	char *file; /* as errors cite it */
 	char *name;
 	char *template_name, *owner; /* owner NULL: none */
-	struct src_loc template_loc;
+	char *image;		     /* image: NAME, or with install_once the batch's name */
+	bool install_once;	     /* install: once (guests[0] has no image, the rest do) */
+	struct src_loc template_loc, image_loc;
 	struct tmpl_request **guests; /* in the order of names */
 	size_t n_guests;
 	/* the batch's own settings (template, owner, vlan) without any override */
