@@ -75,16 +75,81 @@ int part__e2fsck(const struct part__region *rg, const char *opt, struct diag *d)
 	return run_tool(argv, 1, rg, "check", d);
 }
 
+/*
+ * A loop device over region rg of an image file, in *ret (caller detaches it with
+ * loop_detach()). resize2fs 1.47.0 mangles a filesystem named "IMAGE?offset=N" when N is
+ * beyond the new size (checked: 100M at 1500M grown to 1G is unreadable after, to 2G fine),
+ * so a region at an offset is resized through a loop device of its own.
+ */
+static int loop_attach(const struct part__region *rg, char **ret, struct diag *d)
+{
+	char off[32], len[32];
+	char *argv[] = {"losetup",     "--find", "--show",	    "--offset", off,
+			"--sizelimit", len,	 (char *) rg->path, NULL};
+	struct run_child c = {.argv = argv,
+			      .die_with_parent = true,
+			      .err = {.io = RUN_PIPE, .cap = 4096, .keep_tail = true},
+			      .out = {.io = RUN_PIPE, .cap = 4096}};
+	char *dev;
+	int r;
+
+	snprintf(off, sizeof(off), "%llu", (unsigned long long) rg->offset);
+	snprintf(len, sizeof(len), "%llu", (unsigned long long) rg->size);
+	r = run_command(&c);
+	if (r != 0) {
+		diag_error(d, NULL, "cannot attach a loop device to '%s' at offset %s: %s",
+			   rg->path, off, r < 0 ? strerror(-r) : strbuf_str(&c.err.buf));
+		run_child_release(&c);
+		return r < 0 ? r : -EIO;
+	}
+	dev = strdup(strbuf_str(&c.out.buf));
+	run_child_release(&c);
+	if (!dev)
+		return -ENOMEM;
+	dev[strcspn(dev, "\n")] = '\0';
+	*ret = dev;
+	return 0;
+}
+
+static void loop_detach(char *dev)
+{
+	char *argv[] = {"losetup", "--detach", dev, NULL};
+	struct run_child c = {.argv = argv, .die_with_parent = true};
+
+	(void) run_command(&c);
+	run_child_release(&c);
+	free(dev);
+}
+
 int part__resize2fs(const struct part__region *rg, uint64_t size, struct diag *d)
 {
-	_cleanup_(freep) char *spec = region_spec(rg);
+	_cleanup_(freep) char *spec = NULL;
+	char *loop = NULL;
 	char blocks[32];
-	char *argv[] = {"resize2fs", size ? spec : "-M", size ? blocks : spec, NULL};
+	int r;
 
-	if (!spec)
+	if (rg->offset) {
+		r = loop_attach(rg, &loop, d);
+		if (r < 0)
+			return r;
+		spec = strdup(loop);
+	} else {
+		spec = region_spec(rg);
+	}
+	if (!spec) {
+		if (loop)
+			loop_detach(loop);
 		return -ENOMEM;
-	snprintf(blocks, sizeof(blocks), "%lluK", (unsigned long long) (size / 1024));
-	return run_tool(argv, 0, rg, size ? "grow" : "shrink", d);
+	}
+	{
+		char *argv[] = {"resize2fs", size ? spec : "-M", size ? blocks : spec, NULL};
+
+		snprintf(blocks, sizeof(blocks), "%lluK", (unsigned long long) (size / 1024));
+		r = run_tool(argv, 0, rg, size ? "grow" : "shrink", d);
+	}
+	if (loop)
+		loop_detach(loop);
+	return r;
 }
 
 int part__tune2fs(const struct part__region *rg, const char *uuid, const char *label,
