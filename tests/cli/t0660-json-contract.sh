@@ -133,6 +133,24 @@ expect_eq "$(jget 'd["templates"][1]["file"]')" "$T/caf"$'\xef\xbf\xbd'".yaml"
 jrun 1 template-check template check "$T/bad"$'\xff'".yaml"
 expect_eq "$(jget 'd["templates"][0]["diagnostics"][0]["file"] == d["templates"][0]["file"]')" True
 
+# -- golden images: web1 has its filesystem (no install without Xen: --force)
+jrun 1 image-capture image capture web1 gold
+jrun 0 image-capture image capture web1 gold --force
+expect_eq "$(jget 'd["image"]["name"], d["image"]["state"], d["image"]["source"], len(d["image"]["checksum"])')" \
+	"gold captured web1 64"
+jrun 3 image-capture image capture web1 gold --force
+jrun 2 image-capture image capture web1 Gold:1 --force
+jrun 0 image-list image list
+expect_eq "$(jget '[i["name"] for i in d["images"]]')" "['gold']"
+jrun 0 image-show image show gold --verify
+expect_eq "$(jget 'd["verified"], d["clones"]')" "True []"
+jrun 1 image-show image show nosuch
+jrun 2 image-show image show gold -n
+jrun 0 image-delete image delete gold
+jrun 1 image-delete image delete gold
+jrun 0 image-list image list --all
+expect_eq "$(jget '[(i["name"], i["state"]) for i in d["images"]]')" "[('gold', 'deleted')]"
+
 # -- destroy, last: it undoes web1
 jrun 2 destroy destroy web1 </dev/null
 jrun 1 destroy destroy web7 --yes
