@@ -49,6 +49,9 @@ static int plan_one(struct batch *b, struct batch_guest *g, struct inv *inv,
 
 	p.o.dry_run = true;
 	r = pipeline_guest_init(&p, g->req);
+	/* install: once: the image does not exist before the first guest is installed */
+	if (r >= 0 && b->install_once_image && g != &b->g[0])
+		p.image = NULL;
 	if (r >= 0)
 		r = pipeline_request_run(&p, g->req);
 	pl->status = r >= 0 ? BG_DONE : BG_FAILED;

@@ -47,6 +47,18 @@ void batch_guest_release(struct batch_guest *g)
 	*g = (struct batch_guest){0};
 }
 
+void batch_guest_rewind(struct batch_guest *g)
+{
+	free(g->req_json);
+	g->req_json = NULL;
+	run_child_release(&g->child);
+	g->child = (struct run_child){0};
+	g->status = BG_WAITING;
+	g->allocated = false;
+	g->result = -1;
+	g->bad_events = 0;
+}
+
 static __attribute__((noinline)) void set_str(char **field, const char *v)
 {
 	char *c = v ? strdup(v) : NULL;

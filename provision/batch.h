@@ -81,6 +81,11 @@ struct batch {
 	const char *host;  /* --host: NULL, a Dom0 or "auto" (the plan places each guest) */
 	unsigned parallel;
 	bool keep_going;
+	/*
+	 * install: once (doc/batch.md): g[0] is installed, captured as image `image`, and the
+	 * others are clones of it; NULL: each guest as its request says (image: NAME included)
+	 */
+	const char *install_once_image;
 	FILE *progress; /* stdout, or stderr with --json */
 	bool live;	/* progress is a terminal: a table redrawn in place */
 	unsigned drawn; /* lines of the table on the terminal */
@@ -113,3 +118,5 @@ void batch_finished(struct batch *b, struct batch_guest *g);
 void batch_redraw(struct batch *b);
 
 void batch_guest_release(struct batch_guest *g);
+/* Forget how g's last child ended, so that it runs again (install: once continues g[0]). */
+void batch_guest_rewind(struct batch_guest *g);

@@ -12,6 +12,7 @@
 #include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "batch.h"
+#include "image.h"
 #include "pipeline.h"
 #include "render.h"
 
@@ -102,6 +103,72 @@ static void plan_as_result(struct batch *b)
 	}
 }
 
+/* The guests g[first..last) as a batch of their own (same settings), up to until. */
+static int run_part(struct batch *b, size_t first, size_t last, const char *until)
+{
+	struct batch part = *b;
+
+	part.g = b->g + first;
+	part.n = last - first;
+	part.until = until;
+	return batch_run(&part);
+}
+
+/*
+ * install: once: the first guest up to install, captured as the image, then the others
+ * cloned from it (in parallel) while the first goes on to the batch's last stage.
+ */
+static int run_install_once(struct batch *b, const struct pipeline_opts *o)
+{
+	struct batch_guest *first = &b->g[0];
+	_cleanup_(freep) char *who = pipeline_who(NULL);
+	struct prov_image im;
+	int r;
+
+	if (!who)
+		return -ENOMEM;
+	r = run_part(b, 0, 1, o->until < STAGE_INSTALL ? b->until : "install");
+	if (r < 0 || first->status != BG_DONE || o->until < STAGE_INSTALL) {
+		for (size_t i = 1; i < b->n; i++)
+			b->g[i].status = BG_SKIPPED;
+		if (r >= 0 && first->status == BG_DONE)
+			fprintf(b->progress,
+				"the other %zu guests are clones of image '%s', made once '%s' is installed: run the batch up to install or further\n",
+				b->n - 1, b->install_once_image, first->req->name);
+		return r;
+	}
+	fprintf(b->progress, "%s: installed; capturing it as image '%s'\n", first->req->name,
+		b->install_once_image);
+	fflush(b->progress);
+	r = prov_image_open(b->ctx, b->install_once_image, true, &im);
+	im.who = who;
+	if (r >= 0 && (r = inv_image_get(im.inv, im.name, &b->ctx->diag, &im.image)) >= 0) {
+		/* a batch run again: its image was captured the first time */
+		fprintf(b->progress, "image '%s' exists (captured from '%s')\n", im.name,
+			im.image->source);
+	} else if (r == -ENOENT) {
+		r = prov_image_capture(&im, &(struct prov_capture){.guest = first->req->name,
+								   .hv = o->hv,
+								   .verbose = o->verbose,
+								   .out = b->progress});
+	}
+	prov_image_release(&im);
+	if (r < 0) {
+		first->status = BG_FAILED;
+		free(first->err_stage);
+		free(first->err_cause);
+		first->err_stage = strdup("capture");
+		first->err_cause = batch_first_error(&b->ctx->diag);
+		for (size_t i = 1; i < b->n; i++)
+			b->g[i].status = BG_SKIPPED;
+		return 0;
+	}
+	diag_clear(&b->ctx->diag);
+	if (o->until > STAGE_INSTALL)
+		batch_guest_rewind(first); /* on to boot, beside its clones */
+	return run_part(b, o->until > STAGE_INSTALL ? 0 : 1, b->n, b->until);
+}
+
 /*
  * One code path for the plan: -n prints batch_plan()'s plan; the real run makes the same
  * plan first (quietly, every guest planned), runs the children in its order, and compares.
@@ -120,7 +187,7 @@ static int run(struct batch *b, const struct pipeline_opts *o)
 	if (r < 0)
 		return r;
 	diag_clear(&b->ctx->diag);
-	return batch_run(b);
+	return b->install_once_image ? run_install_once(b, o) : batch_run(b);
 }
 
 static bool str_differs(const char *plan, const char *got)
@@ -182,6 +249,8 @@ static void print_json(struct json *j, const struct batch *b, const unsigned *co
 		json_obj_begin(j);
 		json_key_str(j, "name", g->req->name);
 		json_key_str(j, "request_id", g->req->request_id);
+		/* installed by FAI, or a clone of image (install: once, image:, a request's) */
+		json_key_str(j, "image", g->req->image);
 		json_key_str(j, "status", status_name(b, g));
 		json_key_bool(j, "ok", g->status == BG_DONE);
 		json_key_str(j, "stage", g->stage);
@@ -219,6 +288,24 @@ static void print_json(struct json *j, const struct batch *b, const unsigned *co
 	json_obj_end(j);
 }
 
+/* Which guests are installed and which are cloned (from which image). */
+static void print_methods(const struct batch *b)
+{
+	size_t n_clones = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		n_clones += b->g[i].req->image != NULL;
+	if (!n_clones)
+		return;
+	if (b->install_once_image)
+		printf("install: '%s' with FAI, then captured as image '%s'; %zu clone%s of it: %s%s\n",
+		       b->g[0].req->name, b->install_once_image, n_clones, n_clones == 1 ? "" : "s",
+		       b->n > 1 ? b->g[1].req->name : "", n_clones > 1 ? " ..." : "");
+	else
+		printf("install: %zu clone%s of image '%s', none installed with FAI\n", n_clones,
+		       n_clones == 1 ? "" : "s", b->g[0].req->image);
+}
+
 static void print_summary(const struct batch *b, const unsigned *count)
 {
 	bool dry = b->ctx->dry_run;
@@ -226,6 +313,7 @@ static void print_summary(const struct batch *b, const unsigned *count)
 
 	printf("%s '%s': %u %s, %u failed, %u skipped\n", dry ? "plan of batch" : "batch", b->name,
 	       count[BG_DONE], dry ? "planned" : "done", count[BG_FAILED], count[BG_SKIPPED]);
+	print_methods(b);
 	printf("%-20s %-8s %-9s %-15s %-17s %s\n", "GUEST", "STATUS", "STAGE", "IP", "MAC",
 	       dry ? "PARTITION" : "");
 	for (size_t i = 0; i < b->n; i++) {
@@ -294,6 +382,7 @@ static int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 		return prov_finish(ctx, EXIT_USAGE);
 	b.name = tb->name;
 	b.n = tb->n_guests;
+	b.install_once_image = tb->install_once ? tb->image : NULL;
 	b.keep_going = opt_flag(ctx, "keep-going");
 	b.progress = ctx->json ? stderr : stdout;
 	b.live = !ctx->dry_run && isatty(fileno(b.progress)) && getenv("TERM") &&

@@ -186,8 +186,30 @@ for g in pc1 pc2; do
 	losetup -d "$loop"
 done
 
+run 0 "$PROVISION" batch "$T/labs.yaml" -n --until install --json
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [g["image"] for g in j["guests"]]==["lab","lab"], j' "$T/out" || fail "batch --json image"
+n_checks=$((n_checks + 1))
+
+# install: once: the first installed (no Xen here: only up to configs), the others wait for
+# its image; -n says which is which
+cat >"$T/once.yaml" <<'Y'
+template: small
+vlan: 10
+install: once
+names: "op{1..3}"
+Y
+run 0 "$PROVISION" batch "$T/once.yaml" -n --until install
+expect_out "install: 'op1' with FAI, then captured as image 'once'; 2 clones of it: op2 ..."
+run 1 "$PROVISION" batch "$T/once.yaml" --until configs
+expect_out "the other 2 guests are clones of image 'once', made once 'op1' is installed"
+expect_eq "$(sql "SELECT name, stage, image_id IS NULL FROM guests WHERE name LIKE 'op%' AND destroyed_usec IS NULL")" \
+	"op1|configs|1"
+printf 'template: small\nvlan: 10\ninstall: once\nimage: lab\nnames: "x{1..2}"\n' >"$T/bad.yaml"
+run 2 "$PROVISION" batch "$T/bad.yaml" -n
+expect_err "install: once makes its own image"
+
 # destroyed clones free the image: delete wipes and removes its partition
-for g in c1 c2 pc1 pc2; do
+for g in c1 c2 pc1 pc2 op1; do
 	run 0 "$PROVISION" destroy $g --yes
 done
 run 0 "$PROVISION" image delete lab
