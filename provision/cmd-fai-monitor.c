@@ -83,6 +83,9 @@ static int cmd_fai_monitor(struct prov_ctx *ctx, int argc, char **argv)
 		fprintf(stderr,
 			"provision: FAI monitor relay on the socket unit's port, spool %s\n",
 			spool);
+		/* the warning now, not when the relay leaves (perhaps never) */
+		diag_print(&ctx->diag, stderr, ctx->prog);
+		diag_clear(&ctx->diag);
 	} else if (!inherited) {
 		r = nb_relay_own(spool, ctx->site->fai.monitor_port, &lfd, &pfd, &ctx->diag);
 		if (r == -EALREADY)
