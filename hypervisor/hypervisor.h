@@ -173,6 +173,13 @@ struct hv_wait_opts {
 };
 
 /* Where libxl's own messages go, and how many: the dispatcher's -v count. */
+/* What a Dom0's hypervisor is and has (hv_host_info()). */
+struct hv_host_info {
+	char version[32];	   /* "4.17.3" */
+	uint64_t mem_total_mib;	   /* the host's memory */
+	uint64_t mem_free_mib;	   /* what new domains can have now */
+};
+
 struct hv_open_opts {
 	FILE *log;   /* NULL: stderr. Never closed. */
 	int verbose; /* 0: warnings and errors, 1: +info, 2: +detail, 3 and more: +debug */
@@ -216,6 +223,8 @@ struct hv_ops {
 	int (*soft_reset)(void *h, const struct hv_domcfg *cfg, uint32_t domid, struct diag *d);
 	/* Memory the hypervisor can give new domains now, in MiB. */
 	int (*free_memory)(void *h, uint64_t *ret_mib, struct diag *d);
+	/* The hypervisor's version and memory (optional: NULL, -EOPNOTSUPP). */
+	int (*host_info)(void *h, struct hv_host_info *ret, struct diag *d);
 };
 
 extern const struct hv_ops hv_libxl_ops;
@@ -265,6 +274,12 @@ int hv_shutdown_apply(const struct hv_ops *ops, void *h, const struct hv_domcfg 
  */
 int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint64_t *ret_mib,
 		   struct diag *d);
+/*
+ * The same connection for the version and memory of this Dom0's hypervisor.
+ * Returns: 0, -ENODEV (not a Xen dom0: the reason in d), other < 0 with the reason in d.
+ */
+int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o,
+		 struct hv_host_info *ret, struct diag *d);
 
 /*
  * Destroy the domain called name. Returns: 0, -ENOENT (nothing in d) when no domain has that

@@ -348,6 +348,33 @@ static int lx_free_memory(void *hv, uint64_t *ret_mib, struct diag *d)
 	return 0;
 }
 
+static int lx_host_info(void *hv, struct hv_host_info *ret, struct diag *d)
+{
+	struct lx *h = hv;
+	const libxl_version_info *v;
+	libxl_physinfo pi;
+	int xlrc;
+
+	hv__xlog_reset(h->log);
+	v = libxl_get_version_info(h->ctx);
+	if (!v)
+		return hv__lx_fail(h, d, ERROR_FAIL, "cannot read the hypervisor's version");
+	libxl_physinfo_init(&pi);
+	xlrc = libxl_get_physinfo(h->ctx, &pi);
+	if (xlrc) {
+		libxl_physinfo_dispose(&pi);
+		return hv__lx_fail(h, d, xlrc, "cannot read the host's memory");
+	}
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->version, sizeof(ret->version), "%d.%d%s", v->xen_version_major,
+		 v->xen_version_minor, v->xen_version_extra ? v->xen_version_extra : "");
+	/* pages of 4 KiB (libxl's own unit for physinfo, as xl info prints it) */
+	ret->mem_total_mib = pi.total_pages / 256;
+	ret->mem_free_mib = pi.free_pages / 256;
+	libxl_physinfo_dispose(&pi);
+	return 0;
+}
+
 const struct hv_ops hv_libxl_ops = {
 	.name = "libxl",
 	.open = lx_open,
@@ -360,4 +387,5 @@ const struct hv_ops hv_libxl_ops = {
 	.core_dump = lx_core_dump,
 	.soft_reset = lx_soft_reset,
 	.free_memory = lx_free_memory,
+	.host_info = lx_host_info,
 };

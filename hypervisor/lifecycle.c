@@ -193,6 +193,20 @@ int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint6
 	return r;
 }
 
+int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o,
+		 struct hv_host_info *ret, struct diag *d)
+{
+	void *h = NULL;
+	int r;
+
+	r = ops->open(o, &h, d);
+	if (r < 0)
+		return r;
+	r = ops->host_info ? ops->host_info(h, ret, d) : -EOPNOTSUPP;
+	ops->close(h);
+	return r;
+}
+
 int hv_domain_destroy_by_name(const struct hv_ops *ops, void *h, const char *name, struct diag *d)
 {
 	uint32_t domid;

@@ -355,3 +355,105 @@ int inv_guest_list(struct inv *inv, unsigned flags, struct diag *d, struct inv_g
 {
 	return inv->ops->guest_list(inv->h, flags, d, ret, ret_n);
 }
+
+/* FIXME(integration): SQLite-only stand-ins until the PostgreSQL backend lands (h-pg). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct inv_lock {
+	int fd;
+};
+static char *standin_state_dir;
+
+int inv_open_at(const char *url, const char *state_dir, enum inv_open_mode mode, struct diag *d,
+		struct inv **ret)
+{
+	if (url && *url)
+		return diag_error(d, NULL, "no PostgreSQL support yet");
+	free(standin_state_dir);
+	standin_state_dir = strdup(state_dir);
+	if (mode == INV_OPEN_READONLY)
+		return inv_open_readonly(state_dir, d, ret);
+	if (mode == INV_OPEN_SCRATCH)
+		return inv_open_scratch(state_dir, d, ret);
+	return inv_open(state_dir, d, ret);
+}
+
+const char *inv_backend(const struct inv *inv)
+{
+	return "sqlite";
+}
+
+bool inv_is_shared(const struct inv *inv)
+{
+	return false;
+}
+
+int inv_lock_take(struct inv *inv, const char *key, struct diag *d, struct inv_lock **ret)
+{
+	_cleanup_(freep) char *path = NULL;
+	struct inv_lock *l;
+	int fd;
+
+	if (asprintf(&path, "%s/locks", standin_state_dir) < 0)
+		return -ENOMEM;
+	(void) mkdir(path, 0750);
+	free(path);
+	if (asprintf(&path, "%s/locks/%s.lock", standin_state_dir, key) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return diag_error_errno(d, NULL, -errno, "cannot lock '%s'", path);
+		}
+	l = malloc(sizeof(*l));
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	l->fd = fd;
+	*ret = l;
+	return 0;
+}
+
+struct inv_lock *inv_lock_release(struct inv_lock *l)
+{
+	if (l)
+		close(l->fd);
+	free(l);
+	return NULL;
+}
+
+struct inv_host *inv_host_array_free(struct inv_host *v, size_t n)
+{
+	free(v);
+	return NULL;
+}
+
+int inv_host_put(struct inv *inv, const struct inv_host *h, struct diag *d)
+{
+	return 0;
+}
+
+int inv_host_list(struct inv *inv, struct diag *d, struct inv_host **ret, size_t *ret_n)
+{
+	*ret = NULL;
+	*ret_n = 0;
+	return 0;
+}
+
+int inv_export(struct inv *inv, struct diag *d, char **ret)
+{
+	return -EOPNOTSUPP;
+}
+
+int inv_import(struct inv *inv, const char *json, size_t len, struct diag *d)
+{
+	return -EOPNOTSUPP;
+}

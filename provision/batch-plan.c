@@ -15,6 +15,7 @@
 #include "inventory/inventory.h"
 #include "templates/templates.h"
 #include "batch.h"
+#include "cluster.h"
 #include "pipeline.h"
 
 void batch_plan_release(struct batch_plan *pl)
@@ -23,6 +24,7 @@ void batch_plan_release(struct batch_plan *pl)
 	free(pl->ip);
 	free(pl->mac);
 	free(pl->lun);
+	free(pl->host);
 	free(pl->err_stage);
 	free(pl->err_cause);
 	*pl = (struct batch_plan){0};
@@ -56,6 +58,10 @@ static int plan_one(struct batch *b, struct batch_guest *g, struct inv *inv,
 	} else {
 		pl->stage = strdup(stage_to_string(o->until));
 	}
+	if (p.g && p.host && p.t) {
+		pl->host = strdup(p.host);
+		(void) prov_host_reserve(inv, p.host, p.t->memory_mib, &ctx->diag);
+	}
 	if (p.g) {
 		pl->mac = strdup(format_mac(p.g->mac, buf));
 		pl->ip = p.g->has_ip ? strdup(format_ipv4(p.g->ip, buf)) : NULL;
@@ -80,7 +86,7 @@ int batch_plan(struct batch *b, const struct pipeline_opts *o, FILE *out, bool k
 
 	if (!out && !null)
 		return -errno;
-	r = inv_open_scratch(b->ctx->site->state_dir, &b->ctx->diag, &inv);
+	r = prov_inv_open(b->ctx, INV_OPEN_SCRATCH, &inv);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < b->n; i++) {

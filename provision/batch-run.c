@@ -136,7 +136,7 @@ static void on_event(struct run_child *c, const char *line)
 static int child_start(struct batch *b, struct batch_guest *g)
 {
 	char *env[] = {(char *) "PROVISION_EVENTS_FD=3", NULL};
-	char *argv[12];
+	char *argv[14];
 	int n = 0;
 
 	g->req_json = request_json(g->req);
@@ -152,6 +152,10 @@ static int child_start(struct batch *b, struct batch_guest *g)
 	if (b->until) {
 		argv[n++] = (char *) "--until";
 		argv[n++] = (char *) b->until;
+	}
+	if (g->plan.host && b->host) {
+		argv[n++] = (char *) "--host"; /* where the plan placed it */
+		argv[n++] = g->plan.host;
 	}
 	argv[n] = NULL;
 	g->b = b;

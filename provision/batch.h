@@ -38,6 +38,7 @@ struct batch_plan {
 	char *stage;	       /* the last stage planned */
 	char *ip, *mac, *lun;
 	uint64_t part_start, part_size;
+	char *host; /* the Dom0 that runs it (--host) */
 	char *err_stage, *err_cause;
 };
 
@@ -77,6 +78,7 @@ struct batch {
 	struct batch_guest *g;
 	size_t n;
 	const char *until; /* NULL: every stage */
+	const char *host;  /* --host: NULL, a Dom0 or "auto" (the plan places each guest) */
 	unsigned parallel;
 	bool keep_going;
 	FILE *progress; /* stdout, or stderr with --json */

@@ -20,6 +20,7 @@ static const struct cmd_option batch_options[] = {
 	{"parallel", 'j', "N",
 	 "at most N guests at once (default: free memory / the template's memory, 1 to 8)"},
 	{"keep-going", 'k', NULL, "go on with the other guests after one failed"},
+	{"host", 0, "NAME|auto", "run the guests on this Dom0, or spread them (auto)"},
 	{NULL},
 };
 
@@ -287,7 +288,7 @@ static int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(tmpl_batch_freep) struct tmpl_batch *tb = NULL;
 	const char *par = opt_get(ctx, "parallel");
-	struct batch b = {.ctx = ctx, .until = opt_get(ctx, "until")};
+	struct batch b = {.ctx = ctx, .until = opt_get(ctx, "until"), .host = opt_get(ctx, "host")};
 	unsigned count[_BG_STATUS_MAX] = {0};
 	struct pipeline_opts o;
 	uint64_t mem, v;

@@ -63,7 +63,7 @@ static int remove_configs(struct pipeline *p)
 static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
-	int lock = -1, r;
+	int r;
 
 	if (!confirmed(ctx, p.name))
 		return usage_error(ctx, "not destroying '%s': give --yes", p.name);
@@ -74,9 +74,7 @@ static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 	p.who = pipeline_who(NULL);
 	if (!p.who)
 		return EXIT_FAIL;
-	r = lock = p.o.dry_run ? 0 : prov_lock_guest(ctx->site, p.name, &ctx->diag);
-	if (r >= 0)
-		r = inv_open(ctx->site->state_dir, &ctx->diag, &p.inv);
+	r = pipeline_open(&p);
 	if (r >= 0) {
 		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
 		if (r == -ENOENT)
@@ -104,8 +102,6 @@ static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 			&ctx->diag, DIAG_NOTE, NULL,
 			"what was undone stays undone: 'provision destroy %s --yes' again finishes",
 			p.name);
-	if (lock > 0)
-		close(lock);
 	pipeline_release(&p);
 	return prov_exit_status(r);
 }

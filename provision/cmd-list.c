@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
+#include "cluster.h"
 #include "guestcfg.h"
 #include "prov.h"
 
@@ -82,7 +83,7 @@ static int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int r;
 
-	r = inv_open_readonly(ctx->site->state_dir, &ctx->diag, &inv);
+	r = prov_inv_open(ctx, INV_OPEN_READONLY, &inv);
 	if (r >= 0)
 		r = inv_guest_list(inv, opt_flag(ctx, "all") ? INV_LIST_DESTROYED : 0, &ctx->diag,
 				   &v, &n);
@@ -193,7 +194,7 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 	size_t n_st = 0, n_ev = 0;
 	int r;
 
-	r = inv_open_readonly(ctx->site->state_dir, &ctx->diag, &inv);
+	r = prov_inv_open(ctx, INV_OPEN_READONLY, &inv);
 	if (r >= 0) {
 		r = inv_guest_get(inv, argv[1], &ctx->diag, &g);
 		if (r == -ENOENT)

@@ -24,6 +24,8 @@ static const struct cmd_option new_guest_options[] = {
 	{"force", 'f', NULL,
 	 "take over configs in config_dir that no guest of the inventory holds"},
 	{"request", 'r', "FILE|-", "a YAML or JSON request (idempotent by its request_id)"},
+	{"host", 0, "NAME|auto",
+	 "run the guest on this Dom0 (auto: the one with the most free memory; default: this one)"},
 	{NULL},
 };
 
@@ -90,7 +92,7 @@ static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	_cleanup_(tmpl_request_freep) struct tmpl_request *req = NULL;
 	const char *req_path = opt_get(ctx, "request");
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argc > 1 ? argv[1] : NULL};
-	int lock = -1, r;
+	int r;
 
 	if (req_path) {
 		r = tmpl_request_load(req_path, &ctx->diag, &req);
@@ -114,11 +116,8 @@ static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 		return EXIT_USAGE; /* a bad request, or inputs the site refuses */
 	}
 	/* one run per guest at a time: a repeated request waits for the first to finish */
-	if (r >= 0 && !p.o.dry_run)
-		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
 	if (r >= 0)
-		r = (p.o.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
-								&p.inv);
+		r = pipeline_open(&p);
 	if (r >= 0 && req) {
 		r = pipeline_request_run(&p, req);
 	} else if (r >= 0) {
@@ -134,25 +133,19 @@ static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 			r = pipeline_guest_new(&p);
 		}
 	}
-	if (lock >= 0)
-		close(lock);
 	return finish(&p, r);
 }
 
 static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
-	int lock = -1, r;
+	int r;
 
 	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
 	p.out = prov_out(ctx, ctx->json ? stderr : stdout);
-	if (!p.o.dry_run)
-		r = lock = prov_lock_guest(ctx->site, p.name, &ctx->diag);
-	if (r >= 0)
-		r = (p.o.dry_run ? inv_open_scratch : inv_open)(ctx->site->state_dir, &ctx->diag,
-								&p.inv);
+	r = pipeline_open(&p);
 	if (r >= 0) {
 		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
 		if (r == -ENOENT)
@@ -162,16 +155,12 @@ static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 		p.who = pipeline_who(p.g->request_id);
 		r = p.who ? spec_replace(&p, opt_get(ctx, "spec")) : -ENOMEM;
 		if (r == -EINVAL) {
-			if (lock >= 0)
-				close(lock);
 			pipeline_release(&p);
 			return EXIT_USAGE;
 		}
 	}
 	if (r >= 0)
 		r = pipeline_guest_continue(&p);
-	if (lock >= 0)
-		close(lock);
 	return finish(&p, r);
 }
 

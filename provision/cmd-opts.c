@@ -20,6 +20,7 @@ int cmd_pipeline_opts(struct prov_ctx *ctx, struct pipeline_opts *ret)
 		.mac = opt_get(ctx, "mac"),
 		.lun = opt_get(ctx, "lun"),
 		.owner = opt_get(ctx, "owner"),
+		.host = opt_get(ctx, "host"),
 		.disk_path = opt_get(ctx, "disk-path"),
 		.until = STAGE_BOOT,
 		.dry_run = ctx->dry_run,

@@ -120,3 +120,6 @@ extern const struct cmd prov_cmd_fai_monitor;
 extern const struct cmd prov_cmd_template_list;
 extern const struct cmd prov_cmd_template_show;
 extern const struct cmd prov_cmd_template_check;
+extern const struct cmd prov_cmd_hosts;
+extern const struct cmd prov_cmd_inventory_export;
+extern const struct cmd prov_cmd_inventory_import;

@@ -30,7 +30,9 @@ const struct cmd *const prov_cmds[] = {
 	&prov_cmd_lun_carve,	  &prov_cmd_disk_prepare,
 	&prov_cmd_disk_release,	  &prov_cmd_fai_monitor,
 	&prov_cmd_template_list,  &prov_cmd_template_show,
-	&prov_cmd_template_check, NULL,
+	&prov_cmd_template_check, &prov_cmd_hosts,
+	&prov_cmd_inventory_export, &prov_cmd_inventory_import,
+	NULL,
 };
 
 /*

@@ -47,6 +47,33 @@ static int inv_owner(void *data, const char *lun, const struct part_entry *e, ch
 	return *ret_guest ? 1 : -ENOMEM;
 }
 
+int pipeline_foreign_check(const struct pipeline_owners *o, const struct part_lun *l,
+			   struct diag *d)
+{
+	size_t n = strlen(PART_NAME_GUEST_PREFIX);
+	int r = 0;
+
+	for (size_t i = 0; i < l->n_parts; i++) {
+		const struct part_entry *e = &l->parts[i];
+		const struct inv_guest *g;
+
+		if (!e->name || strncmp(e->name, PART_NAME_GUEST_PREFIX, n) != 0)
+			continue;
+		g = prov_inv_holder(o->v, o->n, l->path, e);
+		if (g && name_is_ours(e, g))
+			continue;
+		r = diag_error(
+			d, NULL,
+			"LUN '%s' holds partition %u '%s' that this Dom0's inventory does not know: another Dom0 is carving this LUN with an inventory of its own",
+			l->path, e->partno, e->name);
+	}
+	if (r < 0)
+		diag_add(
+			d, DIAG_NOTE, NULL,
+			"Dom0s that share LUNs must share one inventory: set 'inventory: postgresql://...' in the site file on every Dom0 (doc/inventory.md); nothing was written");
+	return r < 0 ? -EBUSY : 0;
+}
+
 /*
  * A signature in a guest's partition is the guest's only when it is the ext4 the format
  * stage made: its UUID was recorded before mke2fs ran. Guests formatted before inventory

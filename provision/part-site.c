@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
+#include "cluster.h"
 #include "part-site.h"
 
 void prov_part_guard(const struct prov_ctx *ctx, struct part_guard *ret)
@@ -53,7 +54,7 @@ int prov_disk_guard_init(struct prov_ctx *ctx, struct prov_disk_guard *ret)
 	int r;
 
 	*ret = (struct prov_disk_guard){0};
-	r = inv_open_scratch(ctx->site->state_dir, &ctx->diag, &inv);
+	r = prov_inv_open(ctx, INV_OPEN_SCRATCH, &inv);
 	if (r >= 0)
 		r = inv_guest_list(inv, 0, &ctx->diag, &ret->live, &ret->n_live);
 	if (r < 0)

@@ -18,6 +18,7 @@
 #include "templates/templates.h"
 #include "events.h"
 #include "guestcfg.h"
+#include "cluster.h"
 #include "pipeline.h"
 #include "prov.h"
 
@@ -82,27 +83,34 @@ int prov_fai_spool(const struct site *s, char **ret)
 	return asprintf(ret, "%s/fai-monitor", s->state_dir) < 0 ? -ENOMEM : 0;
 }
 
-int prov_lock_guest(const struct site *s, const char *name, struct diag *d)
+int pipeline_open(struct pipeline *p)
 {
-	char lock[80];
+	char key[80];
+	int r;
 
-	snprintf(lock, sizeof(lock), "guest-%s", name);
-	return prov_lock(s, lock, d);
+	r = prov_inv_open(p->ctx, p->o.dry_run ? INV_OPEN_SCRATCH : INV_OPEN_WRITE, &p->inv);
+	if (r < 0 || p->o.dry_run)
+		return r;
+	snprintf(key, sizeof(key), "guest-%s", p->name);
+	return inv_lock_take(p->inv, key, &p->ctx->diag, &p->lock);
 }
 
 void pipeline_release(struct pipeline *p)
 {
+	p->lock = inv_lock_release(p->lock); /* before the inventory that holds it */
 	p->t = tmpl_guest_free(p->t);
 	p->g = inv_guest_free(p->g);
 	p->inv = inv_close(p->inv);
 	free(p->who);
 	free(p->disk_path);
 	free(p->failed_stage);
+	free(p->host);
 	free(p->cause);
 	pipeline_render_drop(p);
 	free(p->g_request_id);
 	free(p->g_owner);
 	p->who = p->disk_path = p->failed_stage = p->cause = p->g_request_id = p->g_owner = NULL;
+	p->host = NULL;
 }
 
 /* The PROVISION_* environment of the hooks (documented in doc/hooks.md). */
@@ -235,6 +243,55 @@ static int fail_stage(struct pipeline *p, enum stage s, size_t mark, int r)
 	return r;
 }
 
+/*
+ * The stages from network on are the Dom0's that runs the guest (its bridge, its Xen): with a
+ * shared inventory, a guest placed on another Dom0 is handed over there.
+ */
+static bool runs_elsewhere(const struct pipeline *p, enum stage s)
+{
+	return s >= STAGE_NETWORK && !p->o.dry_run && p->g && p->g->host &&
+	       !streq(p->g->host, prov_host_self()) && inv_is_shared(p->inv);
+}
+
+/*
+ * `provision resume NAME --until STAGE` on the guest's Dom0, through the site's ssh command,
+ * with the guest's lock let go for that run to take; then the guest as that run left it.
+ */
+static int hand_over(struct pipeline *p, enum stage s)
+{
+	struct diag *d = &p->ctx->diag;
+	char *args[] = {"resume", (char *) p->name, "--until", (char *) stage_to_string(p->o.until),
+			p->o.verbose ? "-v" : NULL, NULL};
+	_cleanup_(freep) char *host = strdup(p->g->host);
+	char key[80];
+	int r, status;
+
+	if (!host)
+		return -ENOMEM;
+	fprintf(p->out, "stages %s to %s of '%s' run on Dom0 '%s'\n", stage_to_string(s),
+		stage_to_string(p->o.until), p->name, host);
+	fflush(p->out);
+	p->lock = inv_lock_release(p->lock);
+	status = prov_remote_run(p->site, host, args, p->out != stdout, d);
+	snprintf(key, sizeof(key), "guest-%s", p->name);
+	r = inv_lock_take(p->inv, key, d, &p->lock);
+	if (r >= 0)
+		r = refresh(p);
+	if (r < 0 || status < 0)
+		return r < 0 ? r : status;
+	if (status == 0)
+		return 0;
+	free(p->failed_stage);
+	p->failed_stage = p->g->failed_stage ? strdup(p->g->failed_stage) : NULL;
+	free(p->cause);
+	p->cause = p->g->error ? strdup(p->g->error) : NULL;
+	diag_error(d, NULL, "stage '%s' of guest '%s' failed on Dom0 '%s' (exit status %d)",
+		   p->failed_stage ? p->failed_stage : stage_to_string(s), p->name, host, status);
+	diag_add(d, DIAG_NOTE, NULL, "'provision resume %s' continues it, 'provision destroy %s --yes' removes it",
+		 p->name, p->name);
+	return status == EXIT_CONFLICT ? -EBUSY : status == EXIT_USAGE ? -EDOM : -EREMOTEIO;
+}
+
 int pipeline_run(struct pipeline *p)
 {
 	int r;
@@ -244,6 +301,8 @@ int pipeline_run(struct pipeline *p)
 
 		if (stage_done(p, s))
 			continue;
+		if (runs_elsewhere(p, s))
+			return hand_over(p, s);
 		pipeline_event_stage(p, s, PIPELINE_STAGE_STARTED);
 		r = run_hooks(p, s, HOOK_PRE);
 		if (r >= 0)

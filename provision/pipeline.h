@@ -67,6 +67,7 @@ struct pipeline_opts {
 	bool force;		  /* take over configs in config_dir that no guest holds */
 	int verbose;		  /* libxl's messages, FAI's lines */
 	const char *site_path;	  /* for the hooks' environment and the FAI monitor relay */
+	const char *host; /* new-guest --host: a Dom0's name or "auto"; NULL: this Dom0 */
 	const struct hv_ops *hv;  /* the hypervisor (hv_libxl_ops; a test double in tests) */
 	const char *relay_daemon; /* the FAI monitor relay an install starts; NULL: this program */
 	const struct stage_xen_policy *xen; /* install and boot: NULL, stage_xen_policy_default */
@@ -92,6 +93,8 @@ struct pipeline {
 	struct pipeline_opts o;
 	const struct site *site;
 	struct inv *inv; /* the real inventory, or a scratch copy for -n */
+	struct inv_lock *lock; /* the guest's, for a real run (pipeline_open()) */
+	char *host;	       /* allocate: the Dom0 chosen to run the guest */
 	struct tmpl_guest *t;
 	struct inv_guest *g; /* the guest's inventory row, refreshed after every stage */
 	const char *name;
@@ -173,8 +176,12 @@ int prov_fai_spool(const struct site *s, char **ret);
 /* How long a relay an install started waits for the next install before it leaves. */
 #define FAI_RELAY_LINGER_S 30
 
-/* The lock of one guest, held for a whole new-guest, resume or destroy run. */
-int prov_lock_guest(const struct site *s, const char *name, struct diag *d);
+/*
+ * Open the site's inventory for p (a private copy for a dry run) and, for a real run, take
+ * the guest's lock in it, held until pipeline_release(): one new-guest, resume or destroy
+ * of a guest at a time, on every Dom0 that shares the inventory. Returns: 0, or < 0 with d.
+ */
+int pipeline_open(struct pipeline *p);
 
 /* The stages, in stage-*.c. Each returns 0 (done or nothing to do), or < 0 with d. */
 int stage_allocate(struct pipeline *p);
@@ -212,6 +219,15 @@ struct pipeline_owners {
 int pipeline_guard_init(struct pipeline *p, struct pipeline_owners *o, struct part_guard *g,
 			struct diag *d);
 void pipeline_owners_release(struct pipeline_owners *o);
+/*
+ * With an inventory of one Dom0 (SQLite): refuse a LUN that holds a guest:NAME partition the
+ * inventory does not know, i.e. that another Dom0 with its own inventory made: its next
+ * partition table write could lose ours or theirs. Read under the LUN's lock.
+ * Returns: 0, or -EBUSY with the partition and the fix (a shared inventory) in d.
+ */
+struct part_lun;
+int pipeline_foreign_check(const struct pipeline_owners *o, const struct part_lun *l,
+			   struct diag *d);
 
 /*
  * Remove state_dir/guests/NAME (console and FAI logs): destroy does once the guest is

@@ -13,6 +13,7 @@
 #include "inventory/inventory.h"
 #include "partition/partition.h"
 #include "templates/templates.h"
+#include "cluster.h"
 #include "guestcfg.h"
 #include "pipeline.h"
 #include "prov.h"
@@ -121,7 +122,7 @@ static int preview_alloc(struct prov_ctx *ctx, const char *name, const struct tm
 	struct inv_alloc req;
 	int r;
 
-	r = inv_open_scratch(s->state_dir, &ctx->diag, &scratch);
+	r = prov_inv_open(ctx, INV_OPEN_SCRATCH, &scratch);
 	if (r < 0)
 		return r;
 	r = inv_guest_get(scratch, name, &ctx->diag, ret);

@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
+#include "cluster.h"
 #include "pipeline.h"
 #include "render.h"
 #include "stage-xen.h"
@@ -63,7 +64,6 @@ int stage_boot(struct pipeline *p)
 {
 	const struct guest_render *gr;
 	_cleanup_(freep) char *log = NULL;
-	char hn[256] = "";
 	uint32_t domid = 0;
 	void *h = NULL;
 	long start;
@@ -110,8 +110,9 @@ int stage_boot(struct pipeline *p)
 	fprintf(p->out, "  '%s' is up after %lds\n", p->name,
 		stage_xen_now_s(stage_xen_policy(p)) - start);
 done:
-	(void) gethostname(hn, sizeof(hn) - 1);
-	r = inv_guest_set_host(p->inv, p->g->id, hn, p->who, &p->ctx->diag);
+	r = inv_guest_set_host(p->inv, p->g->id, prov_host_self(), p->who, &p->ctx->diag);
+	if (r >= 0)
+		prov_host_note(p->inv, p->site, p->o.hv, h, &p->ctx->diag); /* its memory now */
 out:
 	if (r < 0)
 		stage_xen_console_tail(p, log);

@@ -19,14 +19,15 @@
 #include "inventory/inventory.h"
 #include "partition/partition.h"
 #include "templates/templates.h"
+#include "cluster.h"
 #include "guestcfg.h"
 #include "part-site.h"
 #include "pipeline.h"
 #include "prov.h"
 
-/* What to reserve for p's guest among the n candidates ext, on host hn (borrowed by *ret). */
+/* What to reserve for p's guest among the n candidates ext, to run on p->host (borrowed by *ret). */
 static int alloc_request(struct pipeline *p, const char *spec, const struct inv_extent *ext,
-			 size_t n, char hn[static 256], struct inv_alloc *ret)
+			 size_t n, struct inv_alloc *ret)
 {
 	const struct site_vlan *v = tmpl_site_vlan(p->site, p->t->vlan);
 	struct inv_alloc req = {
@@ -35,7 +36,7 @@ static int alloc_request(struct pipeline *p, const char *spec, const struct inv_
 		.vlan = p->t->vlan,
 		.request_id = p->request_id,
 		.owner = p->owner,
-		.host = hn,
+		.host = p->host,
 		.who = p->who,
 		.spec = spec,
 		.part_size = p->t->disk_size,
@@ -44,7 +45,6 @@ static int alloc_request(struct pipeline *p, const char *spec, const struct inv_
 		.mac_prefix_len = p->site->mac_prefix_len,
 	};
 
-	(void) gethostname(hn, 255);
 	memcpy(req.mac_prefix, p->site->mac_prefix, 6);
 	if (p->mac && parse_mac(p->mac, req.mac) < 0)
 		return diag_error(&p->ctx->diag, NULL, "--mac: invalid MAC address '%s'", p->mac);
@@ -70,13 +70,16 @@ int stage_allocate(struct pipeline *p)
 	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct inv_alloc req;
-	char hn[256] = "", b1[32], b2[18], b3[16];
+	char b1[32], b2[18], b3[16];
 	size_t n = 0;
 	int r;
 
 	if (p->g)
 		return 0;
 	r = prov_spec_text(p, &spec);
+	if (r >= 0)
+		r = prov_host_pick(p->inv, p->site, p->o.host, p->t->vlan, p->t->memory_mib,
+				   &p->ctx->diag, &p->host);
 	if (r >= 0 && !p->o.dry_run)
 		r = pipeline_state_remove(p); /* an earlier guest's, if its destroy was killed */
 	if (r >= 0)
@@ -100,7 +103,7 @@ int stage_allocate(struct pipeline *p)
 	for (size_t i = 0; i < n; i++)
 		ext[i] = (struct inv_extent){cands[i].lun, cands[i].start, cands[i].size,
 					     cands[i].partuuid};
-	r = alloc_request(p, spec, ext, n, hn, &req);
+	r = alloc_request(p, spec, ext, n, &req);
 	if (r < 0)
 		goto out;
 	r = inv_guest_allocate(p->inv, &req, &p->ctx->diag, &p->g);
@@ -117,18 +120,26 @@ out:
 	return r;
 }
 
-/* A lock per LUN, held only while its label is written: state_dir/locks/lun-DEV-INO.lock */
-static int lun_lock(struct pipeline *p, const char *lun)
+/*
+ * A lock per LUN, held only while its label is read, planned and written. With SQLite
+ * (one Dom0) state_dir/locks/lun-DEV-INO.lock: the device's identity on this host. With a
+ * shared inventory, in the inventory, by the name every Dom0 gives the LUN (the shared site
+ * file's path): it holds across Dom0s, and goes away with a holder that dies.
+ */
+static int lun_lock(struct pipeline *p, const char *lun, struct inv_lock **ret)
 {
 	struct stat st;
-	char name[64];
+	char name[512];
 
 	if (stat(lun, &st) < 0)
 		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot stat LUN '%s'", lun);
-	snprintf(name, sizeof(name), "lun-%llx-%llx",
-		 (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
-		 (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino));
-	return prov_lock(p->site, name, &p->ctx->diag);
+	if (inv_is_shared(p->inv))
+		snprintf(name, sizeof(name), "lun-%s", lun);
+	else
+		snprintf(name, sizeof(name), "lun-%llx-%llx",
+			 (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),
+			 (unsigned long long) (S_ISBLK(st.st_mode) ? 0 : st.st_ino));
+	return inv_lock_take(p->inv, name, &p->ctx->diag, ret);
 }
 
 /*
@@ -162,15 +173,18 @@ int stage_carve(struct pipeline *p)
 	struct pipeline_owners o = {0};
 	struct part_guard guard;
 	struct strbuf text = STRBUF_INIT;
-	int lock = -1, r;
+	struct inv_lock *lock = NULL;
+	int r;
 
 	if (!p->g->has_partition)
 		return 0;
 	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0 && !p->o.dry_run)
-		r = lock = lun_lock(p, part->lun);
+		r = lun_lock(p, part->lun, &lock);
 	if (r >= 0)
 		r = part_lun_read(&guard, part->lun, &l, &p->ctx->diag);
+	if (r >= 0 && !inv_is_shared(p->inv))
+		r = pipeline_foreign_check(&o, &l, &p->ctx->diag);
 	if (r >= 0)
 		r = part_claim_plan(&l, p->name, part->start, part->size, part->partuuid, &plan,
 				    &p->ctx->diag);
@@ -187,8 +201,8 @@ int stage_carve(struct pipeline *p)
 		if (r >= 0)
 			r = set_disk_path(p, &res);
 	}
-	if (lock >= 0)
-		close(lock); /* the label is written: the next carve on this LUN may go */
+	/* the label is written: the next carve on this LUN may go */
+	inv_lock_release(lock);
 	if (text.len)
 		fprintf(p->out, "%s", strbuf_str(&text));
 	strbuf_release(&text);
@@ -292,13 +306,14 @@ int stage_disk_release(struct pipeline *p)
 	struct strbuf text = STRBUF_INIT;
 	char *const one[] = {p->g->has_partition ? p->g->part.lun : NULL, NULL};
 	size_t mark;
-	int lock = -1, r;
+	struct inv_lock *lock = NULL;
+	int r;
 
 	if (!p->g->has_partition)
 		return 0;
 	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0 && !p->o.dry_run)
-		r = lock = lun_lock(p, p->g->part.lun);
+		r = lun_lock(p, p->g->part.lun, &lock);
 	if (r >= 0)
 		r = part_luns_read(&guard, one, &luns, &p->ctx->diag);
 	if (r >= 0)
@@ -328,8 +343,7 @@ int stage_disk_release(struct pipeline *p)
 		}
 	}
 out:
-	if (lock >= 0)
-		close(lock);
+	inv_lock_release(lock);
 	if (text.len)
 		fprintf(p->out, "%s", strbuf_str(&text));
 	strbuf_release(&text);

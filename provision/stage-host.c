@@ -17,6 +17,7 @@
 #include "partition/partition.h"
 #include "templates/templates.h"
 #include "guestcfg.h"
+#include "cluster.h"
 #include "net-site.h"
 #include "pipeline.h"
 #include "prov.h"
@@ -49,6 +50,8 @@ int stage_network(struct pipeline *p)
 			fprintf(p->out, "  %s\n", line);
 	}
 	net_plan_release(&plan);
+	if (r >= 0 && !p->o.dry_run)
+		prov_host_note(p->inv, p->site, p->o.hv, NULL, &p->ctx->diag); /* its bridges now */
 	return r;
 }
 

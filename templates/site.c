@@ -25,7 +25,8 @@
 
 static const char *const top_keys[] = {
 	"config_dir",	   "state_dir",	 "template_dirs", "hooks_dir", "hook_timeout", "luns",
-	"partition_sizes", "mac_prefix", "network",	  "fai",       "kernels",      NULL,
+	"partition_sizes", "mac_prefix", "network",	  "fai",       "kernels",      "inventory",
+	"ssh",		   NULL,
 };
 static const char *const fai_keys[] = {
 	"server",	"nfsroot",	   "config_src", "kernel",  "initrd", "flags",
@@ -350,6 +351,9 @@ int tmpl_site_parse(const char *path, const char *text, size_t len, struct diag 
 	r = load_kernels(d, root, doc->file, s);
 	if (r < 0)
 		goto out;
+	r = tmpl__site_load_cluster(d, root, s);
+	if (r < 0)
+		goto out;
 	r = d->n_errors > errors ? -EINVAL : 0;
 out:
 	if (r < 0) {
@@ -380,6 +384,8 @@ struct site *tmpl_site_free(struct site *s)
 	free(s->state_dir);
 	strv_free(s->template_dirs);
 	free(s->hooks_dir);
+	free(s->inventory);
+	strv_free(s->ssh);
 	strv_free(s->luns);
 	free(s->lun_locs);
 	free(s->partition_sizes);

@@ -160,6 +160,8 @@ bool tmpl__fld_get(struct tmpl__fld *f, struct diag *d, const struct ynode *map,
 void tmpl__require(struct diag *d, const struct ynode *map, const char *section,
 		   const struct src_loc *at, const char *file, const char *key);
 /* network: into s->trunk and s->vlans, then the checks between VLANs. Returns: 0, -ENOMEM. */
+/* site-cluster.c: inventory: and ssh:. Returns: 0, or -ENOMEM (problems are in d). */
+int tmpl__site_load_cluster(struct diag *d, const struct ynode *root, struct site *s);
 int tmpl__site_load_network(struct diag *d, const struct ynode *root, const char *file,
 			    struct site *s);
 

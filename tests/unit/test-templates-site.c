@@ -225,6 +225,69 @@ TEST(all_errors_collected)
 	ASSERT_EQ(d.n_errors, 20);
 }
 
+TEST(cluster_keys)
+{
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	_cleanup_(freep) char *text = NULL;
+	struct site *s = NULL;
+
+	/* defaults: SQLite, and xl migrate's ssh without a prompt */
+	ASSERT_OK(load_text(minimal, &d, &s));
+	ASSERT_NULL(s->inventory);
+	ASSERT_EQ(strv_length(s->ssh), 3);
+	ASSERT_STREQ(s->ssh[0], "ssh");
+	ASSERT_STREQ(s->ssh[2], "BatchMode=yes");
+	s = tmpl_site_free(s);
+
+	ASSERT_TRUE(asprintf(&text,
+			     "%sinventory: postgresql://provision@db/provision?host=/run/pg\n"
+			     "ssh: ssh -p 2222\n",
+			     minimal) > 0);
+	ASSERT_OK(load_text(text, &d, &s));
+	ASSERT_STREQ(s->inventory, "postgresql://provision@db/provision?host=/run/pg");
+	ASSERT_EQ(strv_length(s->ssh), 3);
+	ASSERT_STREQ(s->ssh[2], "2222");
+	s = tmpl_site_free(s);
+	free(text);
+
+	ASSERT_TRUE(asprintf(&text, "%sinventory: host=db dbname=provision\nssh: [nsenter, -t, '1']\n",
+			     minimal) > 0);
+	ASSERT_OK(load_text(text, &d, &s));
+	ASSERT_STREQ(s->inventory, "host=db dbname=provision");
+	ASSERT_STREQ(s->ssh[0], "nsenter");
+	s = tmpl_site_free(s);
+}
+
+TEST(cluster_key_errors)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{"inventory: postgresql://provision:secret@db/provision\n",
+		 "12:12: inventory: a password does not belong in the site file (every Dom0 reads it): put it in ~/.pgpass or the file PGPASSFILE names\n"},
+		{"inventory: 'host=db password=x'\n",
+		 "12:12: inventory: a password does not belong in the site file (every Dom0 reads it): put it in ~/.pgpass or the file PGPASSFILE names\n"},
+		{"inventory: /var/lib/provision/inventory.db\n",
+		 "12:12: inventory: '/var/lib/provision/inventory.db' is not a PostgreSQL connection string (postgresql://USER@HOST/DB or 'host=... dbname=...'); leave the key out for the embedded SQLite inventory\n"},
+		{"inventory: ''\n",
+		 "12:12: inventory: expected a PostgreSQL connection string, got an empty one\n"},
+		{"ssh: []\n", "12:6: ssh: expected a command, e.g. [ssh, -o, BatchMode=yes]\n"},
+		{"sh: ssh\n", "12:1: unknown key 'sh' (did you mean 'ssh'?)\n"},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+		_cleanup_(freep) char *text = NULL, *got = NULL;
+		struct site *s = NULL;
+
+		ASSERT_TRUE(asprintf(&text, "%s%s", minimal, cases[i].yaml) > 0);
+		ASSERT_ERR(load_text(text, &d, &s), EINVAL);
+		ASSERT_NULL(s);
+		got = messages(&d);
+		ASSERT_STREQ(got, cases[i].want);
+	}
+}
+
 TEST(missing_file)
 {
 	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
