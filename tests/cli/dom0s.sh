@@ -34,8 +34,17 @@
 #                                client; call before dom0s_site. Exits 77 without sshd.
 #   dom0 N CMD...                runs CMD in Dom0 N (PROVISION_HOST=xenN)
 #   prov N ARGS...               runs provision in Dom0 N
+#   dom0s_pg_private             a PostgreSQL server of this test's own (tests/pg-server start
+#                                $T/pgp), database provision in it; sets DOM0S_INV; stopped
+#                                at the end. dom0s_pg_restart starts it again after a stop.
+#   dom0s_awaits_pg              exits 77 while the built provision has no PostgreSQL backend
+#   dom0s_check_places           the referee: the GPTs (sfdisk) of every LUN and the live
+#                                guests of the inventory (psql) agree: exactly one guest:NAME
+#                                partition per carved live guest, at its place, with its
+#                                PARTUUID, and none else; no overlaps; MACs, IPs distinct
 #   psql_inv SQL                 the test database read by psql (-At, '|' between fields)
-#   gpt FILE                     "number start size name uuid" lines of a LUN (sfdisk --json)
+#   gpt FILE                     "number start size name uuid" lines of a LUN (sfdisk --json;
+#                                name "-" when it has none)
 #   dom0s_places                 "lunK start size name uuid" of every partition on every LUN
 #   dom0s_awaits WHAT COMMAND... exits 77 ("skip: awaits WHAT") unless COMMAND succeeds (run
 #                                here, quietly): a feature not on main yet
@@ -73,6 +82,73 @@ dom0s_pg_db() {
 	psql -q -X -v ON_ERROR_STOP=1 "$PROVISION_TEST_PG" -c "CREATE DATABASE $DOM0S_DB" ||
 		{ DOM0S_DB=; fail "cannot create a database in $PROVISION_TEST_PG"; }
 	DOM0S_INV="postgresql:///$DOM0S_DB?host=$sock"
+}
+
+dom0s_pg_private() {
+	[ -x "$SRCDIR/tests/pg-server" ] || { echo "skip: awaits tests/pg-server (h-pg)"; exit 77; }
+	mkdir -p "$T/pgp"
+	DOM0S_PGP=$T/pgp
+	"$SRCDIR/tests/pg-server" start "$T/pgp" >/dev/null || fail "cannot start a PostgreSQL server"
+	psql -q -X -v ON_ERROR_STOP=1 "$(cat "$T/pgp/url")" -c "CREATE DATABASE provision" ||
+		fail "cannot create the database"
+	DOM0S_INV="postgresql:///provision?host=$T/pgp/sock"
+}
+# the same server again, as tests/pg-server started it (its start would initdb anew)
+dom0s_pg_restart() {
+	runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$T/pgp/pg" -l "$T/pgp/server.log" \
+		-w -o "-k $T/pgp/sock -c listen_addresses='' -c max_connections=200 -c fsync=off" \
+		start >/dev/null || fail "cannot restart the PostgreSQL server"
+}
+
+dom0s_awaits_pg() {
+	"$PROVISION" list >"$T/out" 2>"$T/err" && return 0
+	grep -q "no PostgreSQL support" "$T/err" && { echo "skip: awaits the PostgreSQL backend (h-pg)"; exit 77; }
+	cat "$T/err" >&2
+	fail "provision cannot open the PostgreSQL inventory"
+}
+
+dom0s_check_places() {
+	dom0s_places >"$T/places"
+	psql_inv "SELECT name, lun, part_start, part_size, coalesce(partuuid, '-'), mac, vlan, coalesce(ip, 0)
+		FROM guests WHERE destroyed_usec IS NULL AND lun IS NOT NULL" >"$T/rows" ||
+		fail "psql"
+	python3 - "$T/places" "$T/rows" "$T" <<'PY' || fail "the GPTs and the inventory disagree (above)"
+import collections, sys
+places, rows, t = sys.argv[1:]
+gpt, bad = {}, []
+by_lun = collections.defaultdict(list)
+for l in open(places):
+    lun, n, start, size, name, uuid = l.split()
+    by_lun[lun].append((int(start), int(size), n))
+    if name.startswith("guest:"):
+        if name in gpt:
+            bad.append(f"two partitions named {name}")
+        gpt[name] = (f"{t}/fc/{lun}", int(start) * 512, int(size) * 512, uuid)
+for lun, v in by_lun.items():
+    v.sort()
+    for (a, b, n), (c, d, m) in zip(v, v[1:]):
+        if a + b > c:
+            bad.append(f"{lun}: partitions {n} and {m} overlap")
+inv, macs, ips = {}, collections.Counter(), collections.Counter()
+for l in open(rows):
+    name, lun, start, size, uuid, mac, vlan, ip = l.rstrip("\n").split("|")
+    macs[mac] += 1
+    if ip != "0":
+        ips[(vlan, ip)] += 1
+    if uuid == "-":
+        bad.append(f"guest {name}: a reservation never carved")
+        continue
+    inv["guest:" + name] = (lun, int(start), int(size), uuid.lower())
+for k in sorted(set(gpt) | set(inv)):
+    if gpt.get(k) != inv.get(k):
+        bad.append(f"{k}: GPT {gpt.get(k)} inventory {inv.get(k)}")
+bad += [f"MAC {m} held {c} times" for m, c in macs.items() if c > 1]
+bad += [f"IP {i} held {c} times" for i, c in ips.items() if c > 1]
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+	n_checks=$((n_checks + 1))
 }
 
 psql_inv() {
@@ -137,6 +213,9 @@ dom0s_start() {
 		mkdir -p "$T/dom0/xen$i/state"
 		for k in $(seq 0 $((DOM0S_NLUNS - 1))); do
 			loop=$(losetup -f --show "$T/lun$k.img") || fail "losetup lun$k for xen$i"
+			# a loop device keeps partitions told by BLKPG past its detach: an earlier
+			# user's would be this Dom0's "kernel's partitions"
+			partx -d "$loop" 2>/dev/null
 			DOM0S_LOOP[$i,$k]=$loop
 		done
 		nsenter -t "$pid" -m -n sh -ec '
@@ -202,7 +281,7 @@ dom0s_ssh() {
 			KbdInteractiveAuthentication no
 			UsePAM no
 			StrictModes no
-			LogLevel ERROR
+			LogLevel INFO
 			SetEnv PATH=$T/bin:/usr/sbin:/usr/bin:/sbin:/bin PROVISION_HOST=xen$i PROVISION_SITE=$T/site.yaml PROVISION_TEMPLATES_DIR=${PROVISION_TEMPLATES_DIR:-} ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-}
 		EOF
 		# dies with the test shell, like the holders: setpriv's parent is this shell (a
@@ -230,7 +309,7 @@ import json, sys
 t = json.load(sys.stdin)["partitiontable"]
 for p in t.get("partitions", []):
     n = p["node"][len(t["device"]):]
-    print(n.lstrip("p"), p["start"], p["size"], p.get("name", ""), p["uuid"].lower())'
+    print(n.lstrip("p"), p["start"], p["size"], p.get("name") or "-", p["uuid"].lower())'
 }
 dom0s_places() {
 	local k
@@ -250,6 +329,12 @@ dom0s_awaits() {
 
 dom0s_leaks() {
 	losetup -a | grep -F "$T/" || true
+	local i k
+	for i in $(seq 1 "$DOM0S_N"); do
+		for k in $(seq 0 $((DOM0S_NLUNS - 1))); do
+			ls -d "/sys/block/${DOM0S_LOOP[$i,$k]#/dev/}/${DOM0S_LOOP[$i,$k]#/dev/}p"* 2>/dev/null
+		done
+	done
 	findmnt -rn -o TARGET | grep -F "$T" || true
 	local p
 	for p in "${DOM0S_PID[@]}" "${DOM0S_SSHD[@]}" $DOM0S_SW; do
@@ -277,10 +362,15 @@ dom0s_stop() {
 	wait 2>/dev/null
 	for i in $(seq 1 "$DOM0S_N"); do
 		for k in $(seq 0 $((DOM0S_NLUNS - 1))); do
-			[ -z "${DOM0S_LOOP[$i,$k]:-}" ] || losetup -d "${DOM0S_LOOP[$i,$k]}" 2>/dev/null
+			[ -n "${DOM0S_LOOP[$i,$k]:-}" ] || continue
+			partx -d "${DOM0S_LOOP[$i,$k]}" 2>/dev/null # (see dom0s_start)
+			losetup -d "${DOM0S_LOOP[$i,$k]}" 2>/dev/null
 		done
 	done
 	DOM0S_N=0 DOM0S_PID=() DOM0S_SSHD=() DOM0S_SW=
+	[ -z "${DOM0S_PGP:-}" ] || "$SRCDIR/tests/pg-server" stop "$DOM0S_PGP" ||
+		echo "warning: cannot stop the server in $DOM0S_PGP, ignoring" >&2
+	DOM0S_PGP=
 	if [ -n "$DOM0S_DB" ]; then
 		psql -q -X "$PROVISION_TEST_PG" -c "DROP DATABASE IF EXISTS $DOM0S_DB WITH (FORCE)" ||
 			echo "warning: cannot drop database $DOM0S_DB, ignoring" >&2

@@ -19,6 +19,7 @@ if [ "${1:-}" = inner ]; then
 	dom0s_luns 2 20G
 	dom0s_start 3
 	dom0s_ssh
+	echo "LOOPS=${DOM0S_LOOP[*]}"
 	[ "${2:-}" != killed ] || { echo ready; exec sleep 60; }
 
 	ns() { readlink "/proc/${DOM0S_PID[$1]}/ns/$2"; }
@@ -95,6 +96,10 @@ db=$(sed -n 's/^DB=//p' "$T/inner")
 expect_eq "$(losetup -a | grep -F "$it/")" ""
 expect_eq "$(findmnt -rn -o TARGET | grep -F "$it")" ""
 expect_eq "$(pgrep -f -- "$it/" || true)" ""
+# nor a partition the kernel was told about on the loop devices (they outlive a detach)
+for l in $(sed -n 's/^LOOPS=//p' "$T/inner"); do
+	expect_eq "$(ls -d "/sys/block/${l#/dev/}/${l#/dev/}p"* 2>/dev/null)" ""
+done
 if [ -n "$db" ]; then
 	expect_eq "$(psql -X -At "$PROVISION_TEST_PG" -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" 0
 fi
