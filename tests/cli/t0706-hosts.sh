@@ -12,13 +12,15 @@ dom0s_awaits_pg
 dom0s_start 3
 args=(--template lab --vlan 10 --disk 5G --swap 64M --until network)
 
+t0=$(date +%s)
+run 0 prov 1 new-guest h1 "${args[@]}" --until carve
+# the guests' allocate and carve stages do not register a Dom0
 run 0 prov 1 hosts --json
 expect_eq "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hosts"])' "$T/out")" "[]"
-t0=$(date +%s)
-run 0 prov 1 new-guest h1 "${args[@]}"
+run 0 prov 1 resume h1 --until network
 run 0 prov 2 new-guest h2 "${args[@]}"
 run 0 prov 3 new-guest h3 "${args[@]}"
-# the guests' allocate and carve stages do not register a Dom0; the network stage does
+# the network stage does
 expect_eq "$(psql_inv "SELECT string_agg(name || ':' || coalesce(xen_version, '-') || ':' || mem_total
 	|| ':' || mem_free || ':' || coalesce(bridges, '-'), ' ' ORDER BY name) FROM hosts")" \
 	"xen1:-:0:0:br10 xen2:-:0:0:br10 xen3:-:0:0:br10"
