@@ -1,8 +1,8 @@
 #!/bin/bash
 # The inventory's LUN lock holds across Dom0s and goes with a holder that dies: new-guest k1 on
 # xen1 is stopped (strace injects SIGSTOP) at its carve's first flock of the LUN's block
-# device, which comes after it took the LUN's lock in the inventory; the session advisory
-# locks PostgreSQL shows are its guest's and the LUN's. new-guest k2 on xen2 (its own block
+# device, which comes after it took the LUN's lock in the inventory; PostgreSQL shows two
+# session advisory locks of one session: its guest's and another, the LUN's. new-guest k2 on xen2 (its own block
 # device, so no flock stands between them) waits at its carve. kill -9 of k1: k2 carves within
 # seconds. Then k1 is resumed and destroyed with nothing left: the GPT against the inventory
 # (sfdisk, psql), no advisory lock held, nothing of k1 in xen1's state_dir.
@@ -21,7 +21,7 @@ held() {
 	psql_inv "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
 		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 }
-# the pg_locks (classid, objid) of a lock name: doc: FNV-1a 64 of "provision:" KEY
+# the pg_locks (classid, objid) of a lock name: FNV-1a 64 of "provision:" KEY (h-pg's pg-util.h)
 lock_ids() {
 	python3 -c 'import sys
 h = 0xcbf29ce484222325
@@ -46,10 +46,12 @@ done
 [ -n "$k1" ] || { cat "$T/k1.out" "$T/k1.err"; fail "k1 did not stop at its carve"; }
 expect_eq "$(psql_inv "SELECT coalesce(stage, '-'), state, coalesce(partuuid, '-') FROM guests WHERE name = 'k1'")" \
 	"allocate|ok|-"
+# two locks, held by one session: the guest's (its key is known) and another, the LUN's
 expect_eq "$(held)" 2
-read -r cid oid < <(lock_ids "lun-$T/fc/lun0")
-expect_eq "$(psql_inv "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
-	AND granted AND classid = $cid AND objid = $oid")" 1
+read -r cid oid < <(lock_ids "guest-k1")
+expect_eq "$(psql_inv "SELECT count(DISTINCT pid), count(*) FILTER (WHERE classid = $cid AND objid = $oid)
+	FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+	AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" "1|1"
 
 # xen2 allocates, then waits for the LUN
 SECONDS=0
