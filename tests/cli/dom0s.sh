@@ -316,7 +316,7 @@ for p in t.get("partitions", []):
 dom0s_places() {
 	local k
 	for k in $(seq 0 $((DOM0S_NLUNS - 1))); do
-		gpt "$T/lun$k.img" | sed "s|^[0-9]* |lun$k |"
+		gpt "$T/lun$k.img" | sed "s|^|lun$k |"
 	done
 }
 

@@ -37,8 +37,8 @@ dom0 1 env ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 strace -qq -o /dev/null 
 k1=
 for _ in $(seq 300); do
 	for p in $(pgrep -x provision); do
-		case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in *" new-guest k1 "*) ;; *) continue ;; esac
-		case $(sed -n 's/^State:\t//p' "/proc/$p/status") in [tT]*) k1=$p ;; esac
+		case $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") in *" new-guest k1 "*) ;; *) continue ;; esac
+		case $(sed -n 's/^State:\t//p' "/proc/$p/status" 2>/dev/null) in [tT]*) k1=$p ;; esac
 	done
 	[ -n "$k1" ] && break
 	sleep 0.1
