@@ -87,6 +87,7 @@ dom0s_pg_db() {
 dom0s_pg_private() {
 	[ -x "$SRCDIR/tests/pg-server" ] || { echo "skip: awaits tests/pg-server (h-pg)"; exit 77; }
 	mkdir -p "$T/pgp"
+	chmod 711 "$T" # the server runs as postgres
 	DOM0S_PGP=$T/pgp
 	"$SRCDIR/tests/pg-server" start "$T/pgp" >/dev/null || fail "cannot start a PostgreSQL server"
 	psql -q -X -v ON_ERROR_STOP=1 "$(cat "$T/pgp/url")" -c "CREATE DATABASE provision" ||
