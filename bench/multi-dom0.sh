@@ -25,6 +25,7 @@ export PROVISION_TEMPLATES_DIR=$BUILDDIR/templates
 # one measurement, in a shell of its own (the harness's trap cleans up after it):
 # BACKEND DOM0S UNTIL DISK; prints the wall time in seconds
 if [ "${BENCH_ONE:-}" = 1 ]; then
+	set +e # the test harness checks for itself
 	backend=$3 dom0s=$4 until=$5 disk=$6
 	. "$SRCDIR/tests/cli/lib.sh"
 	. "$SRCDIR/tests/cli/dom0s.sh"
