@@ -175,9 +175,9 @@ struct hv_wait_opts {
 /* Where libxl's own messages go, and how many: the dispatcher's -v count. */
 /* What a Dom0's hypervisor is and has (hv_host_info()). */
 struct hv_host_info {
-	char version[32];	   /* "4.17.3" */
-	uint64_t mem_total_mib;	   /* the host's memory */
-	uint64_t mem_free_mib;	   /* what new domains can have now */
+	char version[32];	/* "4.17.3" */
+	uint64_t mem_total_mib; /* the host's memory */
+	uint64_t mem_free_mib;	/* what new domains can have now */
 };
 
 struct hv_open_opts {
@@ -278,8 +278,8 @@ int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint6
  * The same connection for the version and memory of this Dom0's hypervisor.
  * Returns: 0, -ENODEV (not a Xen dom0: the reason in d), other < 0 with the reason in d.
  */
-int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o,
-		 struct hv_host_info *ret, struct diag *d);
+int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o, struct hv_host_info *ret,
+		 struct diag *d);
 
 /*
  * Destroy the domain called name. Returns: 0, -ENOENT (nothing in d) when no domain has that

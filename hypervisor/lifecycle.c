@@ -193,8 +193,8 @@ int hv_free_memory(const struct hv_ops *ops, const struct hv_open_opts *o, uint6
 	return r;
 }
 
-int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o,
-		 struct hv_host_info *ret, struct diag *d)
+int hv_host_info(const struct hv_ops *ops, const struct hv_open_opts *o, struct hv_host_info *ret,
+		 struct diag *d)
 {
 	void *h = NULL;
 	int r;

@@ -215,3 +215,14 @@ struct inv_event *inv_event_array_free(struct inv_event *v, size_t n)
 	free(v);
 	return NULL;
 }
+
+struct inv_host *inv_host_array_free(struct inv_host *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].name);
+		free(v[i].xen_version);
+		free(v[i].bridges);
+	}
+	free(v);
+	return NULL;
+}

@@ -54,13 +54,38 @@ struct inv_ops {
 			  size_t *ret_n);
 	/* Insert e (all fields but id). */
 	int (*event_insert)(void *h, const struct inv_event *e, struct diag *d);
+	/* Events about guest (NULL: every event), oldest (lowest id) first. */
 	int (*event_list)(void *h, const char *guest, struct diag *d, struct inv_event **ret,
 			  size_t *ret_n);
+
+	/* Insert or refresh host h->name. */
+	int (*host_put)(void *h, const struct inv_host *host, struct diag *d);
+	int (*host_list)(void *h, struct diag *d, struct inv_host **ret, size_t *ret_n);
+
+	/*
+	 * Import (inv_import(), the scratch copy): insert g / e with their ids as given, then
+	 * ids_sync() so that later inserts continue after the largest id (NULL: the store does
+	 * that by itself, like SQLite's AUTOINCREMENT).
+	 */
+	int (*guest_put)(void *h, const struct inv_guest *g, struct diag *d);
+	int (*event_put)(void *h, const struct inv_event *e, struct diag *d);
+	int (*ids_sync)(void *h, struct diag *d);
+
+	/*
+	 * Session locks that hold across hosts (PostgreSQL advisory locks). wait false:
+	 * -EWOULDBLOCK without a message when another session holds key. NULL: the front-end
+	 * uses flock(2) files in state_dir (one host).
+	 */
+	int (*lock)(void *h, const char *key, bool wait, struct diag *d);
+	void (*unlock)(void *h, const char *key);
 };
 
 struct inv {
 	const struct inv_ops *ops;
 	void *h;
+	char *state_dir;     /* for the flock(2) locks; NULL: none */
+	bool shared;	     /* the store is shared by several hosts (inv_is_shared()) */
+	const char *backend; /* inv_backend(): the store's kind, also for a scratch copy of it */
 };
 
 /* inventory/sqlite-schema.c: SQLite schema steps; user_version counts those applied */
@@ -82,6 +107,51 @@ int inv__sqlite_open_copy(const char *state_dir, struct diag *d, void **ret);
  * transaction, v being its user_version. Exported for the migration tests.
  */
 int inv__sqlite_migrate(const char *path, const char *const *steps, size_t n, struct diag *d);
+
+/*
+ * A private in-memory SQLite inventory with the current schema and nothing in it (the target
+ * of a scratch copy of another backend).
+ */
+int inv__sqlite_open_memory(struct diag *d, void **ret);
+
+/* inventory/pg-open.c */
+extern const struct inv_ops inv__pg_ops;
+/*
+ * Connect to the PostgreSQL inventory at url. readonly: every transaction is read-only and
+ * nothing is created or upgraded (a store at an older schema is refused). Otherwise the
+ * schema is created or upgraded first.
+ */
+int inv__pg_open(const char *url, bool readonly, struct diag *d, void **ret);
+/* Bring the database at url to version n by applying steps[v..n-1] (the migration tests). */
+int inv__pg_migrate(const char *url, const char *const *steps, size_t n, struct diag *d);
+/* inventory/pg-schema.c: PostgreSQL schema steps; schema_version holds how many are applied */
+extern const char *const inv__pg_migrations[];
+extern const size_t inv__pg_n_migrations;
+
+/*
+ * inventory/open.c: url without its password (user:PASSWORD@ in a URI, password=... in a
+ * URI query or a key=value string), for messages and the state_dir marker. Caller frees.
+ */
+char *inv__url_redact(const char *url);
+
+/* inventory/dump.c: the whole content of an inventory, for export, import and copies. */
+struct inv__dump {
+	struct inv_guest *guests;
+	size_t n_guests;
+	struct inv_stage **stages; /* stages[i]: of guests[i] */
+	size_t *n_stages;
+	struct inv_event *events;
+	size_t n_events;
+	struct inv_host *hosts;
+	size_t n_hosts;
+};
+void inv__dump_release(struct inv__dump *dump);
+/* Read everything from inv in one transaction. */
+int inv__dump_read(struct inv *inv, struct diag *d, struct inv__dump *ret);
+/* Write dump into inv, which must be empty (-ENOTEMPTY), in one transaction, ids kept. */
+int inv__dump_write(struct inv *inv, const struct inv__dump *dump, struct diag *d);
+/* inventory/import.c: parse and check an export. Every problem goes to d. */
+int inv__dump_parse(const char *json, size_t len, struct diag *d, struct inv__dump *ret);
 
 /* inventory/alloc.c: pure helpers */
 

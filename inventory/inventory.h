@@ -153,9 +153,13 @@ enum inv_open_mode {
 	INV_OPEN_SCRATCH,  /* inv_open_scratch(): a private in-memory copy (of PostgreSQL too) */
 };
 /*
- * Open the inventory at url (see above), in mode. With PostgreSQL, state_dir still holds
- * what is this Dom0's alone; a state_dir whose SQLite inventory holds live guests is refused
- * ("switched under existing guests": move them with export/import), and so is the reverse.
+ * Open the inventory at url (see above), in mode. INV_OPEN_SCRATCH of PostgreSQL reads it in
+ * one read-only transaction into a private in-memory SQLite inventory and disconnects
+ * (inv_backend() still says "postgresql", inv_is_shared() false). A write open of PostgreSQL
+ * records its URL (without password) in STATE_DIR/inventory.shared. With PostgreSQL, state_dir
+ * still holds what is this Dom0's alone; a state_dir whose SQLite inventory holds live guests
+ * is refused ("switched under existing guests": move them with export/import), and so is the
+ * reverse (the marker there, and an SQLite file without guests).
  * Errors name the inventory: "cannot reach the inventory at 'URL': ..." (the URL without a
  * password).
  * Returns: 0 and a handle in *ret, or < 0 with the reason in d (-EHOSTUNREACH: no server,
@@ -280,7 +284,8 @@ int inv_guest_release(struct inv *inv, int64_t id, const char *who, struct diag 
  */
 int inv_event_add(struct inv *inv, int64_t guest_id, const char *guest, const char *who,
 		  const char *what, const char *result, const char *message, struct diag *d);
-/* Events about every guest ever called name (all incarnations), oldest first. */
+/* Events about every guest ever called name (all incarnations; NULL: every event), oldest
+ * first. */
 int inv_event_list(struct inv *inv, const char *name, struct diag *d, struct inv_event **ret,
 		   size_t *ret_n);
 
@@ -306,8 +311,8 @@ static inline void inv_lock_releasep(struct inv_lock **l)
 
 /* A Dom0, as the last run on it that touched Xen found it. */
 struct inv_host {
-	char *name;	   /* uname -n, or PROVISION_HOST */
-	char *xen_version; /* "4.17.3" */
+	char *name;		      /* uname -n, or PROVISION_HOST */
+	char *xen_version;	      /* "4.17.3" */
 	uint64_t mem_total, mem_free; /* bytes */
 	char *bridges;		      /* the site's VLAN bridges it has, space-separated */
 	int64_t seen_usec;

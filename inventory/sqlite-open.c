@@ -322,6 +322,11 @@ static int memory_handle(sqlite3 *src, struct diag *d, void **ret)
 	return r;
 }
 
+int inv__sqlite_open_memory(struct diag *d, void **ret)
+{
+	return memory_handle(NULL, d, ret);
+}
+
 static char *db_path(const char *state_dir)
 {
 	char *path;

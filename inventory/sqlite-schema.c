@@ -92,6 +92,15 @@ const char *const inv__sqlite_migrations[] = {
 	" CHECK (part_origin IS NULL OR part_origin IN ('new', 'reused'));"
 	"ALTER TABLE guests ADD COLUMN fs_uuid TEXT;"
 	"ALTER TABLE guests ADD COLUMN failed_stage TEXT;",
+	/* 3: the Dom0s, as the last run on each that touched Xen found it (inv_host_put()). */
+	"CREATE TABLE hosts ("
+	" name TEXT PRIMARY KEY,"
+	" xen_version TEXT,"
+	" mem_total INTEGER NOT NULL DEFAULT 0,"
+	" mem_free INTEGER NOT NULL DEFAULT 0,"
+	" bridges TEXT,"
+	" seen_usec INTEGER NOT NULL"
+	") STRICT;",
 };
 
 const size_t inv__sqlite_n_migrations = ELEMENTSOF(inv__sqlite_migrations);

@@ -99,3 +99,16 @@ static inline int col_text(sqlite3_stmt *st, int i, char **ret)
 	*ret = strdup((const char *) t);
 	return *ret ? 0 : -ENOMEM;
 }
+
+/*
+ * sqlite.c: step through st, growing an array by one element of size sz per row, filled by
+ * fill() (which cleans up after itself on failure). On failure drop() frees what was
+ * collected and *ret is untouched.
+ */
+int inv__sq_collect(sqlite3 *db, sqlite3_stmt *st, size_t sz, int (*fill)(sqlite3_stmt *, void *),
+		    void (*drop)(void *v, size_t n), struct diag *d, void **ret, size_t *ret_n);
+
+/* sqlite-host.c: the hosts table */
+struct inv_host;
+int inv__sq_host_put(void *h, const struct inv_host *host, struct diag *d);
+int inv__sq_host_list(void *h, struct diag *d, struct inv_host **ret, size_t *ret_n);

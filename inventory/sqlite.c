@@ -89,13 +89,9 @@ static int read_guest(sqlite3_stmt *st, struct inv_guest *g)
 	return 0;
 }
 
-/*
- * Step through st, growing an array by one element of size sz per row, filled by fill()
- * (which cleans up after itself on failure). On failure drop() frees what was collected
- * and *ret is untouched.
- */
-static int collect(sqlite3 *db, sqlite3_stmt *st, size_t sz, int (*fill)(sqlite3_stmt *, void *),
-		   void (*drop)(void *v, size_t n), struct diag *d, void **ret, size_t *ret_n)
+/* sqlite-util.h says what. */
+int inv__sq_collect(sqlite3 *db, sqlite3_stmt *st, size_t sz, int (*fill)(sqlite3_stmt *, void *),
+		    void (*drop)(void *v, size_t n), struct diag *d, void **ret, size_t *ret_n)
 {
 	char *v = NULL;
 	size_t n = 0;
@@ -168,7 +164,7 @@ static int sq_guest_find(void *h, enum inv__key key, const char *s, int64_t id, 
 		(void) sqlite3_bind_int64(st, 1, id);
 	else
 		(void) bind_text(st, 1, s);
-	r = collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
+	r = inv__sq_collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
 	if (r < 0)
 		return r;
 	if (n == 0) {
@@ -198,7 +194,7 @@ static int sq_guest_list(void *h, unsigned flags, struct diag *d, struct inv_gue
 		       d, &st);
 	if (r < 0)
 		return r;
-	r = collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
+	r = inv__sq_collect(q->db, st, sizeof(*v), fill_guest, drop_guests, d, (void **) &v, &n);
 	if (r < 0)
 		return r;
 	*ret = v;
@@ -272,30 +268,43 @@ static int bind_guest(sqlite3_stmt *st, const struct inv_guest *g, int i)
 	return sqrc == SQLITE_OK ? 0 : -ENOMEM;
 }
 
-static int sq_guest_insert(void *h, struct inv_guest *g, struct diag *d)
+/* Insert g, with its id when keep_id (import), else a new one in *ret_id. */
+static int insert_guest(struct sq *q, const struct inv_guest *g, bool keep_id, struct diag *d,
+			int64_t *ret_id)
 {
-	struct sq *q = h;
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int r, sqrc;
 
 	r = sq_prepare(
 		q->db,
-		"INSERT INTO guests (name, created_usec, template, vlan, request_id, owner,"
+		"INSERT INTO guests (id, name, created_usec, template, vlan, request_id, owner,"
 		" host, lun, part_start, part_size, partuuid, partno, mac, ip, stage, state,"
 		" error, updated_usec, destroyed_usec, spec, part_origin, fs_uuid,"
 		" failed_stage)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		d, &st);
 	if (r < 0)
 		return r;
-	if (bind_text(st, 1, g->name) || sqlite3_bind_int64(st, 2, g->created_usec) ||
-	    bind_guest(st, g, 3) < 0)
+	if ((keep_id ? sqlite3_bind_int64(st, 1, g->id) : sqlite3_bind_null(st, 1)) ||
+	    bind_text(st, 2, g->name) || sqlite3_bind_int64(st, 3, g->created_usec) ||
+	    bind_guest(st, g, 4) < 0)
 		return -ENOMEM;
 	sqrc = sqlite3_step(st);
 	if (sqrc != SQLITE_DONE)
 		return guest_conflict(q->db, sqrc, g, d);
-	g->id = sqlite3_last_insert_rowid(q->db);
+	if (ret_id)
+		*ret_id = sqlite3_last_insert_rowid(q->db);
 	return 0;
+}
+
+static int sq_guest_insert(void *h, struct inv_guest *g, struct diag *d)
+{
+	return insert_guest(h, g, false, d, &g->id);
+}
+
+static int sq_guest_put(void *h, const struct inv_guest *g, struct diag *d)
+{
+	return insert_guest(h, g, true, d, NULL);
 }
 
 static int sq_guest_update(void *h, const struct inv_guest *g, struct diag *d)
@@ -363,32 +372,44 @@ static int sq_stage_list(void *h, int64_t guest_id, struct diag *d, struct inv_s
 	if (r < 0)
 		return r;
 	(void) sqlite3_bind_int64(st, 1, guest_id);
-	return collect(q->db, st, sizeof(**ret), fill_stage, drop_stages, d, (void **) ret, ret_n);
+	return inv__sq_collect(q->db, st, sizeof(**ret), fill_stage, drop_stages, d, (void **) ret,
+			       ret_n);
 }
 
-static int sq_event_insert(void *h, const struct inv_event *e, struct diag *d)
+/* Insert e, with its id when keep_id (import). */
+static int insert_event(struct sq *q, const struct inv_event *e, bool keep_id, struct diag *d)
 {
-	struct sq *q = h;
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int r, sqrc = 0;
 
 	r = sq_prepare(q->db,
-		       "INSERT INTO events (at_usec, guest_id, guest, who, what, result, message)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       "INSERT INTO events (id, at_usec, guest_id, guest, who, what, result,"
+		       " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		       d, &st);
 	if (r < 0)
 		return r;
-	sqrc |= sqlite3_bind_int64(st, 1, e->at_usec);
-	sqrc |= e->guest_id ? sqlite3_bind_int64(st, 2, e->guest_id) : sqlite3_bind_null(st, 2);
-	sqrc |= bind_text(st, 3, e->guest);
-	sqrc |= bind_text(st, 4, e->who);
-	sqrc |= bind_text(st, 5, e->what);
-	sqrc |= bind_text(st, 6, e->result);
-	sqrc |= bind_text(st, 7, e->message);
+	sqrc |= keep_id ? sqlite3_bind_int64(st, 1, e->id) : sqlite3_bind_null(st, 1);
+	sqrc |= sqlite3_bind_int64(st, 2, e->at_usec);
+	sqrc |= e->guest_id ? sqlite3_bind_int64(st, 3, e->guest_id) : sqlite3_bind_null(st, 3);
+	sqrc |= bind_text(st, 4, e->guest);
+	sqrc |= bind_text(st, 5, e->who);
+	sqrc |= bind_text(st, 6, e->what);
+	sqrc |= bind_text(st, 7, e->result);
+	sqrc |= bind_text(st, 8, e->message);
 	if (sqrc != SQLITE_OK)
 		return -ENOMEM;
 	sqrc = sqlite3_step(st);
 	return sqrc == SQLITE_DONE ? 0 : sq_fail(q->db, sqrc, d, "record event");
+}
+
+static int sq_event_insert(void *h, const struct inv_event *e, struct diag *d)
+{
+	return insert_event(h, e, false, d);
+}
+
+static int sq_event_put(void *h, const struct inv_event *e, struct diag *d)
+{
+	return insert_event(h, e, true, d);
 }
 
 static int fill_event(sqlite3_stmt *st, void *p)
@@ -424,13 +445,17 @@ static int sq_event_list(void *h, const char *guest, struct diag *d, struct inv_
 	int r;
 
 	r = sq_prepare(q->db,
-		       "SELECT id, at_usec, guest_id, guest, who, what, result, message"
-		       " FROM events WHERE guest = ? ORDER BY id",
+		       guest ? "SELECT id, at_usec, guest_id, guest, who, what, result, message"
+			       " FROM events WHERE guest = ? ORDER BY id"
+			     : "SELECT id, at_usec, guest_id, guest, who, what, result, message"
+			       " FROM events ORDER BY id",
 		       d, &st);
 	if (r < 0)
 		return r;
-	(void) bind_text(st, 1, guest);
-	return collect(q->db, st, sizeof(**ret), fill_event, drop_events, d, (void **) ret, ret_n);
+	if (guest)
+		(void) bind_text(st, 1, guest);
+	return inv__sq_collect(q->db, st, sizeof(**ret), fill_event, drop_events, d, (void **) ret,
+			       ret_n);
 }
 
 const struct inv_ops inv__sqlite_ops = {
@@ -447,4 +472,8 @@ const struct inv_ops inv__sqlite_ops = {
 	.stage_list = sq_stage_list,
 	.event_insert = sq_event_insert,
 	.event_list = sq_event_list,
+	.host_put = inv__sq_host_put,
+	.host_list = inv__sq_host_list,
+	.guest_put = sq_guest_put,
+	.event_put = sq_event_put,
 };

@@ -112,8 +112,8 @@ void prov_host_note(struct inv *inv, const struct site *s, const struct hv_ops *
 
 	if (prov_host_register(inv, s, hv, h, d) < 0) {
 		diag_demote(d, mark);
-		diag_add(d, DIAG_WARNING, NULL, "cannot record Dom0 '%s' in the inventory, ignoring",
-			 prov_host_self());
+		diag_add(d, DIAG_WARNING, NULL,
+			 "cannot record Dom0 '%s' in the inventory, ignoring", prov_host_self());
 	}
 }
 
@@ -201,11 +201,13 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 			best = h;
 	}
 	if (!best && !streq(want, "auto"))
-		r = diag_error(d, NULL,
-			       "--host: no Dom0 '%s' in the inventory ('provision hosts' lists them; a Dom0 is recorded by its first run)",
-			       want);
+		r = diag_error(
+			d, NULL,
+			"--host: no Dom0 '%s' in the inventory ('provision hosts' lists them; a Dom0 is recorded by its first run)",
+			want);
 	else if (!best)
-		r = diag_error(d, NULL, "--host auto: no Dom0 has %" PRIu64 " MiB free for the guest",
+		r = diag_error(d, NULL,
+			       "--host auto: no Dom0 has %" PRIu64 " MiB free for the guest",
 			       mem_mib);
 	else if (!(*ret = strdup(best->name)))
 		r = -ENOMEM;
@@ -224,8 +226,8 @@ int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struc
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		if (!streq(hosts[i].name, host) || !hosts[i].xen_version)
 			continue;
-		hosts[i].mem_free -= hosts[i].mem_free < mem_mib * MIB ? hosts[i].mem_free
-									: mem_mib * MIB;
+		hosts[i].mem_free -=
+			hosts[i].mem_free < mem_mib * MIB ? hosts[i].mem_free : mem_mib * MIB;
 		r = inv_host_put(inv, &hosts[i], d);
 	}
 	inv_host_array_free(hosts, n);

@@ -51,8 +51,8 @@ int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struc
 
 /*
  * Run `provision ARGS...` on Dom0 host through the site's ssh command (SSH... HOST provision
- * --site SITE ARGS...), its output passed through (its stdout to our stderr with out_to_err). Returns: its exit status (0..255), or
- * < 0 with d when it could not be run or died of a signal.
+ * --site SITE ARGS...), its output passed through (its stdout to our stderr with out_to_err).
+ * Returns: its exit status (0..255), or < 0 with d when it could not be run or died of a signal.
  */
 int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,
 		    struct diag *d);

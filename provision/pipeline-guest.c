@@ -138,9 +138,10 @@ int pipeline_guest_check(struct pipeline *p)
 		r = -EDOM;
 	if (p->o.host && !streq(p->o.host, "auto") && !streq(p->o.host, prov_host_self()) &&
 	    !p->site->inventory) {
-		diag_error(&p->ctx->diag, NULL,
-			   "--host '%s': a guest runs on another Dom0 only with a shared inventory ('inventory:' in the site file '%s'); this site's inventory is this Dom0's alone",
-			   p->o.host, p->site->path);
+		diag_error(
+			&p->ctx->diag, NULL,
+			"--host '%s': a guest runs on another Dom0 only with a shared inventory ('inventory:' in the site file '%s'); this site's inventory is this Dom0's alone",
+			p->o.host, p->site->path);
 		r = -EDOM;
 	}
 	/* the configs stage writes there: find out now, not after the disk work */

@@ -260,8 +260,12 @@ static bool runs_elsewhere(const struct pipeline *p, enum stage s)
 static int hand_over(struct pipeline *p, enum stage s)
 {
 	struct diag *d = &p->ctx->diag;
-	char *args[] = {"resume", (char *) p->name, "--until", (char *) stage_to_string(p->o.until),
-			p->o.verbose ? "-v" : NULL, NULL};
+	char *args[] = {"resume",
+			(char *) p->name,
+			"--until",
+			(char *) stage_to_string(p->o.until),
+			p->o.verbose ? "-v" : NULL,
+			NULL};
 	_cleanup_(freep) char *host = strdup(p->g->host);
 	char key[80];
 	int r, status;
@@ -287,7 +291,8 @@ static int hand_over(struct pipeline *p, enum stage s)
 	p->cause = p->g->error ? strdup(p->g->error) : NULL;
 	diag_error(d, NULL, "stage '%s' of guest '%s' failed on Dom0 '%s' (exit status %d)",
 		   p->failed_stage ? p->failed_stage : stage_to_string(s), p->name, host, status);
-	diag_add(d, DIAG_NOTE, NULL, "'provision resume %s' continues it, 'provision destroy %s --yes' removes it",
+	diag_add(d, DIAG_NOTE, NULL,
+		 "'provision resume %s' continues it, 'provision destroy %s --yes' removes it",
 		 p->name, p->name);
 	return status == EXIT_CONFLICT ? -EBUSY : status == EXIT_USAGE ? -EDOM : -EREMOTEIO;
 }

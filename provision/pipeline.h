@@ -67,7 +67,7 @@ struct pipeline_opts {
 	bool force;		  /* take over configs in config_dir that no guest holds */
 	int verbose;		  /* libxl's messages, FAI's lines */
 	const char *site_path;	  /* for the hooks' environment and the FAI monitor relay */
-	const char *host; /* new-guest --host: a Dom0's name or "auto"; NULL: this Dom0 */
+	const char *host;	  /* new-guest --host: a Dom0's name or "auto"; NULL: this Dom0 */
 	const struct hv_ops *hv;  /* the hypervisor (hv_libxl_ops; a test double in tests) */
 	const char *relay_daemon; /* the FAI monitor relay an install starts; NULL: this program */
 	const struct stage_xen_policy *xen; /* install and boot: NULL, stage_xen_policy_default */
@@ -92,7 +92,7 @@ struct pipeline {
 	struct prov_ctx *ctx; /* its diag and site only: options come in o */
 	struct pipeline_opts o;
 	const struct site *site;
-	struct inv *inv; /* the real inventory, or a scratch copy for -n */
+	struct inv *inv;       /* the real inventory, or a scratch copy for -n */
 	struct inv_lock *lock; /* the guest's, for a real run (pipeline_open()) */
 	char *host;	       /* allocate: the Dom0 chosen to run the guest */
 	struct tmpl_guest *t;

@@ -25,7 +25,8 @@
 #include "pipeline.h"
 #include "prov.h"
 
-/* What to reserve for p's guest among the n candidates ext, to run on p->host (borrowed by *ret). */
+/* What to reserve for p's guest among the n candidates ext, to run on p->host (borrowed by *ret).
+ */
 static int alloc_request(struct pipeline *p, const char *spec, const struct inv_extent *ext,
 			 size_t n, struct inv_alloc *ret)
 {

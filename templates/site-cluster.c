@@ -50,14 +50,16 @@ static void load_inventory(struct diag *d, const struct ynode *root, struct site
 	}
 	if (strncmp(f.s, "postgresql://", 13) != 0 && strncmp(f.s, "postgres://", 11) != 0 &&
 	    !strchr(f.s, '=')) {
-		tmpl__err(&f.c,
-			  "'%s' is not a PostgreSQL connection string (postgresql://USER@HOST/DB or 'host=... dbname=...'); leave the key out for the embedded SQLite inventory",
-			  f.s);
+		tmpl__err(
+			&f.c,
+			"'%s' is not a PostgreSQL connection string (postgresql://USER@HOST/DB or 'host=... dbname=...'); leave the key out for the embedded SQLite inventory",
+			f.s);
 		return;
 	}
 	if (url_has_password(f.s)) {
-		tmpl__err(&f.c,
-			  "a password does not belong in the site file (every Dom0 reads it): put it in ~/.pgpass or the file PGPASSFILE names");
+		tmpl__err(
+			&f.c,
+			"a password does not belong in the site file (every Dom0 reads it): put it in ~/.pgpass or the file PGPASSFILE names");
 		return;
 	}
 	tmpl__parse_str(&f.c, f.s, &s->inventory);

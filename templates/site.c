@@ -24,9 +24,9 @@
 #define SITE_DEFAULT_MAC_PREFIX	  "00:16:3e" /* Xen's OUI */
 
 static const char *const top_keys[] = {
-	"config_dir",	   "state_dir",	 "template_dirs", "hooks_dir", "hook_timeout", "luns",
-	"partition_sizes", "mac_prefix", "network",	  "fai",       "kernels",      "inventory",
-	"ssh",		   NULL,
+	"config_dir", "state_dir",	 "template_dirs", "hooks_dir", "hook_timeout",
+	"luns",	      "partition_sizes", "mac_prefix",	  "network",   "fai",
+	"kernels",    "inventory",	 "ssh",		  NULL,
 };
 static const char *const fai_keys[] = {
 	"server",	"nfsroot",	   "config_src", "kernel",  "initrd", "flags",

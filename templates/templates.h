@@ -70,7 +70,7 @@ struct site {
 	struct site_kernel *kernels;
 	size_t n_kernels;
 	char *inventory; /* a libpq connection string; NULL: SQLite in state_dir (one Dom0) */
-	char **ssh;	 /* runs provision on another Dom0: SSH... HOST provision ...; never empty */
+	char **ssh; /* runs provision on another Dom0: SSH... HOST provision ...; never empty */
 };
 
 /*

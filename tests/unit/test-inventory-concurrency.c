@@ -3,7 +3,8 @@
  * 32 processes allocate a guest each, released at the same instant, against one inventory
  * that none of them has created yet. Room for 24 partitions and 40 addresses: 24 must get
  * distinct names, MACs, IPs and non-overlapping partitions, 8 a clean "no space". Checked
- * with the sqlite3 tool as well as through the API.
+ * with the sqlite3 or psql tool as well as through the API. On either backend
+ * (inventory-test.h); with PostgreSQL the processes are so many Dom0s sharing one database.
  */
 #include <errno.h>
 #include <sys/wait.h>
@@ -20,6 +21,8 @@ static const struct inv_extent luns[] = {
 	{"lun0", 1 * MIB, 120 * GIB, NULL},
 	{"lun1", 1 * MIB, 120 * GIB, NULL},
 };
+
+static const char *url; /* NULL: SQLite */
 
 static _noreturn_ void child(const char *state_dir, int barrier, unsigned i)
 {
@@ -38,7 +41,7 @@ static _noreturn_ void child(const char *state_dir, int barrier, unsigned i)
 	a = test_alloc(name, luns, ELEMENTSOF(luns));
 	a.request_id = rid;
 	a.range_last = a.range_first + 39;
-	r = inv_open(state_dir, &d, &inv);
+	r = inv_open_at(url, state_dir, INV_OPEN_WRITE, &d, &inv);
 	if (r >= 0)
 		r = inv_guest_allocate(inv, &a, &d, NULL);
 	if (r < 0 && r != -ENOSPC)
@@ -48,9 +51,9 @@ static _noreturn_ void child(const char *state_dir, int barrier, unsigned i)
 	exit(r == -ENOSPC ? EXIT_NOSPACE : r < 0 ? 1 : 0);
 }
 
-static void expect_cli(const char *db, const char *sql, const char *want)
+static void expect_cli(const char *state_dir, const char *sql, const char *want)
 {
-	_cleanup_(freep) char *got = sqlite3_cli(db, sql);
+	_cleanup_(freep) char *got = test_sql(url, state_dir, sql);
 
 	ASSERT_STREQ(got, want);
 }
@@ -58,7 +61,7 @@ static void expect_cli(const char *db, const char *sql, const char *want)
 TEST(concurrent_allocations)
 {
 	_cleanup_(test_tmpdir_free) char *dir = test_tmpdir();
-	_cleanup_(freep) char *state = NULL, *db = NULL;
+	_cleanup_(freep) char *state = NULL;
 	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
 	_cleanup_(inv_closep) struct inv *inv = NULL;
 	struct inv_guest *all = NULL;
@@ -68,7 +71,7 @@ TEST(concurrent_allocations)
 	char want[64];
 
 	ASSERT_TRUE(asprintf(&state, "%s/state", dir) > 0);
-	ASSERT_TRUE(asprintf(&db, "%s/inventory.db", state) > 0);
+	url = test_inv_new();
 	ASSERT_OK(pipe(barrier));
 	fflush(NULL);
 	for (unsigned i = 0; i < N_PROCS; i++) {
@@ -97,33 +100,38 @@ TEST(concurrent_allocations)
 	/* The referee: distinct everything among live guests, no overlaps, inside the LUNs. */
 	snprintf(want, sizeof(want), "%u|%u|%u|%u|%u|%u", N_SLOTS, N_SLOTS, N_SLOTS, N_SLOTS,
 		 N_SLOTS, N_SLOTS);
-	expect_cli(db,
+	expect_cli(state,
 		   "SELECT count(*), count(DISTINCT name), count(DISTINCT mac),"
-		   " count(DISTINCT ip), count(DISTINCT lun || '@' || part_start),"
+		   " count(DISTINCT ip), count(DISTINCT lun || '@' || CAST(part_start AS TEXT)),"
 		   " count(DISTINCT request_id) FROM guests WHERE destroyed_usec IS NULL",
 		   want);
-	expect_cli(db,
+	expect_cli(state,
 		   "SELECT count(*) FROM guests a JOIN guests b ON a.id < b.id AND a.lun = b.lun"
 		   " AND a.part_start < b.part_start + b.part_size"
 		   " AND b.part_start < a.part_start + a.part_size",
 		   "0");
-	expect_cli(db,
-		   "SELECT count(*) FROM guests WHERE part_start % 1048576 != 0"
-		   " OR part_start < 1048576 OR part_start + part_size > 1048576 + 120 * 1073741824"
-		   " OR part_size != 10 * 1073741824 OR lun NOT IN ('lun0', 'lun1')",
-		   "0");
+	expect_cli(
+		state,
+		"SELECT count(*) FROM guests WHERE part_start % 1048576 != 0"
+		" OR part_start < 1048576 OR part_start + part_size > 1048576 + 120 * CAST(1073741824 AS BIGINT)"
+		" OR part_size != 10 * CAST(1073741824 AS BIGINT) OR lun NOT IN ('lun0', 'lun1')",
+		"0");
 	/* The 24 addresses are the first 24 of the range (distinct, so contiguous). */
 	snprintf(want, sizeof(want), "%u|%u", 0x0a00350a, 0x0a00350a + N_SLOTS - 1);
-	expect_cli(db, "SELECT min(ip), max(ip) FROM guests", want);
-	expect_cli(db,
+	expect_cli(state, "SELECT min(ip), max(ip) FROM guests", want);
+	expect_cli(state,
 		   "SELECT result, count(*) FROM events WHERE what = 'allocate' GROUP BY result"
 		   " ORDER BY result",
 		   "ok|24\nrefused|8");
-	expect_cli(db, "PRAGMA journal_mode", "wal");
-	expect_cli(db, "PRAGMA user_version", "2");
+	if (url) {
+		expect_cli(state, "SELECT version FROM schema_version", "1");
+	} else {
+		expect_cli(state, "PRAGMA journal_mode", "wal");
+		expect_cli(state, "PRAGMA user_version", "3");
+	}
 
 	/* The same through the API. */
-	ASSERT_OK(inv_open(state, &d, &inv));
+	ASSERT_OK(inv_open_at(url, state, INV_OPEN_WRITE, &d, &inv));
 	ASSERT_OK(inv_guest_list(inv, 0, &d, &all, &n));
 	ASSERT_EQ(n, N_SLOTS);
 	for (size_t i = 0; i < n; i++) {

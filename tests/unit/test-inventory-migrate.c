@@ -38,10 +38,10 @@ TEST(empty_then_reopen)
 	inv = inv_close(inv);
 
 	v = cli(db, "PRAGMA user_version");
-	ASSERT_STREQ(v, "2");
+	ASSERT_STREQ(v, "3");
 	tables = cli(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema"
 			 " WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name)");
-	ASSERT_STREQ(tables, "events,guests,stages");
+	ASSERT_STREQ(tables, "events,guests,hosts,stages");
 	mode = cli(db, "PRAGMA journal_mode");
 	ASSERT_STREQ(mode, "wal");
 
@@ -57,7 +57,7 @@ TEST(empty_then_reopen)
 	inv = inv_close(inv);
 	free(v);
 	v = cli(db, "PRAGMA user_version");
-	ASSERT_STREQ(v, "2");
+	ASSERT_STREQ(v, "3");
 }
 
 static const char *const steps[] = {

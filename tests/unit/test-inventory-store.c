@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The inventory through its API on a real SQLite file, with the sqlite3 tool as referee:
- * unique constraints, MAC redraw, first free IP and reuse, events, stages, release.
+ * The inventory through its API on a real store (SQLite file or PostgreSQL database, see
+ * inventory-test.h), with the sqlite3 or psql tool as referee: unique constraints, MAC redraw,
+ * first free IP and reuse, events, stages, release, hosts.
  */
 #include "common/util.h"
 #include "inventory/inventory-internal.h"
@@ -12,25 +13,30 @@ static const struct inv_extent lun_a[] = {
 };
 
 struct fixture {
-	char *dir, *db;
+	char *dir;
+	const char *url; /* NULL: SQLite in dir */
 	struct inv *inv;
 	struct diag d;
 };
 
 static void fixture_open(struct fixture *f)
 {
-	*f = (struct fixture){.dir = test_tmpdir()};
-	if (asprintf(&f->db, "%s/inventory.db", f->dir) < 0)
-		abort();
-	ASSERT_OK(inv_open(f->dir, &f->d, &f->inv));
+	*f = (struct fixture){.dir = test_tmpdir(), .url = test_inv_new()};
+	ASSERT_OK(inv_open_at(f->url, f->dir, INV_OPEN_WRITE, &f->d, &f->inv));
+	ASSERT_STREQ(inv_backend(f->inv), f->url ? "postgresql" : "sqlite");
+	ASSERT_EQ(inv_is_shared(f->inv), f->url != NULL);
 }
 
 static void fixture_close(struct fixture *f)
 {
 	f->inv = inv_close(f->inv);
 	diag_release(&f->d);
-	free(f->db);
 	test_tmpdir_free(&f->dir);
+}
+
+static char *referee(struct fixture *f, const char *sql)
+{
+	return test_sql(f->url, f->dir, sql);
 }
 
 static struct inv_guest *alloc_ok(struct fixture *f, const struct inv_alloc *a)
@@ -80,8 +86,8 @@ TEST(allocate_fields)
 	ASSERT_ERR(inv_guest_get(f.inv, "web2", &f.d, &back), ENOENT);
 
 	/* The referee reads the same row. */
-	row = sqlite3_cli(f.db, "SELECT name, template, vlan, mac, ip, lun, part_start, part_size,"
-				" partuuid IS NULL, state FROM guests");
+	row = referee(&f, "SELECT name, template, vlan, mac, ip, lun, part_start, part_size,"
+			  " CASE WHEN partuuid IS NULL THEN 1 ELSE 0 END, state FROM guests");
 	ASSERT_STREQ(row,
 		     "web1|debian|53|00:16:3e:28:7a:35|167785738|lunA|1048576|10737418240|1|ok");
 }
@@ -106,7 +112,7 @@ TEST(unique_name_and_request)
 	ASSERT_ERR(inv_guest_allocate(f.inv, &a, &f.d, NULL), EINVAL);
 	ASSERT_TRUE(diag_has(&f.d, "invalid guest name 'Web_2'"));
 	/* Nothing half-reserved by the refusals. */
-	n = sqlite3_cli(f.db, "SELECT count(*) FROM guests");
+	n = referee(&f, "SELECT count(*) FROM guests");
 	ASSERT_STREQ(n, "1");
 }
 
@@ -191,11 +197,11 @@ TEST(constraints_are_in_the_store)
 	ASSERT_OK(f.inv->ops->guest_insert(f.inv->h, &dup, &f.d));
 
 	/* And so does the sqlite3 tool, which knows nothing of our code. */
-	out = sqlite3_cli(f.db, "INSERT INTO guests (name, template, vlan, mac, state,"
-				" created_usec, updated_usec) VALUES ('x', 't', 1,"
-				" '00:16:3e:28:7a:35', 'ok', 1, 1)");
+	out = referee(&f, "INSERT INTO guests (name, template, vlan, mac, state,"
+			  " created_usec, updated_usec) VALUES ('x', 't', 1,"
+			  " '00:16:3e:28:7a:35', 'ok', 1, 1)");
 	ASSERT_NULL(out);
-	out = sqlite3_cli(f.db, "SELECT count(*) FROM guests");
+	out = referee(&f, "SELECT count(*) FROM guests");
 	ASSERT_STREQ(out, "2");
 }
 
@@ -372,8 +378,8 @@ TEST(stages_and_events)
 		ASSERT_TRUE(strstr(ev[11].message, "mac 00:16:3e:28:7a:35, ip 10.0.53.10") != NULL);
 	}
 	ev = inv_event_array_free(ev, n);
-	cli = sqlite3_cli(f.db, "SELECT count(*), count(DISTINCT who) FROM events WHERE guest = "
-				"'web1'");
+	cli = referee(&f, "SELECT count(*), count(DISTINCT who) FROM events WHERE guest = "
+			  "'web1'");
 	ASSERT_STREQ(cli, "12|3");
 }
 
@@ -408,7 +414,8 @@ TEST(scratch_copy_for_dry_runs)
 	g = alloc_ok(&f, &a);
 
 	/* A plan sees what is taken and allocates cumulatively, in memory only. */
-	ASSERT_OK(inv_open_scratch(f.dir, &f.d, &scratch));
+	ASSERT_OK(inv_open_at(f.url, f.dir, INV_OPEN_SCRATCH, &f.d, &scratch));
+	ASSERT_FALSE(inv_is_shared(scratch)); /* a private copy, also of PostgreSQL */
 	a = test_alloc("plan1", lun_a, 1);
 	ASSERT_OK(inv_guest_allocate(scratch, &a, &f.d, &p1));
 	a = test_alloc("plan2", lun_a, 1);
@@ -419,16 +426,53 @@ TEST(scratch_copy_for_dry_runs)
 	scratch = inv_close(scratch);
 
 	ASSERT_ERR(inv_guest_get(f.inv, "plan1", &f.d, &back), ENOENT);
-	rows = sqlite3_cli(f.db, "SELECT group_concat(name) FROM guests;");
+	rows = referee(&f, "SELECT name FROM guests");
 	ASSERT_STREQ(rows, "real");
 
-	/* No inventory yet: an empty one, and nothing is created on disk. */
+	/* No inventory yet (SQLite): an empty one; in either case nothing is created on disk. */
 	ASSERT_TRUE(asprintf(&missing, "%s/none", empty) > 0);
-	ASSERT_OK(inv_open_scratch(missing, &f.d, &scratch));
+	ASSERT_OK(inv_open_at(f.url, missing, INV_OPEN_SCRATCH, &f.d, &scratch));
 	a = test_alloc("plan1", lun_a, 1);
 	ASSERT_OK(inv_guest_allocate(scratch, &a, &f.d, NULL));
 	scratch = inv_close(scratch);
 	ASSERT_TRUE(access(missing, F_OK) < 0);
+}
+
+TEST(hosts)
+{
+	_cleanup_(fixture_close) struct fixture f;
+	struct inv_host h = {"dom0-b", "4.17.3", 64 * GIB, 20 * GIB, "xenbr53 xenbr54", 1000};
+	struct inv_host *v = NULL;
+	size_t n = 0;
+	_cleanup_(freep) char *row = NULL;
+
+	fixture_open(&f);
+	ASSERT_OK(inv_host_list(f.inv, &f.d, &v, &n));
+	ASSERT_EQ(n, 0);
+	v = inv_host_array_free(v, n);
+	ASSERT_OK(inv_host_put(f.inv, &h, &f.d));
+	h.name = "dom0-a";
+	h.bridges = NULL;
+	ASSERT_OK(inv_host_put(f.inv, &h, &f.d));
+	/* refresh: the same name again */
+	h.mem_free = 10 * GIB;
+	h.seen_usec = 2000;
+	ASSERT_OK(inv_host_put(f.inv, &h, &f.d));
+	ASSERT_OK(inv_host_list(f.inv, &f.d, &v, &n));
+	ASSERT_EQ(n, 2);
+	ASSERT_STREQ(v[0].name, "dom0-a");
+	ASSERT_EQ(v[0].mem_free, 10 * GIB);
+	ASSERT_EQ(v[0].seen_usec, 2000);
+	ASSERT_NULL(v[0].bridges);
+	ASSERT_STREQ(v[1].name, "dom0-b");
+	ASSERT_STREQ(v[1].xen_version, "4.17.3");
+	ASSERT_STREQ(v[1].bridges, "xenbr53 xenbr54");
+	ASSERT_EQ(v[1].mem_total, 64 * GIB);
+	v = inv_host_array_free(v, n);
+	row = referee(&f, "SELECT count(*), max(seen_usec) FROM hosts");
+	ASSERT_STREQ(row, "2|2000");
+	h.name = "";
+	ASSERT_ERR(inv_host_put(f.inv, &h, &f.d), EINVAL);
 }
 
 TEST_MAIN()

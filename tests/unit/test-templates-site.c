@@ -250,7 +250,8 @@ TEST(cluster_keys)
 	s = tmpl_site_free(s);
 	free(text);
 
-	ASSERT_TRUE(asprintf(&text, "%sinventory: host=db dbname=provision\nssh: [nsenter, -t, '1']\n",
+	ASSERT_TRUE(asprintf(&text,
+			     "%sinventory: host=db dbname=provision\nssh: [nsenter, -t, '1']\n",
 			     minimal) > 0);
 	ASSERT_OK(load_text(text, &d, &s));
 	ASSERT_STREQ(s->inventory, "host=db dbname=provision");
