@@ -216,10 +216,10 @@ dom0s_start() {
 		mkdir -p "$T/dom0/xen$i/state"
 		for k in $(seq 0 $((DOM0S_NLUNS - 1))); do
 			loop=$(losetup -f --show "$T/lun$k.img") || fail "losetup lun$k for xen$i"
+			DOM0S_LOOP[$i,$k]=$loop # (first: dom0s_stop detaches what is recorded)
 			# a loop device keeps partitions told by BLKPG past its detach: an earlier
 			# user's would be this Dom0's "kernel's partitions"
-			partx -d "$loop" 2>/dev/null
-			DOM0S_LOOP[$i,$k]=$loop
+			partx -d "$loop" 2>/dev/null || true
 		done
 		nsenter -t "$pid" -m -n sh -ec '
 			mount -t sysfs sysfs /sys
