@@ -13,6 +13,11 @@ static const char *const level_names[] = {
 	[DIAG_NOTE] = "note",
 };
 
+const char *diag_level_to_string(enum diag_level level)
+{
+	return level >= 0 && level < (int) ELEMENTSOF(level_names) ? level_names[level] : NULL;
+}
+
 void diag_clear(struct diag *d)
 {
 	for (size_t i = 0; i < d->n; i++) {

@@ -40,6 +40,9 @@ struct diag {
 		0                                                                                  \
 	}
 
+/* "error", "warning", "note" (as diag_print() writes them). */
+const char *diag_level_to_string(enum diag_level level);
+
 void diag_release(struct diag *d);
 static inline void diag_releasep(struct diag *d)
 {

@@ -118,25 +118,6 @@ static int escape_u(struct parser *p, struct strbuf *sb)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	unsigned cp = s[0] & (0x3f >> (len - 1));
-
-	if (s[0] < 0xc2 || s[0] > 0xf4 || n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 static int string(struct parser *p, char **ret)
 {
 	static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
@@ -181,7 +162,8 @@ static int string(struct parser *p, char **ret)
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t n = utf8_len((const unsigned char *) p->s + p->pos, p->len - p->pos);
+			size_t n = utf8_seq_len((const unsigned char *) p->s + p->pos,
+						p->len - p->pos);
 
 			if (!n) {
 				strbuf_release(&sb);

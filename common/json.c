@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/json.h"
+#include "common/util.h"
 
 void json_init(struct json *j, bool pretty)
 {
@@ -82,32 +85,40 @@ void json_arr_end(struct json *j)
 
 void json_quote(struct strbuf *sb, const char *s)
 {
-	strbuf_putc(sb, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
+	size_t left = strlen(s);
 
-		switch (c) {
-		case '"':
+	strbuf_putc(sb, '"');
+	while (left > 0) {
+		unsigned char c = (unsigned char) *s;
+		size_t n = 1;
+
+		if (c == '"') {
 			strbuf_puts(sb, "\\\"");
-			break;
-		case '\\':
+		} else if (c == '\\') {
 			strbuf_puts(sb, "\\\\");
-			break;
-		case '\n':
+		} else if (c == '\n') {
 			strbuf_puts(sb, "\\n");
-			break;
-		case '\t':
+		} else if (c == '\t') {
 			strbuf_puts(sb, "\\t");
-			break;
-		case '\r':
+		} else if (c == '\r') {
 			strbuf_puts(sb, "\\r");
-			break;
-		default:
-			if (c < 0x20)
-				strbuf_addf(sb, "\\u%04x", c);
-			else
-				strbuf_putc(sb, (char) c);
+		} else if (c < 0x20) {
+			strbuf_addf(sb, "\\u%04x", c);
+		} else if (c < 0x80) {
+			strbuf_putc(sb, (char) c);
+		} else {
+			/* a byte that starts no valid UTF-8 sequence becomes U+FFFD, one per byte
+			 */
+			n = utf8_seq_len((const unsigned char *) s, left);
+			if (n) {
+				strbuf_add(sb, s, n);
+			} else {
+				strbuf_puts(sb, "\\ufffd");
+				n = 1;
+			}
 		}
+		s += n;
+		left -= n;
 	}
 	strbuf_putc(sb, '"');
 }
@@ -161,6 +172,39 @@ void json_raw(struct json *j, const char *text)
 		n--;
 	sep(j);
 	strbuf_add(&j->sb, text, n);
+}
+
+void json_time_usec(struct json *j, int64_t usec)
+{
+	time_t t = (time_t) (usec / 1000000);
+	int64_t frac = usec % 1000000;
+	char buf[64];
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000000;
+		t--;
+	}
+	if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		json_null(j);
+		return;
+	}
+	sep(j);
+	strbuf_addf(&j->sb, "\"%s.%06" PRId64 "Z\"", buf, frac);
+}
+
+void json_obj_append(struct json *j, const struct json *src)
+{
+	const char *body = strbuf_str(&src->sb);
+
+	/* src holds "{" and its members so far: they go on after j's members */
+	assert(body[0] == '{' && j->depth == src->depth && !j->after_key);
+	if (!body[1])
+		return;
+	if (!j->first[j->depth])
+		strbuf_putc(&j->sb, ',');
+	j->first[j->depth] = false;
+	strbuf_puts(&j->sb, body + 1);
 }
 
 char *json_finish(struct json *j)

@@ -40,6 +40,17 @@ void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/*
+ * A time as RFC 3339 in UTC with microseconds, "2026-12-07T09:30:00.000000Z": usec since the
+ * epoch (the inventory's times).
+ */
+void json_time_usec(struct json *j, int64_t usec);
+/*
+ * The members written so far into src (an object begun with json_obj_begin() and not ended,
+ * at the same depth and with the same pretty setting) as members of the object j is writing.
+ * How a document puts its own members ("ok") before ones written earlier elsewhere.
+ */
+void json_obj_append(struct json *j, const struct json *src);
 /* The document, with its final newline, written to f; j is released. Returns: 0, -ENOMEM, -EIO. */
 int json_print(struct json *j, FILE *f);
 /* A value that is already JSON text (e.g. libxl's), inserted as is. */
@@ -60,13 +71,21 @@ static inline void json_key_uint(struct json *j, const char *k, uint64_t v)
 	json_key(j, k);
 	json_uint(j, v);
 }
+static inline void json_key_time_usec(struct json *j, const char *k, int64_t usec)
+{
+	json_key(j, k);
+	json_time_usec(j, usec);
+}
 static inline void json_key_bool(struct json *j, const char *k, bool v)
 {
 	json_key(j, k);
 	json_bool(j, v);
 }
 
-/* Append a string as a quoted JSON string literal. */
+/*
+ * Append a string as a quoted JSON string literal: always valid UTF-8, each byte of s that
+ * starts no valid UTF-8 sequence written as \ufffd (U+FFFD REPLACEMENT CHARACTER).
+ */
 void json_quote(struct strbuf *sb, const char *s);
 
 /* The text, with a final newline; NULL on allocation failure. Resets j. */

@@ -72,6 +72,13 @@ const char *str_closest(const char *s, const char *const *candidates);
 bool hostname_label_valid(const char *s);
 
 /*
+ * The length of the valid UTF-8 sequence at s (at most n bytes: 1 to 4), or 0 when s does
+ * not start one (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF,
+ * cut short). s[0] must not be ASCII.
+ */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/*
  * Whether two stat results are the same device: block devices by device number (st_rdev),
  * regular files by inode (st_dev + st_ino); anything else never is.
  */

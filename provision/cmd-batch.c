@@ -168,64 +168,55 @@ static const char *status_name(const struct batch *b, const struct batch_guest *
 	return b->ctx->dry_run && g->status == BG_DONE ? "planned" : bg_status_to_string(g->status);
 }
 
-static void print_json(const struct batch *b, const unsigned *count)
+static void print_json(struct json *j, const struct batch *b, const unsigned *count)
 {
-	_cleanup_(freep) char *text = NULL;
-	struct json j;
-
-	json_init(&j, true);
-	json_obj_begin(&j);
-	json_key_str(&j, "batch", b->name);
-	json_key_bool(&j, "dry_run", b->ctx->dry_run);
-	json_key_str(&j, "until", b->until ? b->until : "boot");
-	json_key_uint(&j, "parallel", b->parallel);
-	json_key(&j, "guests");
-	json_arr_begin(&j);
+	json_key_str(j, "name", b->name);
+	json_key_bool(j, "dry_run", b->ctx->dry_run);
+	json_key_str(j, "until", b->until ? b->until : "boot");
+	json_key_uint(j, "parallel", b->parallel);
+	json_key(j, "guests");
+	json_arr_begin(j);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct batch_guest *g = &b->g[i];
 
-		json_obj_begin(&j);
-		json_key_str(&j, "name", g->req->name);
-		json_key_str(&j, "request_id", g->req->request_id);
-		json_key_str(&j, "status", status_name(b, g));
-		json_key_bool(&j, "ok", g->status == BG_DONE);
-		json_key_str(&j, "stage", g->stage);
-		json_key_str(&j, "ip", g->ip);
-		json_key_str(&j, "mac", g->mac);
-		json_key_str(&j, "lun", g->lun);
+		json_obj_begin(j);
+		json_key_str(j, "name", g->req->name);
+		json_key_str(j, "request_id", g->req->request_id);
+		json_key_str(j, "status", status_name(b, g));
+		json_key_bool(j, "ok", g->status == BG_DONE);
+		json_key_str(j, "stage", g->stage);
+		json_key_str(j, "ip", g->ip);
+		json_key_str(j, "mac", g->mac);
+		json_key_str(j, "lun", g->lun);
 		if (g->part_size) {
-			json_key(&j, "partition");
-			json_obj_begin(&j);
-			json_key_uint(&j, "start", g->part_start);
-			json_key_uint(&j, "size", g->part_size);
-			json_obj_end(&j);
+			json_key(j, "partition");
+			json_obj_begin(j);
+			json_key_uint(j, "start", g->part_start);
+			json_key_uint(j, "size", g->part_size);
+			json_obj_end(j);
 		}
 		if (!b->ctx->dry_run) {
-			json_plan(&j, &g->plan);
-			json_key_bool(&j, "as_planned", !off_plan(g));
+			json_plan(j, &g->plan);
+			json_key_bool(j, "as_planned", !off_plan(g));
 		}
-		json_key(&j, "error");
+		json_key(j, "error");
 		if (g->status == BG_FAILED) {
-			json_obj_begin(&j);
-			json_key_str(&j, "stage", g->err_stage);
-			json_key_str(&j, "cause", g->err_cause);
-			json_obj_end(&j);
+			json_obj_begin(j);
+			json_key_str(j, "stage", g->err_stage);
+			json_key_str(j, "cause", g->err_cause);
+			json_obj_end(j);
 		} else {
-			json_null(&j);
+			json_null(j);
 		}
-		json_obj_end(&j);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_key(&j, "totals");
-	json_obj_begin(&j);
-	json_key_uint(&j, "done", count[BG_DONE]);
-	json_key_uint(&j, "failed", count[BG_FAILED]);
-	json_key_uint(&j, "skipped", count[BG_SKIPPED]);
-	json_obj_end(&j);
-	json_obj_end(&j);
-	text = json_finish(&j);
-	if (text)
-		fputs(text, stdout);
+	json_arr_end(j);
+	json_key(j, "totals");
+	json_obj_begin(j);
+	json_key_uint(j, "done", count[BG_DONE]);
+	json_key_uint(j, "failed", count[BG_FAILED]);
+	json_key_uint(j, "skipped", count[BG_SKIPPED]);
+	json_obj_end(j);
 }
 
 static void print_summary(const struct batch *b, const unsigned *count)
@@ -324,10 +315,14 @@ static int cmd_batch(struct prov_ctx *ctx, int argc, char **argv)
 		diag_error_errno(&ctx->diag, NULL, r, "batch '%s' stopped", b.name);
 	for (size_t i = 0; i < b.n; i++)
 		count[b.g[i].status]++;
-	if (ctx->json)
-		print_json(&b, count);
+	if (prov_json(ctx))
+		print_json(prov_json(ctx), &b, count);
 	else
 		print_summary(&b, count);
+	if (r >= 0 && count[BG_DONE] != b.n)
+		prov_json_error(ctx, "batch '%s': %u %s, %u failed, %u skipped", b.name,
+				count[BG_DONE], ctx->dry_run ? "planned" : "done", count[BG_FAILED],
+				count[BG_SKIPPED]);
 	for (size_t i = 0; i < b.n; i++)
 		batch_guest_release(&b.g[i]);
 	free(b.g);

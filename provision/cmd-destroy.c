@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
@@ -22,19 +23,35 @@ static const struct cmd_option destroy_options[] = {
 	{NULL},
 };
 
-static bool confirmed(struct prov_ctx *ctx, const char *name)
+/*
+ * --yes, or the admin's answer on a terminal. Returns: 0 go on, else the exit status: a
+ * script that gave no --yes is a usage error (2); an admin who said no is "not done" (1).
+ */
+static int confirm(struct prov_ctx *ctx, const char *name)
 {
 	char answer[16] = "";
 
 	if (opt_flag(ctx, "yes") || ctx->dry_run)
-		return true;
+		return 0;
 	if (!isatty(STDIN_FILENO))
-		return false;
+		return usage_error(ctx, "not destroying '%s': give --yes", name);
 	fprintf(stderr, "destroy guest '%s', wipe its partition and free its addresses? [y/N] ",
 		name);
-	if (!fgets(answer, sizeof(answer), stdin))
-		return false;
-	return answer[0] == 'y' || answer[0] == 'Y';
+	if (fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y'))
+		return 0;
+	diag_error(&ctx->diag, NULL, "not destroying '%s': not confirmed", name);
+	return EXIT_FAIL;
+}
+
+static void print_json(struct pipeline *p, const char *stage)
+{
+	struct json *j = prov_json(p->ctx);
+
+	if (!j)
+		return;
+	json_key_str(j, "name", p->name);
+	json_key_bool(j, "dry_run", p->o.dry_run);
+	json_key_str(j, "stage", stage); /* the last stage done before the guest was destroyed */
 }
 
 static int remove_configs(struct pipeline *p)
@@ -63,14 +80,16 @@ static int remove_configs(struct pipeline *p)
 static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
+	_cleanup_(freep) char *stage = NULL;
 	int r;
 
-	if (!confirmed(ctx, p.name))
-		return usage_error(ctx, "not destroying '%s': give --yes", p.name);
+	r = confirm(ctx, p.name);
+	if (r)
+		return r;
 	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
-	p.out = stdout;
+	p.out = prov_json(ctx) ? stderr : stdout; /* --json: stdout is the result's */
 	p.who = pipeline_who(NULL);
 	if (!p.who)
 		return EXIT_FAIL;
@@ -80,6 +99,8 @@ static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 		if (r == -ENOENT)
 			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
 	}
+	if (r >= 0 && p.g->stage && !(stage = strdup(p.g->stage)))
+		r = -ENOMEM;
 	if (r >= 0) {
 		fprintf(p.out, "%s guest '%s' (stage %s)\n",
 			p.o.dry_run ? "would destroy" : "destroying", p.name,
@@ -102,6 +123,7 @@ static int cmd_destroy(struct prov_ctx *ctx, int argc, char **argv)
 			&ctx->diag, DIAG_NOTE, NULL,
 			"what was undone stays undone: 'provision destroy %s --yes' again finishes",
 			p.name);
+	print_json(&p, stage);
 	pipeline_release(&p);
 	return prov_exit_status(r);
 }

@@ -22,27 +22,21 @@ static const struct cmd_option disk_prepare_options[] = {
 static void print_result(struct prov_ctx *ctx, const struct part_plan *p,
 			 const struct part_result *res)
 {
+	struct json *j = prov_json(ctx);
 	char b1[32];
 
-	if (ctx->json) {
-		struct json j;
-
-		json_init(&j, true);
-		json_obj_begin(&j);
-		json_key_str(&j, "guest", p->guest);
-		json_key_bool(&j, "dry_run", ctx->dry_run);
-		json_key_str(&j, "lun", p->lun);
-		json_key_uint(&j, "partition", p->steps[0].partno);
-		json_key_uint(&j, "start", p->steps[0].start);
-		json_key_uint(&j, "size", p->steps[0].size);
-		json_key_bool(&j, "reused", !p->steps[0].create);
-		json_key_str(&j, "name", p->steps[0].name);
-		json_key_str(&j, "partuuid", ctx->dry_run ? NULL : res->uuid);
-		json_key_str(&j, "device", ctx->dry_run ? NULL : res->target);
-		json_key_str(&j, "fs_label", p->fs_label);
-		json_key_uint(&j, "swap_size", p->swap_size);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
+	if (j) {
+		/* "lun", "dry_run", "actions", "partitions": prov_part_run()'s */
+		json_key_str(j, "name", p->guest);
+		json_key_uint(j, "partition", p->steps[0].partno);
+		json_key_uint(j, "start", p->steps[0].start);
+		json_key_uint(j, "size", p->steps[0].size);
+		json_key_bool(j, "reused", !p->steps[0].create);
+		json_key_str(j, "partition_name", p->steps[0].name);
+		json_key_str(j, "partuuid", ctx->dry_run ? NULL : res->uuid);
+		json_key_str(j, "device", ctx->dry_run ? NULL : res->target);
+		json_key_str(j, "fs_label", p->fs_label);
+		json_key_uint(j, "swap_size", p->swap_size);
 		return;
 	}
 	if (!ctx->dry_run)

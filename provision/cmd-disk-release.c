@@ -23,17 +23,10 @@ static int cmd_disk_release(struct prov_ctx *ctx, int argc, char **argv)
 		r = part_release_plan(&luns, argv[1], &p, &ctx->diag);
 	if (r >= 0)
 		r = prov_part_run(ctx, &dg.guard, &p, NULL);
-	if (r >= 0 && ctx->json) {
-		struct json j;
-
-		json_init(&j, true);
-		json_obj_begin(&j);
-		json_key_str(&j, "guest", p.guest);
-		json_key_bool(&j, "dry_run", ctx->dry_run);
-		json_key_str(&j, "lun", p.lun);
-		json_key_uint(&j, "partition", p.steps[0].partno);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
+	/* "lun", "dry_run", "actions", "partitions": prov_part_run()'s */
+	if (r >= 0 && prov_json(ctx)) {
+		json_key_str(prov_json(ctx), "name", p.guest);
+		json_key_uint(prov_json(ctx), "partition", p.steps[0].partno);
 	}
 	part_plan_release(&p);
 	part_luns_release(&luns);

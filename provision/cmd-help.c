@@ -21,6 +21,7 @@ const struct cmd prov_cmd_help = {
 	.fn = cmd_help,
 	.min_args = 0,
 	.max_args = 2,
+	.flags = CMD_NOJSON,
 	.args = "[COMMAND]",
 	.help = "show help for provision or one command",
 	.options = no_options,
@@ -36,11 +37,23 @@ const struct cmd_option prov_global_options[] = {
 	{NULL},
 };
 
-static void print_options(FILE *f, const struct cmd_option *o)
+bool prov_cmd_takes_global(const struct cmd *c, const struct cmd_option *o)
+{
+	if (streq(o->name, "dry-run"))
+		return c->flags & CMD_DRYRUN;
+	if (streq(o->name, "json"))
+		return !(c->flags & CMD_NOJSON);
+	return true;
+}
+
+/* c's options, or with c NULL every global option; for c only the globals it takes */
+static void print_options(FILE *f, const struct cmd_option *o, const struct cmd *c)
 {
 	for (; o && o->name; o++) {
 		char left[64];
 
+		if (c && !prov_cmd_takes_global(c, o))
+			continue;
 		/* "-n, --dry-run" or "    --site FILE": long names line up */
 		if (o->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
@@ -60,10 +73,10 @@ void prov_print_cmd_help(FILE *f, const struct cmd *c)
 		c->args ? c->args : "", c->help);
 	if (c->options && c->options[0].name) {
 		fputs("\noptions:\n", f);
-		print_options(f, c->options);
+		print_options(f, c->options, NULL);
 	}
 	fputs("\nglobal options:\n", f);
-	print_options(f, prov_global_options);
+	print_options(f, prov_global_options, c);
 }
 
 void prov_print_main_help(FILE *f)
@@ -74,8 +87,8 @@ void prov_print_main_help(FILE *f)
 	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
 		fprintf(f, "  %-18s %s\n", c->name, c->help);
 	fputs("\nglobal options:\n", f);
-	print_options(f, prov_global_options);
-	fputs("\nexit status: 0 ok, 1 failure, 2 usage error, 3 conflict or busy\n"
+	print_options(f, prov_global_options, NULL);
+	fputs("\nexit status: 0 done, 1 failed, 2 usage error or bad input, 3 conflict or busy\n"
 	      "'provision help COMMAND' shows a command's options.\n",
 	      f);
 }

@@ -30,42 +30,32 @@ static char *when(int64_t usec, char buf[static 32])
 	return buf;
 }
 
-static void hosts_json(const struct inv_host *v, size_t n)
+static void hosts_json(struct json *j, const struct inv_host *v, size_t n)
 {
-	struct json j;
-	char t[32];
-
-	json_init(&j, true);
-	json_obj_begin(&j);
-	json_key_bool(&j, "ok", true);
-	json_key(&j, "hosts");
-	json_arr_begin(&j);
+	json_key(j, "hosts");
+	json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
-		json_obj_begin(&j);
-		json_key_str(&j, "name", v[i].name);
-		json_key_bool(&j, "self", streq(v[i].name, prov_host_self()));
-		json_key_str(&j, "xen_version", v[i].xen_version);
-		json_key(&j, "memory_total");
-		json_uint(&j, v[i].mem_total);
-		json_key(&j, "memory_free");
-		json_uint(&j, v[i].mem_free);
-		json_key(&j, "bridges");
-		json_arr_begin(&j);
-		{
-			_cleanup_(freep) char *copy = strdup(v[i].bridges ? v[i].bridges : "");
-			char *save = NULL;
+		_cleanup_(freep) char *copy = strdup(v[i].bridges ? v[i].bridges : "");
+		char *save = NULL;
 
-			for (char *w = copy ? strtok_r(copy, " ", &save) : NULL; w;
-			     w = strtok_r(NULL, " ", &save))
-				json_str(&j, w);
-		}
-		json_arr_end(&j);
-		json_key_str(&j, "last_seen", when(v[i].seen_usec, t));
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_key_str(j, "name", v[i].name);
+		json_key_bool(j, "self", streq(v[i].name, prov_host_self()));
+		json_key_str(j, "xen_version", v[i].xen_version);
+		json_key(j, "memory_total");
+		json_uint(j, v[i].mem_total);
+		json_key(j, "memory_free");
+		json_uint(j, v[i].mem_free);
+		json_key(j, "bridges");
+		json_arr_begin(j);
+		for (char *w = copy ? strtok_r(copy, " ", &save) : NULL; w;
+		     w = strtok_r(NULL, " ", &save))
+			json_str(j, w);
+		json_arr_end(j);
+		json_key_time_usec(j, "last_seen", v[i].seen_usec);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	(void) json_print(&j, stdout);
+	json_arr_end(j);
 }
 
 static void hosts_text(const struct inv_host *v, size_t n)
@@ -96,8 +86,8 @@ static int cmd_hosts(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_host_list(inv, &ctx->diag, &v, &n);
 	if (r < 0)
 		return prov_exit_status(r);
-	if (ctx->json)
-		hosts_json(v, n);
+	if (prov_json(ctx))
+		hosts_json(prov_json(ctx), v, n);
 	else
 		hosts_text(v, n);
 	inv_host_array_free(v, n);
@@ -115,6 +105,11 @@ static int cmd_inventory_export(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_export(inv, &ctx->diag, &text);
 	if (r < 0)
 		return prov_exit_status(r);
+	if (prov_json(ctx)) {
+		json_key(prov_json(ctx), "inventory");
+		json_raw(prov_json(ctx), text);
+		return EXIT_OK;
+	}
 	if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
 		diag_error_errno(&ctx->diag, NULL, -errno, "cannot write the export");
 		return EXIT_FAIL;
@@ -141,7 +136,9 @@ static int cmd_inventory_import(struct prov_ctx *ctx, int argc, char **argv)
 		return EXIT_USAGE;
 	if (r == -ENOTEMPTY)
 		return EXIT_CONFLICT;
-	if (r >= 0)
+	if (r >= 0 && prov_json(ctx))
+		json_key_str(prov_json(ctx), "backend", inv_backend(inv));
+	else if (r >= 0)
 		printf("imported '%s' into the %s inventory\n", argv[1], inv_backend(inv));
 	return prov_exit_status(r);
 }

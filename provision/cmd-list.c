@@ -45,7 +45,7 @@ static char *partition_text(const struct inv_guest *g, char buf[static 256])
 
 static void guest_json(struct json *j, const struct inv_guest *g)
 {
-	char mac[18], ip[16], t[32], sz[32];
+	char mac[18], ip[16];
 
 	json_obj_begin(j);
 	json_key_str(j, "name", g->name);
@@ -60,7 +60,7 @@ static void guest_json(struct json *j, const struct inv_guest *g)
 		json_key_uint(j, "number", g->part.partno);
 		json_key_str(j, "partuuid", g->part.partuuid);
 		json_key_uint(j, "start", g->part.start);
-		json_key_str(j, "size", format_size(g->part.size, sz, sizeof(sz)));
+		json_key_uint(j, "size", g->part.size);
 		json_obj_end(j);
 	} else {
 		json_null(j);
@@ -72,7 +72,7 @@ static void guest_json(struct json *j, const struct inv_guest *g)
 	json_key_str(j, "host", g->host);
 	json_key_str(j, "request_id", g->request_id);
 	json_key_str(j, "owner", g->owner);
-	json_key_str(j, "created", when(g->created_usec, t));
+	json_key_time_usec(j, "created", g->created_usec);
 	json_obj_end(j);
 }
 
@@ -89,15 +89,14 @@ static int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 				   &v, &n);
 	if (r < 0)
 		return prov_exit_status(r);
-	if (ctx->json) {
-		struct json j;
+	if (prov_json(ctx)) {
+		struct json *j = prov_json(ctx);
 
-		json_init(&j, true);
-		json_arr_begin(&j);
+		json_key(j, "guests");
+		json_arr_begin(j);
 		for (size_t i = 0; i < n; i++)
-			guest_json(&j, &v[i]);
-		json_arr_end(&j);
-		(void) json_print(&j, stdout);
+			guest_json(j, &v[i]);
+		json_arr_end(j);
 	} else {
 		printf("%-16s %-10s %-5s %-15s %-17s %-28s %-8s %-9s %s\n", "NAME", "TEMPLATE",
 		       "VLAN", "IP", "MAC", "PARTITION", "STAGE", "STATE", "HOST");
@@ -116,39 +115,32 @@ static int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void show_json(const struct inv_guest *g, const struct inv_stage *st, size_t n_st,
-		      const struct inv_event *ev, size_t n_ev)
+static void show_json(struct json *j, const struct inv_guest *g, const struct inv_stage *st,
+		      size_t n_st, const struct inv_event *ev, size_t n_ev)
 {
-	char t[32];
-	struct json j;
-
-	json_init(&j, true);
-	json_obj_begin(&j);
-	json_key(&j, "guest");
-	guest_json(&j, g);
-	json_key(&j, "stages");
-	json_arr_begin(&j);
+	json_key(j, "guest");
+	guest_json(j, g);
+	json_key(j, "stages");
+	json_arr_begin(j);
 	for (size_t i = 0; i < n_st; i++) {
-		json_obj_begin(&j);
-		json_key_str(&j, "stage", st[i].stage);
-		json_key_str(&j, "done", when(st[i].done_usec, t));
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_key_str(j, "stage", st[i].stage);
+		json_key_time_usec(j, "done", st[i].done_usec);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_key(&j, "events");
-	json_arr_begin(&j);
+	json_arr_end(j);
+	json_key(j, "events");
+	json_arr_begin(j);
 	for (size_t i = 0; i < n_ev; i++) {
-		json_obj_begin(&j);
-		json_key_str(&j, "at", when(ev[i].at_usec, t));
-		json_key_str(&j, "who", ev[i].who);
-		json_key_str(&j, "what", ev[i].what);
-		json_key_str(&j, "result", ev[i].result);
-		json_key_str(&j, "message", ev[i].message);
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_key_time_usec(j, "at", ev[i].at_usec);
+		json_key_str(j, "who", ev[i].who);
+		json_key_str(j, "what", ev[i].what);
+		json_key_str(j, "result", ev[i].result);
+		json_key_str(j, "message", ev[i].message);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	(void) json_print(&j, stdout);
+	json_arr_end(j);
 }
 
 static void show_text(const struct inv_guest *g, const struct inv_stage *st, size_t n_st,
@@ -201,9 +193,12 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", argv[1]);
 	}
 	if (r >= 0 && opt_flag(ctx, "spec")) {
-		if (g->spec)
+		if (g->spec && prov_json(ctx)) {
+			json_key_str(prov_json(ctx), "name", g->name);
+			json_key_str(prov_json(ctx), "spec", g->spec);
+		} else if (g->spec) {
 			fputs(g->spec, stdout);
-		else
+		} else
 			r = diag_error(
 				&ctx->diag, NULL,
 				"guest '%s' keeps no spec in the inventory (made before inventory version 2: see %s/guests/%s/template.yaml)",
@@ -216,8 +211,8 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 		r = inv_event_list(inv, argv[1], &ctx->diag, &ev, &n_ev);
 	if (r < 0)
 		goto out;
-	if (ctx->json)
-		show_json(g, st, n_st, ev, n_ev);
+	if (prov_json(ctx))
+		show_json(prov_json(ctx), g, st, n_st, ev, n_ev);
 	else
 		show_text(g, st, n_st, ev, n_ev);
 out:

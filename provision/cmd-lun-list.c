@@ -93,37 +93,33 @@ static void print_json(struct json *j, const struct part_lun *l)
 static int cmd_lun_list(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct part_luns luns = {0};
+	struct json *j = prov_json(ctx);
 	struct part_guard g;
-	bool any_error = false;
-	struct json j;
+	const struct part_lun *bad = NULL;
 	int r;
 
 	prov_part_guard(ctx, &g);
 	r = part_luns_read(&g, g.luns, &luns, &ctx->diag);
 	if (r < 0)
 		return EXIT_FAIL;
-	json_init(&j, true);
-	if (ctx->json) {
-		json_obj_begin(&j);
-		json_key(&j, "luns");
-		json_arr_begin(&j);
+	if (j) {
+		json_key(j, "luns");
+		json_arr_begin(j);
 	}
 	for (size_t i = 0; i < luns.n; i++) {
-		any_error |= luns.v[i].error != 0;
-		if (ctx->json)
-			print_json(&j, &luns.v[i]);
+		if (luns.v[i].error && !bad)
+			bad = &luns.v[i];
+		if (j)
+			print_json(j, &luns.v[i]);
 		else
 			print_text(&luns.v[i]);
 	}
-	if (ctx->json) {
-
-		json_arr_end(&j);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
-	}
-	json_release(&j);
+	if (j)
+		json_arr_end(j);
+	if (bad)
+		prov_json_error(ctx, "cannot read LUN '%s': %s", bad->path, bad->error_text);
 	part_luns_release(&luns);
-	return any_error ? EXIT_FAIL : EXIT_OK;
+	return bad ? EXIT_FAIL : EXIT_OK;
 }
 
 const struct cmd prov_cmd_lun_list = {

@@ -70,22 +70,21 @@ static int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) struct net_want *w = NULL;
 	struct net_snapshot snap = {0};
-	struct json j;
-	size_t n = 0;
-	bool all_ok = true;
+	struct json *j = prov_json(ctx);
+	size_t n = 0, n_bad = 0;
 	int r;
 
 	r = prov_net_wants(ctx, argv + 1, argc - 1, &w, &n);
 	if (r != 0)
-		return r > 0 ? r : EXIT_FAIL;
+		return r > 0	      ? r
+		       : r == -ENOMEM ? EXIT_FAIL
+				      : EXIT_USAGE; /* a VLAN not in the site */
 	r = net_snapshot_read(&ctx->diag, &snap);
 	if (r < 0)
 		return EXIT_FAIL;
-	json_init(&j, true);
-	if (ctx->json) {
-		json_obj_begin(&j);
-		json_key(&j, "vlans");
-		json_arr_begin(&j);
+	if (j) {
+		json_key(j, "vlans");
+		json_arr_begin(j);
 	}
 	/* one plan per VLAN, so that each finding is told with its VLAN */
 	for (size_t i = 0; i < n; i++) {
@@ -96,23 +95,21 @@ static int cmd_net_check(struct prov_ctx *ctx, int argc, char **argv)
 			diag_error_errno(&ctx->diag, NULL, r, "cannot check VLAN %u", w[i].vlan);
 			break;
 		}
-		all_ok = all_ok && p.n_actions == 0 && p.n_conflicts == 0;
-		if (ctx->json)
-			print_json(&j, &w[i], &p);
+		n_bad += p.n_actions || p.n_conflicts;
+		if (j)
+			print_json(j, &w[i], &p);
 		else
 			print_text(&w[i], &p);
 		net_plan_release(&p);
 	}
 	net_snapshot_release(&snap);
-	if (ctx->json) {
-
-		json_arr_end(&j);
-		json_key_bool(&j, "ok", all_ok && r >= 0);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
-	}
-	json_release(&j);
-	return r < 0 || !all_ok ? EXIT_FAIL : EXIT_OK;
+	if (j)
+		json_arr_end(j);
+	if (r < 0)
+		return EXIT_FAIL;
+	if (n_bad)
+		prov_json_error(ctx, "%zu of %zu VLAN bridges differ from the site file", n_bad, n);
+	return n_bad ? EXIT_FAIL : EXIT_OK;
 }
 
 const struct cmd prov_cmd_net_check = {

@@ -14,48 +14,42 @@ static int cmd_net_ensure(struct prov_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(freep) struct net_want *w = NULL;
 	enum net_tense tense = ctx->dry_run ? NET_WOULD : NET_DONE;
+	struct json *j = prov_json(ctx);
 	struct net_plan p = {0};
-	struct json j;
 	size_t n = 0;
 	int r;
 
 	r = prov_net_wants(ctx, argv + 1, argc - 1, &w, &n);
 	if (r != 0)
-		return r > 0 ? r : EXIT_FAIL;
+		return r > 0	      ? r
+		       : r == -ENOMEM ? EXIT_FAIL
+				      : EXIT_USAGE; /* a VLAN not in the site */
 	r = net_ensure(w, n, ctx->dry_run, &ctx->diag, &p);
 	if (r < 0)
 		return prov_exit_status(r);
-
-	json_init(&j, true);
-	if (ctx->json) {
-		json_obj_begin(&j);
-		json_key_bool(&j, "dry_run", ctx->dry_run);
-		json_key(&j, "actions");
-		json_arr_begin(&j);
+	if (j) {
+		json_key_bool(j, "dry_run", ctx->dry_run);
+		json_key(j, "actions");
+		json_arr_begin(j);
 	}
 	for (size_t i = 0; i < p.n_actions; i++) {
 		_cleanup_(freep) char *s = net_action_describe(&p.actions[i], tense);
 
-		if (!ctx->json) {
+		if (!j) {
 			if (s)
 				puts(s);
 			continue;
 		}
-		json_obj_begin(&j);
-		json_key_str(&j, "action", net_action_type_to_string(p.actions[i].type));
-		json_key_str(&j, "link", p.actions[i].link);
-		json_key_str(&j, "message", s);
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_key_str(j, "action", net_action_type_to_string(p.actions[i].type));
+		json_key_str(j, "link", p.actions[i].link);
+		json_key_str(j, "message", s);
+		json_obj_end(j);
 	}
-	if (ctx->json) {
-
-		json_arr_end(&j);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
-	} else if (p.n_actions == 0) {
+	if (j)
+		json_arr_end(j);
+	else if (p.n_actions == 0)
 		puts("nothing to do");
-	}
-	json_release(&j);
 	net_plan_release(&p);
 	return EXIT_OK;
 }

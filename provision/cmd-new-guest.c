@@ -78,8 +78,8 @@ static int finish(struct pipeline *p, int r)
 	int status = prov_exit_status(r);
 
 	pipeline_event_result(p, r);
-	if (ctx->json)
-		pipeline_print_json(p, r, stdout);
+	if (prov_json(ctx))
+		pipeline_print_json(p, r);
 	else if (r >= 0 && p->g)
 		printf("%s guest '%s': stage %s done\n", p->o.dry_run ? "plan for" : "ok:", p->name,
 		       p->o.dry_run ? stage_to_string(p->o.until) : p->g->stage);

@@ -60,8 +60,8 @@ static int cmd_render(struct prov_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		return prov_exit_status(r);
 
-	if (ctx->json) {
-		r = guest_render_print_json(&gr, ctx, stdout);
+	if (prov_json(ctx)) {
+		r = guest_render_print_json(&gr, ctx);
 		return prov_exit_status(r);
 	}
 	if (!out || streq(out, "-")) {

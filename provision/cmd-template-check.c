@@ -18,46 +18,42 @@
 
 static int cmd_template_check(struct prov_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_(freep) bool *ok = calloc((size_t) argc, sizeof(bool));
+	struct json *j = prov_json(ctx);
 	bool all_ok = true;
+	int r;
 
-	if (!ok)
-		return EXIT_FAIL;
 	if (streq(ctx->site_path, PROV_DEFAULT_SITE) && access(ctx->site_path, F_OK) < 0 &&
 	    errno == ENOENT)
 		diag_add(&ctx->diag, DIAG_NOTE, NULL,
 			 "no site file '%s': kernel names, VLANs and disk sizes are not checked",
 			 ctx->site_path);
-	else if (prov_site_load(ctx) < 0)
-		return EXIT_FAIL;
+	else if ((r = prov_site_load(ctx)) < 0)
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL; /* as for every command (main.c) */
+	if (j) {
+		json_key(j, "templates");
+		json_arr_begin(j);
+	}
 	for (int i = 1; i < argc; i++) {
 		struct tmpl_guest *t = NULL;
+		size_t mark = diag_mark(&ctx->diag);
+		bool ok = tmpl_guest_load(ctx->site, argv[i], &ctx->diag, &t) == 0;
 
-		ok[i] = tmpl_guest_load(ctx->site, argv[i], &ctx->diag, &t) == 0;
-		all_ok = all_ok && ok[i];
+		all_ok = all_ok && ok;
 		tmpl_guest_free(t);
-		if (ok[i] && !ctx->json)
+		if (j) {
+			/* each file with its own errors; they are printed on stderr too */
+			json_obj_begin(j);
+			json_key_str(j, "file", argv[i]);
+			json_key_bool(j, "ok", ok);
+			json_key(j, "diagnostics");
+			prov_json_diag(j, &ctx->diag, mark);
+			json_obj_end(j);
+		} else if (ok) {
 			printf("%s: ok\n", argv[i]);
-	}
-	if (ctx->json) {
-		struct json j;
-
-		json_init(&j, true);
-		json_obj_begin(&j);
-		json_key(&j, "templates");
-		json_arr_begin(&j);
-		for (int i = 1; i < argc; i++) {
-			json_obj_begin(&j);
-			json_key_str(&j, "file", argv[i]);
-			json_key_bool(&j, "ok", ok[i]);
-			json_obj_end(&j);
 		}
-		json_arr_end(&j);
-		json_key_bool(&j, "ok", all_ok);
-		json_obj_end(&j);
-		(void) json_print(&j, stdout);
-		json_release(&j);
 	}
+	if (j)
+		json_arr_end(j);
 	return all_ok ? EXIT_OK : EXIT_FAIL;
 }
 

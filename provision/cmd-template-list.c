@@ -9,26 +9,19 @@
 #include "cmds.h"
 #include "prov.h"
 
-static void print_json(const struct tmpl_list *l)
+static void print_json(struct json *j, const struct tmpl_list *l)
 {
-	struct json j;
-
-	json_init(&j, true);
-	json_obj_begin(&j);
-	json_key(&j, "templates");
-	json_arr_begin(&j);
+	json_key(j, "templates");
+	json_arr_begin(j);
 	for (size_t i = 0; i < l->n; i++) {
-		json_obj_begin(&j);
-		json_key_str(&j, "name", l->v[i].name);
-		json_key_str(&j, "description", l->v[i].description);
-		json_key_str(&j, "path", l->v[i].path);
-		json_key_bool(&j, "valid", l->v[i].valid);
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_key_str(j, "name", l->v[i].name);
+		json_key_str(j, "description", l->v[i].description);
+		json_key_str(j, "path", l->v[i].path);
+		json_key_bool(j, "valid", l->v[i].valid);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	(void) json_print(&j, stdout);
-	json_release(&j);
+	json_arr_end(j);
 }
 
 static void print_text(const struct tmpl_list *l)
@@ -61,8 +54,8 @@ static int cmd_template_list(struct prov_ctx *ctx, int argc, char **argv)
 		diag_error_errno(&ctx->diag, NULL, r, "cannot list templates");
 		return EXIT_FAIL;
 	}
-	if (ctx->json)
-		print_json(l);
+	if (prov_json(ctx))
+		print_json(prov_json(ctx), l);
 	else
 		print_text(l);
 	return EXIT_OK;

@@ -33,6 +33,7 @@ bool opt_flag(const struct prov_ctx *ctx, const char *name)
 int prov_finish(struct prov_ctx *ctx, int status)
 {
 	prov_events_note_diag(ctx);
+	prov_json_note_diag(ctx);
 	diag_print(&ctx->diag, stderr, ctx->prog);
 	diag_clear(&ctx->diag);
 	return status;
@@ -48,6 +49,7 @@ int usage_error(struct prov_ctx *ctx, const char *fmt, ...)
 		msg = NULL;
 	va_end(ap);
 	prov_events_note(ctx, msg);
+	prov_json_note(ctx, DIAG_ERROR, msg ? msg : fmt);
 	fprintf(stderr, "%s: error: %s", ctx->prog, msg ? msg : fmt);
 	fputc('\n', stderr);
 	if (ctx->cmd)

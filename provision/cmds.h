@@ -30,6 +30,7 @@ enum cmd_flags {
 	CMD_SITE = 1 << 1,   /* loads site.yaml before running */
 	CMD_NAME = 1 << 2,   /* argv[1], when given, is a guest NAME: checked before anything */
 	CMD_LUNS = 1 << 3,   /* uses the site's LUNs: refused when two are one device */
+	CMD_NOJSON = 1 << 4, /* has no --json output (help, a daemon): --json is refused */
 };
 
 struct cmd_option {
@@ -39,7 +40,9 @@ struct cmd_option {
 	const char *help;
 };
 
+struct json;
 struct prov_ctx;
+struct prov_json;
 
 struct cmd {
 	const char *name; /* "render", or two words for a group: "lun list" */
@@ -67,12 +70,13 @@ struct prov_ctx {
 	struct site *site;	    /* loaded for CMD_SITE commands */
 	struct diag diag;	    /* printed by the dispatcher when the command returns */
 	struct prov_events *events; /* PROVISION_EVENTS_FD (events.h); NULL: none */
+	struct prov_json *jo;	    /* --json: the result being written (json-out.c) */
 };
 
 /*
  * The exit status for a command's result r (provision/exit.c, the only such map): 0 for
  * r >= 0; 3 (a conflict: a script may retry) for -EEXIST, -EBUSY, -ESTALE, -EADDRINUSE,
- * -EALREADY and -EAGAIN; 2 for -EDOM (a bad guest name, already reported as a usage error);
+ * -EALREADY and -EAGAIN; 2 for -EDOM (bad input: a guest name, a template, an option value);
  * 1 for any other error.
  */
 int prov_exit_status(int r);
@@ -88,11 +92,47 @@ int usage_error(struct prov_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 /* Print and clear ctx->diag, then return status (convenience for the end of a command). */
 int prov_finish(struct prov_ctx *ctx, int status);
 
+/*
+ * --json (provision/json-out.c, doc/json.md): every call prints exactly one JSON object on
+ * stdout, {"ok": true, ...} or {"ok": false, "error": {"message": M, "exit_status": N}, ...},
+ * with "diagnostics": [{"level", "message", "file", "line", "column"}...] when anything was
+ * printed on stderr. The dispatcher prints it when the command returns, on every path (a
+ * usage error, a refusal, the command's own result), so a command only adds its members:
+ *
+ *	struct json *j = prov_json(ctx);	NULL without --json: print the human text
+ *	if (j) {
+ *		json_key_str(j, "name", name);	sizes in bytes, times json_time_usec()
+ *		...
+ *	}
+ *
+ * and writes nothing else on stdout (progress goes to stderr). Members it writes are kept on
+ * failure too ("ok": false with what was found). The error's message is the first error
+ * printed (usage_error(), ctx->diag at prov_finish()), unless prov_json_error() set one.
+ */
+/* The object the command writes its members into, or NULL without --json. Borrowed. */
+struct json *prov_json(struct prov_ctx *ctx);
+/* The error's message when the command fails: for a failure no error message tells. */
+void prov_json_error(struct prov_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+/* diag's entries from from on, as an array of {"level", "message", "file", "line", "column"}. */
+void prov_json_diag(struct json *j, const struct diag *d, size_t from);
+/* The dispatcher's: start the object when --json was given. Returns: 0 or -ENOMEM. */
+int prov_json_open(struct prov_ctx *ctx);
+/* A message printed on stderr (usage_error()), ctx->diag's (prov_finish()), for "diagnostics". */
+void prov_json_note(struct prov_ctx *ctx, enum diag_level level, const char *msg);
+void prov_json_note_diag(struct prov_ctx *ctx);
+/* The dispatcher's: print the object for exit status status. Returns: status (1 if unwritable). */
+int prov_json_end(struct prov_ctx *ctx, int status);
+/* Drop the object unprinted (--help, --version print text). */
+void prov_json_close(struct prov_ctx *ctx);
+
 /* provision/cmd-help.c: the global options, help, and finding a command by its words. */
 extern const struct cmd prov_cmd_help;
 extern const struct cmd_option prov_global_options[];
 void prov_print_main_help(FILE *f);
 void prov_print_cmd_help(FILE *f, const struct cmd *c);
+/* Whether c takes global option o: -n/--dry-run only with CMD_DRYRUN, --json not with CMD_NOJSON.
+ */
+bool prov_cmd_takes_global(const struct cmd *c, const struct cmd_option *o);
 /* The command named by argv's first two words ("lun list"), else its first; NULL: none. */
 const struct cmd *prov_cmd_find(int argc, char **argv, int *ret_words);
 /* "unknown command 'lst', did you mean 'list'?"; returns EXIT_USAGE. */

@@ -9,7 +9,7 @@ int prov_exit_status(int r)
 	if (r >= 0)
 		return EXIT_OK;
 	switch (-r) {
-	case EDOM: /* a bad guest name, reported as a usage error */
+	case EDOM: /* bad input: a guest name, template, option value the site refuses */
 		return EXIT_USAGE;
 	case EEXIST:	 /* configs or a guest already there, a signature that is not ours */
 	case EBUSY:	 /* the inventory or a LUN stayed locked, a partition in use */

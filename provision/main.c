@@ -193,6 +193,26 @@ static int cmd_setup(struct prov_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* --json anywhere before "--": known first, so that every usage error is answered in JSON */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		if (streq(argv[i], "--json"))
+			return true;
+	return false;
+}
+
+/* What the table's flags refuse before anything else. Returns: 0, or the exit status. */
+static int cmd_refuse(struct prov_ctx *ctx, const struct cmd *c)
+{
+	if (ctx->dry_run && !(c->flags & CMD_DRYRUN))
+		return usage_error(ctx, "'%s' does not take -n/--dry-run: it changes nothing",
+				   c->name);
+	if (ctx->json && (c->flags & CMD_NOJSON))
+		return usage_error(ctx, "'%s' has no --json output", c->name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct prov_ctx ctx = {.prog = "provision", .diag = DIAG_INIT};
@@ -200,9 +220,12 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	int r, words;
 
+	ctx.json = wants_json(argc, argv);
+	if (prov_json_open(&ctx) < 0)
+		return EXIT_FAIL;
 	r = prov_events_open(&ctx);
 	if (r)
-		return r;
+		goto out;
 	r = parse_globals(&ctx, &argc, argv, &help, &version);
 	if (r)
 		goto out;
@@ -211,13 +234,19 @@ int main(int argc, char **argv)
 	if (!ctx.site_path || !*ctx.site_path)
 		ctx.site_path = PROV_DEFAULT_SITE;
 
+	if (help || version)
+		prov_json_close(&ctx); /* they print text */
 	if (argc < 2) {
 		if (version) {
 			printf("provision %s\n", PROV_VERSION);
 			return EXIT_OK;
 		}
-		prov_print_main_help(help ? stdout : stderr);
-		return help ? EXIT_OK : EXIT_USAGE;
+		if (help || !ctx.json) {
+			prov_print_main_help(help ? stdout : stderr);
+			return help ? EXIT_OK : EXIT_USAGE;
+		}
+		r = usage_error(&ctx, "no command given");
+		goto out;
 	}
 	c = prov_cmd_find(argc - 1, argv + 1, &words);
 	if (!c) {
@@ -240,11 +269,9 @@ int main(int argc, char **argv)
 	r = parse_cmd_options(&ctx, &argc, argv);
 	if (r)
 		goto out;
-	if (ctx.dry_run && !(c->flags & CMD_DRYRUN)) {
-		r = usage_error(&ctx, "'%s' does not take -n/--dry-run: it changes nothing",
-				c->name);
+	r = cmd_refuse(&ctx, c);
+	if (r)
 		goto out;
-	}
 	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {
 		if (argc - 1 < c->min_args)
 			r = usage_error(&ctx, "'%s' needs %s", c->name, c->args);
@@ -260,6 +287,7 @@ int main(int argc, char **argv)
 	r = c->fn(&ctx, argc, argv);
 	r = prov_finish(&ctx, r);
 out:
+	r = prov_json_end(&ctx, r);
 	prov_events_close(&ctx, r);
 	prov_site_free(ctx.site);
 	free(ctx.opts);

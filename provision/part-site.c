@@ -112,6 +112,38 @@ int prov_part_lun(struct prov_ctx *ctx, const struct part_guard *g, const char *
 	return 0;
 }
 
+/* The plan as --json members: the LUN, the actions in words, the partitions it touches. */
+static void part_run_json(struct json *j, const struct prov_ctx *ctx, const struct part_plan *p,
+			  const char *text)
+{
+	json_key_str(j, "lun", p->lun);
+	json_key_bool(j, "dry_run", ctx->dry_run);
+	json_key(j, "actions");
+	json_arr_begin(j);
+	for (const char *l = text, *e; *l; l = *e ? e + 1 : e) {
+		_cleanup_(freep) char *line = NULL;
+
+		e = l + strcspn(l, "\n");
+		line = strndup(l, (size_t) (e - l));
+		json_str(j, line ? line : "");
+	}
+	json_arr_end(j);
+	json_key(j, "partitions");
+	json_arr_begin(j);
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct part_step *s = &p->steps[i];
+
+		json_obj_begin(j);
+		json_key_uint(j, "number", s->partno);
+		json_key_uint(j, "start", s->start);
+		json_key_uint(j, "size", s->size);
+		json_key_str(j, "name", s->remove ? NULL : s->name);
+		json_key_str(j, "change", s->remove ? "remove" : s->create ? "create" : "rename");
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 int prov_part_run(struct prov_ctx *ctx, const struct part_guard *g, const struct part_plan *p,
 		  struct part_result *res)
 {
@@ -125,7 +157,9 @@ int prov_part_run(struct prov_ctx *ctx, const struct part_guard *g, const struct
 	if (r < 0)
 		return r;
 	part_plan_format(p, !ctx->dry_run, &sb);
-	if (!ctx->json)
+	if (prov_json(ctx))
+		part_run_json(prov_json(ctx), ctx, p, strbuf_str(&sb));
+	else
 		fputs(strbuf_str(&sb), stdout);
 	strbuf_release(&sb);
 	return 0;

@@ -44,7 +44,8 @@ int prov_part_lun(struct prov_ctx *ctx, const struct part_guard *g, const char *
 
 /*
  * With -n: every check of the plan (nothing written), then the plan in words ("would ...").
- * Else: apply it and print what was done. res (may be NULL) gets the partition.
+ * Else: apply it and print what was done. res (may be NULL) gets the partition. With --json
+ * the words are the members "lun", "dry_run", "actions" and "partitions" instead.
  * Returns: 0, or < 0 with the reason in ctx->diag.
  */
 int prov_part_run(struct prov_ctx *ctx, const struct part_guard *g, const struct part_plan *p,

@@ -230,9 +230,11 @@ static int fail_stage(struct pipeline *p, enum stage s, size_t mark, int r)
 	p->cause = diag_cause(&p->ctx->diag, mark);
 	if (!p->cause)
 		p->cause = strdup(strerror(-r));
-	if (!p->o.dry_run && p->g && p->cause)
-		(void) inv_stage_failed(p->inv, p->g->id, stage_to_string(s), p->cause, p->who,
-					&p->ctx->diag);
+	/* p->g as the row now is: --json reports its state */
+	if (!p->o.dry_run && p->g && p->cause &&
+	    inv_stage_failed(p->inv, p->g->id, stage_to_string(s), p->cause, p->who,
+			     &p->ctx->diag) >= 0)
+		p->g->state = INV_STATE_FAILED;
 	diag_error(&p->ctx->diag, NULL, "stage '%s' of guest '%s' failed", stage_to_string(s),
 		   p->name);
 	pipeline_event_stage(p, s, PIPELINE_STAGE_FAILED);
@@ -331,47 +333,40 @@ int pipeline_run(struct pipeline *p)
 	return 0;
 }
 
-void pipeline_print_json(struct pipeline *p, int r, FILE *f)
+void pipeline_print_json(struct pipeline *p, int r)
 {
+	struct json *j = prov_json(p->ctx);
 	const struct inv_guest *g = p->g;
 	_cleanup_(freep) char *inst = NULL, *boot = NULL;
 	char mac[18], ip[16];
-	struct json j;
 
-	json_init(&j, true);
-	json_obj_begin(&j);
-	json_key_str(&j, "guest", p->name);
-	json_key_bool(&j, "ok", r >= 0);
-	json_key_bool(&j, "dry_run", p->o.dry_run);
-	json_key_str(&j, "stage", g ? g->stage : NULL);
-	json_key_str(&j, "state", g ? inv_state_to_string(g->state) : NULL);
-	json_key_str(&j, "template", p->t ? p->t->name : NULL);
-	json_key(&j, "vlan");
+	if (!j)
+		return;
+	json_key_str(j, "name", p->name);
+	json_key_bool(j, "dry_run", p->o.dry_run);
+	json_key_str(j, "stage", g ? g->stage : NULL);
+	json_key_str(j, "state", g ? inv_state_to_string(g->state) : NULL);
+	/* the stage that failed; null: none, or the run was refused before any stage */
+	json_key_str(j, "failed_stage", r < 0 ? p->failed_stage : NULL);
+	json_key_str(j, "template", p->t ? p->t->name : NULL);
+	json_key(j, "vlan");
 	if (p->t)
-		json_uint(&j, p->t->vlan);
+		json_uint(j, p->t->vlan);
 	else
-		json_null(&j);
-	json_key_str(&j, "ip", g && g->has_ip ? format_ipv4(g->ip, ip) : NULL);
-	json_key_str(&j, "mac", g ? format_mac(g->mac, mac) : NULL);
-	json_key_str(&j, "lun", g && g->has_partition ? g->part.lun : NULL);
-	json_key_str(&j, "partuuid", g ? g->part.partuuid : NULL);
-	json_key_str(&j, "disk", p->disk_path);
-	json_key_str(&j, "request_id", p->request_id);
-	json_key(&j, "configs");
-	json_obj_begin(&j);
-	json_key_str(&j, "install",
+		json_null(j);
+	json_key_str(j, "ip", g && g->has_ip ? format_ipv4(g->ip, ip) : NULL);
+	json_key_str(j, "mac", g ? format_mac(g->mac, mac) : NULL);
+	json_key_str(j, "lun", g && g->has_partition ? g->part.lun : NULL);
+	json_key_str(j, "partuuid", g ? g->part.partuuid : NULL);
+	json_key_str(j, "disk", p->disk_path);
+	json_key_str(j, "request_id", p->request_id);
+	json_key(j, "configs");
+	json_obj_begin(j);
+	json_key_str(j, "install",
 		     (inst = guest_cfg_path(p->site->config_dir, p->name, "install")));
-	json_key_str(&j, "boot", (boot = guest_cfg_path(p->site->config_dir, p->name, "boot")));
-	json_obj_end(&j);
-	json_key(&j, "error");
-	if (r < 0) {
-		json_obj_begin(&j);
-		json_key_str(&j, "stage", p->failed_stage);
-		json_key_str(&j, "cause", pipeline_cause(p, r));
-		json_obj_end(&j);
-	} else {
-		json_null(&j);
-	}
-	json_obj_end(&j);
-	(void) json_print(&j, f);
+	json_key_str(j, "boot", (boot = guest_cfg_path(p->site->config_dir, p->name, "boot")));
+	json_obj_end(j);
+	/* the cause the result event gives too (events.h) */
+	if (r < 0)
+		prov_json_error(p->ctx, "%s", pipeline_cause(p, r));
 }

@@ -123,8 +123,8 @@ char *pipeline_who(const char *request_id);
  */
 int pipeline_run(struct pipeline *p);
 
-/* Print the machine-readable result of a run (--json). */
-void pipeline_print_json(struct pipeline *p, int r, FILE *f);
+/* The result of a run as the members of the --json object (prov_json()); nothing without. */
+void pipeline_print_json(struct pipeline *p, int r);
 
 void pipeline_release(struct pipeline *p);
 

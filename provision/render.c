@@ -38,26 +38,29 @@ int prov_guest_template(struct prov_ctx *ctx, const char *name, const struct pip
 	int r;
 
 	r = tmpl_guest_load(ctx->site, req ? req->template_name : o->template_name, &ctx->diag, &t);
+	/* an unknown, missing or invalid template is bad input; one we cannot read a failure */
 	if (r < 0)
-		return r;
+		return r == -EINVAL || r == -ENOENT ? -EDOM : r;
 	/* the request's parameters, then the command line's, each checked where it was given */
 	for (size_t i = 0; req && i < req->n_params; i++)
 		if (tmpl_guest_set(t, req->params[i].key, req->params[i].value, &req->params[i].loc,
 				   &ctx->diag) < 0)
-			r = -EINVAL; /* keep going: report every bad value */
+			r = -EDOM; /* keep going: report every bad value */
 	for (size_t i = 0; i < o->n_overrides; i++)
 		if (tmpl_guest_set(t, o->overrides[i].key, o->overrides[i].value, NULL,
 				   &ctx->diag) < 0)
-			r = -EINVAL;
+			r = -EDOM;
 	if (r < 0)
 		return r;
 	r = tmpl_guest_check(t, ctx->site, &ctx->diag);
 	if (r < 0)
-		return r;
-	if (!t->vlan)
-		return diag_error(&ctx->diag, NULL,
-				  "no VLAN for '%s': give --vlan or set vlan: in template '%s'",
-				  name, t->name);
+		return r == -EINVAL ? -EDOM : r;
+	if (!t->vlan) {
+		diag_error(&ctx->diag, NULL,
+			   "no VLAN for '%s': give --vlan or set vlan: in template '%s'", name,
+			   t->name);
+		return -EDOM;
+	}
 	*ret = TAKE_PTR(t);
 	return 0;
 }
@@ -151,6 +154,7 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 	_cleanup_(freep) char *disk = NULL;
 	struct guest_alloc a = {.name = name, .vlan = t->vlan};
 	const char *ip = o->ip, *mac = o->mac;
+	const struct site_vlan *v;
 	int r;
 
 	r = preview_alloc(ctx, name, t, &g);
@@ -158,10 +162,22 @@ int guest_render_preview(struct prov_ctx *ctx, const char *name, const struct tm
 		return r;
 	memcpy(a.mac, g->mac, 6);
 	a.ip = g->has_ip ? g->ip : 0;
-	if (ip && parse_ipv4(ip, &a.ip) < 0)
-		return diag_error(&ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
-	if (mac && parse_mac(mac, a.mac) < 0)
-		return diag_error(&ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
+	/* bad input (-EDOM, exit status 2), as new-guest would find it */
+	if (ip && parse_ipv4(ip, &a.ip) < 0) {
+		diag_error(&ctx->diag, NULL, "--ip: invalid IPv4 address '%s'", ip);
+		return -EDOM;
+	}
+	if (mac && parse_mac(mac, a.mac) < 0) {
+		diag_error(&ctx->diag, NULL, "--mac: invalid MAC address '%s'", mac);
+		return -EDOM;
+	}
+	v = tmpl_site_vlan(ctx->site, t->vlan);
+	if (t->type == TMPL_GUEST_PV && (!v || !v->has_subnet || !a.ip)) {
+		diag_error(&ctx->diag, NULL,
+			   "VLAN %u has no subnet: cannot give the installer of '%s' an address",
+			   t->vlan, name);
+		return -EDOM;
+	}
 	if (o->disk_path)
 		a.disk_path = o->disk_path;
 	else if (g->has_partition && g->part.partno) {
@@ -246,35 +262,28 @@ void guest_render_print(const struct guest_render *gr, const char *config_dir, F
 	}
 }
 
-int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx, FILE *f)
+int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx)
 {
-	_cleanup_(freep) char *inst = NULL, *boot = NULL, *text = NULL;
-	struct json j;
+	_cleanup_(freep) char *inst = NULL, *boot = NULL;
+	struct json *j = prov_json(ctx);
 	char mac[18], ip[16];
 	int r;
 
 	r = hv_domcfg_to_json(&gr->install, &inst, &ctx->diag);
 	if (r >= 0)
 		r = hv_domcfg_to_json(&gr->boot, &boot, &ctx->diag);
-	if (r < 0)
+	if (r < 0 || !j)
 		return r;
-	json_init(&j, true);
-	json_obj_begin(&j);
-	json_key_str(&j, "name", gr->name);
-	json_key_str(&j, "template", gr->template_name);
-	json_key_uint(&j, "vlan", gr->vlan);
-	json_key_str(&j, "ip", gr->ip ? format_ipv4(gr->ip, ip) : NULL);
-	json_key_str(&j, "mac", format_mac(gr->mac, mac));
-	json_key_str(&j, "disk", gr->disk_path);
-	json_key_bool(&j, "placeholder_disk", gr->placeholder_disk);
-	json_key(&j, "install");
-	json_raw(&j, inst);
-	json_key(&j, "boot");
-	json_raw(&j, boot);
-	json_obj_end(&j);
-	text = json_finish(&j);
-	if (!text)
-		return -ENOMEM;
-	fputs(text, f);
+	json_key_str(j, "name", gr->name);
+	json_key_str(j, "template", gr->template_name);
+	json_key_uint(j, "vlan", gr->vlan);
+	json_key_str(j, "ip", gr->ip ? format_ipv4(gr->ip, ip) : NULL);
+	json_key_str(j, "mac", format_mac(gr->mac, mac));
+	json_key_str(j, "disk", gr->disk_path);
+	json_key_bool(j, "placeholder_disk", gr->placeholder_disk);
+	json_key(j, "install");
+	json_raw(j, inst);
+	json_key(j, "boot");
+	json_raw(j, boot);
 	return 0;
 }

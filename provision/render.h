@@ -51,7 +51,8 @@ void guest_render_release(struct guest_render *gr);
  * request's parameters, then the command line's overrides (--vlan, --memory, --vcpus,
  * --disk, --swap), checked against the site. req may be NULL. name is valid (checked where
  * it came in: the dispatcher, the request or batch file); it names the guest in messages.
- * Returns: 0, or < 0 with the reasons in ctx->diag.
+ * Returns: 0, or < 0 with the reasons in ctx->diag: -EDOM for bad input (an unknown or
+ * invalid template, a bad override, no VLAN: exit status 2), else a failure to read.
  */
 struct pipeline_opts;
 struct tmpl_request;
@@ -85,5 +86,8 @@ int guest_render_write(const struct guest_render *gr, const struct site *s, cons
  */
 void guest_render_print(const struct guest_render *gr, const char *config_dir, FILE *f);
 
-/* {"name": ..., "install": <libxl domain config>, "boot": <libxl domain config>} */
-int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx, FILE *f);
+/*
+ * The --json members (prov_json()): "name", ..., "install" and "boot" (libxl domain configs,
+ * libxl's own JSON). Returns: 0, or < 0 with the reason in ctx->diag.
+ */
+int guest_render_print_json(const struct guest_render *gr, struct prov_ctx *ctx);

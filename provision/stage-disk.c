@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,12 +135,11 @@ static int lun_lock(struct pipeline *p, const char *lun, struct inv_lock **ret)
 	if (stat(lun, &st) < 0)
 		return diag_error_errno(&p->ctx->diag, NULL, -errno, "cannot stat LUN '%s'", lun);
 	if (inv_is_shared(p->inv)) {
-		/* a lock name has no '/' (inv_lock_take()): the path's FNV-1a 64 stands for it */
-		uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-		for (const char *c = lun; *c; c++)
-			h = (h ^ (unsigned char) *c) * UINT64_C(0x100000001b3);
-		snprintf(name, sizeof(name), "lun-%016llx", (unsigned long long) h);
+		/* "lun-:dev:fc:fc-p1d1": a lock name has no '/' */
+		snprintf(name, sizeof(name), "lun-%s", lun);
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = ':';
 	} else
 		snprintf(name, sizeof(name), "lun-%llx-%llx",
 			 (unsigned long long) (S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev),

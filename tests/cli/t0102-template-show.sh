@@ -25,7 +25,8 @@ import json, sys
 t = json.load(open(sys.argv[1]))
 b = sys.argv[2]
 assert t["name"] == "lab" and t["files"] == [b + "/lab.yaml", b + "/debian.yaml"], t
-assert (t["type"], t["memory_mib"], t["maxmem_mib"], t["vcpus"]) == ("pv", 512, 512, 1), t
+assert t["ok"] is True, t
+assert (t["type"], t["memory_bytes"], t["maxmem_bytes"], t["vcpus"]) == ("pv", 512 << 20, 512 << 20, 1), t
 assert (t["disk_bytes"], t["swap_bytes"], t["vlan"]) == (10 << 30, 512 << 20, None), t
 assert (t["kernel"], t["root"]) == ("default", "/dev/xvda1 ro"), t
 assert t["install"] == {"extra": None, "classes": ["DEBIAN", "LAB"],
@@ -82,11 +83,12 @@ assert a == b, (a, b)
 PY
 done
 
-run 1 "$PROVISION" template show debain
+# an unknown template is bad input (2), as for every command
+run 2 "$PROVISION" template show debain
 expect_err_line "provision: error: unknown template 'debain' (did you mean 'debian'?)"
-run 1 "$PROVISION" template show "a b"
+run 2 "$PROVISION" template show "a b"
 expect_err_line "provision: error: invalid template name 'a b'"
-run 1 "$PROVISION" template show "$T/none.yaml"
+run 2 "$PROVISION" template show "$T/none.yaml"
 expect_err_line "provision: error: cannot open template '$T/none.yaml': No such file or directory"
 run 2 "$PROVISION" template show
 expect_err "'template show' needs NAME"

@@ -32,8 +32,17 @@ n_checks=$((n_checks + 1))
 python3 - "$T/out" <<'PY' || fail "template check --json is wrong"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d == {"templates": [{"file": "k.yaml", "ok": False}, {"file": "debian.yaml", "ok": True}],
-             "ok": False}, d
+assert d["ok"] is False and d["error"]["exit_status"] == 1, d
+# the first error is the message; each file has its own errors, as printed on stderr
+assert d["error"]["message"] == "k.yaml:2:9: kernel: kernel 'xen66' is not in the site's kernels", d
+k, deb = d["templates"]
+assert (k["file"], k["ok"], deb["file"], deb["ok"]) == ("k.yaml", False, "debian.yaml", True), d
+assert k["diagnostics"] == [
+    {"level": "error", "message": "kernel: kernel 'xen66' is not in the site's kernels",
+     "file": "k.yaml", "line": 2, "column": 9},
+    {"level": "error", "message": "vlan: VLAN 99 is not in the site's network.vlans",
+     "file": "k.yaml", "line": 3, "column": 7}], k
+assert deb["diagnostics"] == [] and d["diagnostics"] == k["diagnostics"], d
 PY
 
 # a site that was asked for must load

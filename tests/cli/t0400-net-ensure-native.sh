@@ -35,5 +35,5 @@ expect_eq "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); v =
 	"True 10 br10 True [] []"
 run 0 "$PROVISION" net ensure 10 --json
 expect_eq "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])))' "$T/out")" \
-	"{'dry_run': False, 'actions': []}"
+	"{'ok': True, 'dry_run': False, 'actions': []}"
 done_testing

@@ -133,17 +133,17 @@ run 2 "$PROVISION" render Web_1 --template debian --vlan 53
 expect_err "provision: error: invalid guest name 'Web_1'"
 run 2 "$PROVISION" render web9 --vlan 53
 expect_err_line "provision: error: 'render' needs --template NAME"
-run 1 "$PROVISION" render web9 --template nosuch --vlan 53
+run 2 "$PROVISION" render web9 --template nosuch --vlan 53
 expect_err "nosuch"
-run 1 "$PROVISION" render web9 --template debian
+run 2 "$PROVISION" render web9 --template debian
 expect_err_line "provision: error: no VLAN for 'web9': give --vlan or set vlan: in template 'debian'"
-run 1 "$PROVISION" render web9 --template debian --vlan 54
+run 2 "$PROVISION" render web9 --template debian --vlan 54
 expect_err "54"
-run 1 "$PROVISION" render web9 --template debian --vlan 53 --memory lots
+run 2 "$PROVISION" render web9 --template debian --vlan 53 --memory lots
 expect_err "memory"
-run 1 "$PROVISION" render web9 --template debian --vlan 53 --ip 300.1.2.3
+run 2 "$PROVISION" render web9 --template debian --vlan 53 --ip 300.1.2.3
 expect_err_line "provision: error: --ip: invalid IPv4 address '300.1.2.3'"
-run 1 "$PROVISION" render web9 --template debian --vlan 1
+run 2 "$PROVISION" render web9 --template debian --vlan 1
 expect_err "VLAN 1 has no subnet: cannot give the installer of 'web9' an address"
 run 2 "$PROVISION" render web9 --template debian --vlan 53 --memroy 1G
 expect_err_line "provision: error: unknown option '--memroy', did you mean '--memory'?"

@@ -54,7 +54,7 @@ esac
 
 # list / show, machine-readable
 run 0 "$PROVISION" list --json
-python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); assert [x["name"] for x in g]==["web1"] and g[0]["stage"]=="configs" and g[0]["partition"]["partuuid"]==sys.argv[2], g' "$T/out" "$uuid" || fail "list --json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=d["guests"]; assert d["ok"] and [x["name"] for x in g]==["web1"] and g[0]["stage"]=="configs" and g[0]["partition"]["partuuid"]==sys.argv[2], g' "$T/out" "$uuid" || fail "list --json"
 run 0 "$PROVISION" show web1 --json
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert [x["stage"] for x in s["stages"]]==["allocate","carve","format","network","configs"], s; assert all(e["who"]=="root(0)" for e in s["events"])' "$T/out" || fail "show --json"
 n_checks=$((n_checks + 2))

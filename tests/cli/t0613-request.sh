@@ -20,8 +20,8 @@ run 0 "$PROVISION" new-guest --request "$T/rt1.yaml" --until configs --json
 python3 - "$T/out" <<'PY' || fail "--json result"
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["ok"] and j["guest"] == "web1" and j["stage"] == "configs", j
-assert j["request_id"] == "RT-4711" and j["ip"] == "10.10.0.50" and j["error"] is None, j
+assert j["ok"] and j["name"] == "web1" and j["stage"] == "configs", j
+assert j["request_id"] == "RT-4711" and j["ip"] == "10.10.0.50" and "error" not in j, j
 assert j["mac"].startswith("00:16:3e:") and j["configs"]["boot"].endswith("/web1.boot.cfg"), j
 PY
 n_checks=$((n_checks + 1))

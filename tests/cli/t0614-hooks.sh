@@ -72,7 +72,7 @@ RT_CF_HOSTNAME=web3 RT_CF_TEMPLATE=lab RT_CF_VLAN=10 RT_CF_MEMORY=1G RT_REQUESTO
 python3 - "$T/out" <<'PY' || fail "ticket hook result"
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["ok"] and j["guest"] == "web3" and j["request_id"] == "RT-4711", j
+assert j["ok"] and j["name"] == "web3" and j["request_id"] == "RT-4711", j
 assert j["template"] == "lab" and j["vlan"] == 10 and j["stage"] == "configs", j
 PY
 n_checks=$((n_checks + 1))

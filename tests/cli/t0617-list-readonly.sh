@@ -28,7 +28,7 @@ run 0 as_nobody "$PROVISION" list
 expect_eq "$(awk 'NR > 1 { print $1, $2 }' "$T/out" | tr '\n' ' ')" "web1 debian web2 debian "
 expect_eq "$(cat "$T/err")" ""
 run 0 as_nobody "$PROVISION" list --json
-python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); assert [x["name"] for x in g]==["web1","web2"], g' "$T/out" ||
+python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["guests"]; assert [x["name"] for x in g]==["web1","web2"], g' "$T/out" ||
 	fail "list --json as nobody"
 run 0 as_nobody "$PROVISION" show web2
 expect_out "guest:     web2"
@@ -107,8 +107,8 @@ expect_eq "$(files)" "$before"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 before=$(files)
 run 0 as_nobody "$PROVISION" list --json
-expect_eq "$(cat "$T/out")" "[]"
+expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$T/out")" "{'ok': True, 'guests': []}"
 run 0 "$PROVISION" list --json
-expect_eq "$(cat "$T/out")" "[]"
+expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$T/out")" "{'ok': True, 'guests': []}"
 expect_eq "$(files)" "$before"
 done_testing

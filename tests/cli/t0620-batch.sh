@@ -22,7 +22,7 @@ python3 - "$T/out" >"$T/plan" <<'PY' || fail "-n --json plan"
 import json, sys
 j = json.load(open(sys.argv[1]))
 g = j["guests"]
-assert j["batch"] == "course" and j["dry_run"] and len(g) == 20, j
+assert j["ok"] and j["name"] == "course" and j["dry_run"] and len(g) == 20, j
 assert [x["name"] for x in g] == ["lab%02d" % i for i in range(1, 21)], g
 assert all(x["status"] == "planned" and x["error"] is None for x in g), g
 assert j["totals"] == {"done": 20, "failed": 0, "skipped": 0}, j["totals"]

@@ -74,7 +74,7 @@ ev = [json.loads(l) for l in open(sys.argv[1])]
 res = json.load(open(sys.argv[2]))
 r = ev[-1]
 assert r["event"] == "result" and not r["ok"] and r["stage"] == "network", r
-assert r["cause"] == res["error"]["cause"] and r["cause"].endswith("10-no' failed with exit status 5"), (r, res)
+assert r["cause"] == res["error"]["message"] and r["cause"].endswith("10-no' failed with exit status 5"), (r, res)
 assert {"event": "stage", "stage": "network", "state": "failed"} in ev, ev
 assert any(e["event"] == "progress" and e["message"] == "no bridge for web1" for e in ev) is False, ev
 PY
@@ -140,7 +140,7 @@ n_checks=$((n_checks + 1))
 sed -n 's/.*"cause": "\(.*\)".*/\1/p' "$T/batch.json" >"$T/batch.cause"
 printf '{"request_id": "course:lab02", "name": "lab02", "template": "tlab", "vlan": "10"}\n' >"$T/lab02.json"
 PROVISION_EVENTS_FD=3 run 1 "$PROVISION" new-guest --request "$T/lab02.json" --until configs --json 3>"$T/ev.lab02"
-expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["cause"])' "$T/out")" \
+expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["message"])' "$T/out")" \
 	"$(python3 -c 'import json,sys; print([g for g in json.load(open(sys.argv[1]))["guests"] if g["name"] == "lab02"][0]["error"]["cause"])' "$T/batch.json")"
 expect_eq "$(tail -1 "$T/ev.lab02" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])')" \
 	"$(cat "$T/batch.cause")"

@@ -5,6 +5,8 @@
 
 #include "common/diag.h"
 #include "common/json.h"
+#include "common/macro.h"
+#include "common/strbuf.h"
 #include "tests/unit/test.h"
 
 static struct json_value *parse_ok(const char *text)
@@ -75,6 +77,55 @@ TEST(writer_read_back)
 	ASSERT_STREQ(json_get_str(v, "cause"), "hook 'x' said \"no\"\n\ttab \x01");
 	json_value_free(v);
 	free(s);
+}
+
+/* bytes that are not UTF-8 (a file name in Latin-1, a cut sequence) become U+FFFD, one each */
+TEST(writer_invalid_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"caf\xe9.yaml", "\"caf\\ufffd.yaml\""},
+		{"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		 "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+		{"\xc3", "\"\\ufffd\""},				  /* cut short */
+		{"\xc0\xaf", "\"\\ufffd\\ufffd\""},			  /* overlong '/' */
+		{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},		  /* a surrogate */
+		{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* > U+10FFFF */
+		{"\x80x\xff", "\"\\ufffdx\\ufffd\""},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		struct json_value *v;
+
+		json_quote(&sb, cases[i].in);
+		ASSERT_STREQ(strbuf_str(&sb), cases[i].out);
+		v = parse_ok(strbuf_str(&sb)); /* the strict reader takes it: valid UTF-8 */
+		json_value_free(v);
+		strbuf_release(&sb);
+	}
+}
+
+TEST(writer_time_and_append)
+{
+	struct json j, body;
+	char *s;
+
+	json_init(&body, false);
+	json_obj_begin(&body);
+	json_key_time_usec(&body, "at", INT64_C(1796635800123456));
+	json_key_time_usec(&body, "epoch", 0);
+	json_init(&j, false);
+	json_obj_begin(&j);
+	json_key_bool(&j, "ok", true);
+	json_obj_append(&j, &body);
+	json_obj_end(&j);
+	s = json_finish(&j);
+	ASSERT_STREQ(s, "{\"ok\":true,\"at\":\"2026-12-07T09:30:00.123456Z\","
+			"\"epoch\":\"1970-01-01T00:00:00.000000Z\"}\n");
+	free(s);
+	json_release(&body);
 }
 
 TEST(refused)
