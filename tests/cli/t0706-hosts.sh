@@ -42,8 +42,8 @@ for h in hosts:
     assert h["self"] == (h["name"] == "xen2"), h
     assert h["xen_version"] is None and h["memory_total"] == 0 and h["memory_free"] == 0, h
     assert h["bridges"] == ["br10"], h
-    seen = datetime.datetime.strptime(h["last_seen"], "%Y-%m-%dT%H:%M:%SZ")
-    seen = seen.replace(tzinfo=datetime.timezone.utc).timestamp()
+    assert h["last_seen"].endswith("Z"), h  # RFC 3339, UTC
+    seen = datetime.datetime.fromisoformat(h["last_seen"][:-1] + "+00:00").timestamp()
     assert t0 - 1 <= seen <= t1 + 1, (h, t0, t1)
 PY
 n_checks=$((n_checks + 1))
