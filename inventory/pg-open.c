@@ -283,6 +283,8 @@ static int check_version(struct pg *p, struct diag *d)
 		return r;
 	if (v > (int) inv__pg_n_migrations)
 		return newer(p, v, inv__pg_n_migrations, d);
+	if (v == 0)
+		return -ENODATA; /* nothing written yet: the caller reads that as empty */
 	if (v < (int) inv__pg_n_migrations) {
 		diag_add(
 			d, DIAG_ERROR, NULL,
