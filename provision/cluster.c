@@ -208,12 +208,14 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 	else if (!best)
 		r = diag_error(d, NULL,
 			       "--host auto: no Dom0 has %" PRIu64 " MiB free for the guest",
-			       mem_mib);
+			       mem_mib) < 0
+			    ? -ENOSPC
+			    : 0;
 	else if (!(*ret = strdup(best->name)))
 		r = -ENOMEM;
 	inv_host_array_free(hosts, n);
 	inv_guest_array_free(guests, n_guests);
-	return r < 0 ? (r == -ENOMEM ? r : -EINVAL) : 0;
+	return r == -EINVAL ? -EDOM : r; /* an unknown host is bad input: exit status 2 */
 }
 
 int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struct diag *d)
@@ -238,7 +240,6 @@ int prov_remote_run(const struct site *s, const char *host, char *const *args, b
 		    struct diag *d)
 {
 	_cleanup_(strv_freep) char **argv = NULL;
-	_cleanup_(freep) char *desc = NULL;
 	struct run_child c = {0};
 	int r;
 

@@ -50,8 +50,25 @@ dom0 3 ip link show br10 >/dev/null || fail "no br10 in xen3"
 ! dom0 1 ip link show br10 >/dev/null 2>&1 || fail "br10 in xen1"
 n_checks=$((n_checks + 2))
 
+# batch --host auto: the plan spreads the guests (each one's memory taken off where it goes;
+# equal memory: the Dom0 with fewer guests), and the run puts each where the plan said
+psql_inv "UPDATE hosts SET mem_free = 4 * $G::bigint" >/dev/null || fail psql
+small='{disk: 5G, swap: 64M}'
+printf 'template: lab\nvlan: 10\nnames: "lab{1..3}"\noverrides: {lab1: %s, lab2: %s, lab3: %s}\n' \
+	"$small" "$small" "$small" >"$T/course.yaml"
+run 0 prov 1 batch "$T/course.yaml" --host auto --until configs -n --json
+plan=$(python3 -c 'import json, sys; print(" ".join(g["host"] for g in json.load(open(sys.argv[1]))["guests"]))' "$T/out")
+expect_eq "$(echo "$plan" | tr ' ' '\n' | sort | paste -sd' ')" "xen1 xen2 xen3"
+run 0 prov 1 batch "$T/course.yaml" --host auto --until configs
+expect_eq "$(psql_inv "SELECT string_agg(host, ' ' ORDER BY name) FROM guests WHERE name LIKE 'lab%' AND destroyed_usec IS NULL")" \
+	"$plan"
+for d in 1 2 3; do
+	dom0 "$d" ip link show br10 >/dev/null || fail "no br10 in xen$d after the batch"
+done
+n_checks=$((n_checks + 3))
+
 # an unknown Dom0: refused before anything is allocated
-run 1 prov 1 new-guest web3 "${args[@]}" --host xen9 --until configs
+run 2 prov 1 new-guest web3 "${args[@]}" --host xen9 --until configs
 expect_err "--host: no Dom0 'xen9' in the inventory"
 expect_eq "$(psql_inv "SELECT count(*) FROM guests WHERE name = 'web3'")" 0
 dom0s_check_places
