@@ -220,7 +220,11 @@ void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks
 				"%s: this Dom0's alone (a shared PostgreSQL inventory is needed)",
 				mg->backend);
 	check_hosts(mg, c, d);
-	if (mg->domid == HV_DOMID_NONE)
+	if (!mg->g->stage || !streq(mg->g->stage, "boot"))
+		prov_checks_add(c, "guest", CHECK_BUSY, "'%s' is at stage %s (%s), not running",
+				mg->name, mg->g->stage ? mg->g->stage : "none",
+				inv_state_to_string(mg->g->state));
+	else if (mg->domid == HV_DOMID_NONE)
 		prov_checks_add(c, "guest", CHECK_BUSY, "'%s' does not run on this Dom0%s",
 				mg->name, mg->hv_why ? mg->hv_why : "");
 	else
