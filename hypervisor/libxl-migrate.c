@@ -31,11 +31,11 @@
 
 struct send {
 	struct lx *h;
-	bool done;     /* libxl's operation completed (its result in xlrc) */
-	int xlrc;      /* libxl's result */
-	int copy_err;  /* -errno: the stream could not be written (the transport is gone) */
-	bool eof;      /* the pipe's write ends are all closed and it is drained */
-	int out_fd;    /* the caller's stream */
+	bool done;    /* libxl's operation completed (its result in xlrc) */
+	int xlrc;     /* libxl's result */
+	int copy_err; /* -errno: the stream could not be written (the transport is gone) */
+	bool eof;     /* the pipe's write ends are all closed and it is drained */
+	int out_fd;   /* the caller's stream */
 	uint64_t bytes;
 	const struct hv_progress *progress;
 	char *buf;
@@ -135,8 +135,8 @@ int hv__lx_migrate_send(void *hv, uint32_t domid, int fd, unsigned flags,
 	}
 	if (s.copy_err < 0)
 		r = diag_error_errno(d, NULL, s.copy_err,
-				     "cannot send domain %u: the stream broke after %llu bytes", domid,
-				     (unsigned long long) s.bytes);
+				     "cannot send domain %u: the stream broke after %llu bytes",
+				     domid, (unsigned long long) s.bytes);
 	else if (s.xlrc == ERROR_GUEST_TIMEDOUT) {
 		(void) hv__lx_fail(h, d, s.xlrc, "domain %u did not suspend", domid);
 		r = -ETIMEDOUT; /* it still runs: nothing to resume */

@@ -134,8 +134,8 @@ static void account(struct world *w, const struct prov_place_move *m)
 {
 	for (size_t i = 0; i < w->n_ph; i++) {
 		if (streq(w->ph[i].name, m->to))
-			w->ph[i].free_mib -= w->ph[i].free_mib < m->mem_mib ? w->ph[i].free_mib
-									     : m->mem_mib;
+			w->ph[i].free_mib -=
+				w->ph[i].free_mib < m->mem_mib ? w->ph[i].free_mib : m->mem_mib;
 		if (streq(w->ph[i].name, m->from))
 			w->ph[i].free_mib += m->mem_mib;
 	}
@@ -175,8 +175,8 @@ static int push(struct outcome **v, size_t *n, struct outcome o)
  * Evacuate from: plan, check the first move (a refusal joins the next plan), carry it out,
  * again, until every guest moved or is stuck.
  */
-static int evacuate(struct prov_ctx *ctx, struct world *w, const char *from,
-		    struct outcome **ret, size_t *ret_n)
+static int evacuate(struct prov_ctx *ctx, struct world *w, const char *from, struct outcome **ret,
+		    size_t *ret_n)
 {
 	_cleanup_(freep) struct prov_place_refusal *refusals = NULL;
 	size_t n_ref = 0;
@@ -192,8 +192,9 @@ static int evacuate(struct prov_ctx *ctx, struct world *w, const char *from,
 			return r;
 		if (p.n_moves == 0) {
 			for (size_t i = 0; r >= 0 && i < p.n_stuck; i++)
-				r = push(ret, ret_n, (struct outcome){p.stuck[i].guest, NULL, 0, false,
-								     TAKE_PTR(p.stuck[i].reason)});
+				r = push(ret, ret_n,
+					 (struct outcome){p.stuck[i].guest, NULL, 0, false,
+							  TAKE_PTR(p.stuck[i].reason)});
 			prov_place_plan_release(&p);
 			return r;
 		}
@@ -206,21 +207,24 @@ static int evacuate(struct prov_ctx *ctx, struct world *w, const char *from,
 				return -ENOMEM;
 			refusals = x;
 			/* the reason lives in the outcomes list: freed with it */
-			refusals[n_ref++] = (struct prov_place_refusal){m.guest, m.to,
-									why ? why : "checks failed"};
-			r = push(ret, ret_n, (struct outcome){m.guest, m.to, m.mem_mib, false, why});
+			refusals[n_ref++] = (struct prov_place_refusal){
+				m.guest, m.to, why ? why : "checks failed"};
+			r = push(ret, ret_n,
+				 (struct outcome){m.guest, m.to, m.mem_mib, false, why});
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (!ctx->dry_run && try_move(ctx, &m, false, &why) < 0) {
-			r = push(ret, ret_n, (struct outcome){m.guest, m.to, m.mem_mib, false, why});
+			r = push(ret, ret_n,
+				 (struct outcome){m.guest, m.to, m.mem_mib, false, why});
 			/* it stays: take it out of the next plans */
 			for (size_t i = 0; i < w->n_pg; i++)
 				if (streq(w->pg[i].name, m.guest))
 					w->pg[i].host = "";
 		} else {
-			r = push(ret, ret_n, (struct outcome){m.guest, m.to, m.mem_mib, true, NULL});
+			r = push(ret, ret_n,
+				 (struct outcome){m.guest, m.to, m.mem_mib, true, NULL});
 			account(w, &m);
 			for (size_t i = 0; i < w->n_pg; i++)
 				if (streq(w->pg[i].name, m.guest))

@@ -204,12 +204,11 @@ static void check_devices(struct prov_migrate_guest *mg, struct prov_checks *c)
 	prov_checks_add(c, "devices", CHECK_OK,
 			"disk '%s' on LUN '%s' (PARTUUID %s), swap a %" PRIu64
 			" MiB file inside it",
-			alias ? alias : "-", mg->g->part.lun, mg->g->part.partuuid ? mg->g->part.partuuid : "-",
-			mg->t->swap_size / MIB);
+			alias ? alias : "-", mg->g->part.lun,
+			mg->g->part.partuuid ? mg->g->part.partuuid : "-", mg->t->swap_size / MIB);
 }
 
-void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks *c,
-			       struct diag *d)
+void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks *c, struct diag *d)
 {
 	_cleanup_(freep) char *cfg = guest_cfg_path(mg->site->config_dir, mg->name, "boot");
 
@@ -228,8 +227,9 @@ void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks
 		prov_checks_add(c, "guest", CHECK_BUSY, "'%s' does not run on this Dom0%s",
 				mg->name, mg->hv_why ? mg->hv_why : "");
 	else
-		prov_checks_add(c, "guest", CHECK_OK, "'%s' runs here as domain %u (%" PRIu64 " MiB)",
-				mg->name, mg->domid, mg->render->boot.memory_mib);
+		prov_checks_add(c, "guest", CHECK_OK,
+				"'%s' runs here as domain %u (%" PRIu64 " MiB)", mg->name,
+				mg->domid, mg->render->boot.memory_mib);
 	if (mg->busy)
 		prov_checks_add(c, "lock", CHECK_BUSY, "another provision run holds guest '%s'",
 				mg->name);
@@ -316,17 +316,21 @@ void prov_migrate_check_target(struct prov_migrate_guest *mg, bool ensure, uint6
 	if (mg->hv_why)
 		prov_checks_add(c, "memory", CHECK_FAIL, "cannot tell: no Xen here");
 	else if (mg->free_mib < mem)
-		prov_checks_add(c, "memory", CHECK_FAIL, "%" PRIu64 " MiB free here, '%s' needs %" PRIu64,
-				mg->free_mib, mg->name, mem);
+		prov_checks_add(c, "memory", CHECK_FAIL,
+				"%" PRIu64 " MiB free here, '%s' needs %" PRIu64, mg->free_mib,
+				mg->name, mem);
 	else
-		prov_checks_add(c, "memory", CHECK_OK, "%" PRIu64 " MiB free here, '%s' needs %" PRIu64,
-				mg->free_mib, mg->name, mem);
+		prov_checks_add(c, "memory", CHECK_OK,
+				"%" PRIu64 " MiB free here, '%s' needs %" PRIu64, mg->free_mib,
+				mg->name, mem);
 	sum = cfg ? prov_migrate_file_sum(cfg) : 0;
 	if (!sum)
-		prov_checks_add(c, "shared-config", CHECK_FAIL, "no '%s' here", cfg ? cfg : "boot config");
+		prov_checks_add(c, "shared-config", CHECK_FAIL, "no '%s' here",
+				cfg ? cfg : "boot config");
 	else if (config_sum && sum != config_sum)
 		prov_checks_add(c, "shared-config", CHECK_FAIL,
-				"'%s' here differs from the source's: config_dir is not shared", cfg);
+				"'%s' here differs from the source's: config_dir is not shared",
+				cfg);
 	else
 		prov_checks_add(c, "shared-config", CHECK_OK, "'%s' here is the source's", cfg);
 }

@@ -111,8 +111,7 @@ static int peer_fail(struct diag *d, const struct prov_migrate_send *m, int r, c
 		return diag_error_errno(d, NULL, r, "Dom0 '%s' did not answer %s in time", m->to,
 					waited);
 	if (r < 0)
-		return diag_error_errno(d, NULL, r, "cannot read %s from Dom0 '%s'", waited,
-					m->to);
+		return diag_error_errno(d, NULL, r, "cannot read %s from Dom0 '%s'", waited, m->to);
 	why = after(line, "failed");
 	if (!why)
 		why = after(line, PROV_MIGRATE_PROTO " refused");
@@ -202,11 +201,11 @@ int prov_migrate_send_run(struct prov_migrate_send *m, struct diag *d)
 	/* the commit point: once "go" may have reached it, the target may run the guest */
 	r = prov_migrate_write_line(m->fd, "go");
 	if (r < 0)
-		return stop_before_commit(
-			m, MIGRATE_STEP_GO, true,
-			diag_error_errno(d, NULL, r, "cannot tell Dom0 '%s' to start '%s'", m->to,
-					 m->name),
-			d);
+		return stop_before_commit(m, MIGRATE_STEP_GO, true,
+					  diag_error_errno(d, NULL, r,
+							   "cannot tell Dom0 '%s' to start '%s'",
+							   m->to, m->name),
+					  d);
 	r = send_after_go(m, d);
 	if (r < 0)
 		return r;
@@ -282,7 +281,8 @@ static int recv_go(struct prov_migrate_recv *m, struct diag *d)
 			(void) m->orphan(m->userdata, d);
 		return r;
 	}
-	/* the source's "done" (its copy gone, the inventory written) ends it; not waited for long */
+	/* the source's "done" (its copy gone, the inventory written) ends it; not waited for long
+	 */
 	(void) prov_migrate_read_line(m->rfd, ms(m->t.running_ms, 120000), line);
 	return 0;
 }
@@ -307,7 +307,8 @@ int prov_migrate_recv_run(struct prov_migrate_recv *m, struct diag *d)
 	if (r < 0 || (!streq(line, "stream live") && !streq(line, "stream offline"))) {
 		m->stopped_at = MIGRATE_STEP_HELLO;
 		if (r >= 0)
-			return diag_error(d, NULL, "the source sent '%s' instead of 'stream'", line);
+			return diag_error(d, NULL, "the source sent '%s' instead of 'stream'",
+					  line);
 		return diag_error_errno(d, NULL, r, "no stream from the source");
 	}
 	r = m->hv->migrate_receive(m->h, m->cfg, m->rfd, &m->domid, d);

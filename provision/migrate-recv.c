@@ -42,7 +42,8 @@ static char *refusal(struct prov_ctx *ctx, struct prov_migrate_guest *mg, struct
 	snprintf(key, sizeof(key), "guest-%s", mg->name);
 	if (inv_lock_try(inv, key, &ctx->diag, &lock) >= 0) {
 		inv_lock_release(lock);
-		return strdup("no migrate holds the guest's lock: not started by 'provision migrate'");
+		return strdup(
+			"no migrate holds the guest's lock: not started by 'provision migrate'");
 	}
 	prov_migrate_check_target(mg, false, 0, &c, &ctx->diag);
 	f = prov_checks_first_failed(&c);

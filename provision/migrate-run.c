@@ -27,7 +27,7 @@
 #include "prov.h"
 #include "render.h"
 
-#define MB_ (UINT64_C(1000) * 1000)
+#define MB_		    (UINT64_C(1000) * 1000)
 #define PROGRESS_EVERY_USEC (2 * 1000000)
 
 int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct hv_ops *hv,
@@ -37,8 +37,8 @@ int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct 
 	size_t mark;
 	int r;
 
-	*mg = (struct prov_migrate_guest){.site = ctx->site, .name = name, .to = to, .hv = hv,
-					  .domid = HV_DOMID_NONE};
+	*mg = (struct prov_migrate_guest){
+		.site = ctx->site, .name = name, .to = to, .hv = hv, .domid = HV_DOMID_NONE};
 	mg->p = (struct pipeline){.ctx = ctx, .site = ctx->site, .inv = inv, .name = name};
 	mg->backend = inv_backend(inv);
 	mg->shared = inv_is_shared(inv);
@@ -107,8 +107,13 @@ static void check_remote(struct prov_ctx *ctx, struct prov_migrate_guest *mg, bo
 {
 	_cleanup_(freep) char *cfg = guest_cfg_path(ctx->site->config_dir, mg->name, "boot");
 	char sum[32];
-	char *args[] = {"migrate-receive", (char *) mg->name, "--check", "--config-sum", sum,
-			ensure ? "--ensure" : NULL, NULL};
+	char *args[] = {"migrate-receive",
+			(char *) mg->name,
+			"--check",
+			"--config-sum",
+			sum,
+			ensure ? "--ensure" : NULL,
+			NULL};
 	size_t before = c->n, mark = diag_mark(&ctx->diag);
 	int r;
 
@@ -139,8 +144,8 @@ static int run_hooks(struct prov_ctx *ctx, struct prov_migrate_guest *mg, enum h
 	_cleanup_(strv_freep) char **env = NULL;
 	char *args[] = {(char *) mg->name, "migrate", (char *) hook_when_to_string(when), NULL};
 	const char *vars[][2] = {
-		{"GUEST", mg->name},	    {"STAGE", "migrate"},	{"FROM", prov_host_self()},
-		{"TO", mg->to},		    {"MODE", mode},		{"STATE_DIR", mg->site->state_dir},
+		{"GUEST", mg->name},	  {"STAGE", "migrate"}, {"FROM", prov_host_self()},
+		{"TO", mg->to},		  {"MODE", mode},	{"STATE_DIR", mg->site->state_dir},
 		{"SITE", ctx->site_path},
 	};
 	struct hook_run run = {.hooks_dir = mg->site->hooks_dir,
@@ -204,8 +209,8 @@ static int on_commit(void *userdata, struct diag *d)
 }
 
 /* The transport: the site's ssh running migrate-receive there, on one socket of ours. */
-static int transport_start(struct prov_ctx *ctx, struct prov_migrate_guest *mg,
-			   struct run_child *c, char ***argv, int *ret_fd)
+static int transport_start(struct prov_ctx *ctx, struct prov_migrate_guest *mg, struct run_child *c,
+			   char ***argv, int *ret_fd)
 {
 	char *args[] = {"migrate-receive", (char *) mg->name, NULL};
 	int sv[2], r;
@@ -214,7 +219,8 @@ static int transport_start(struct prov_ctx *ctx, struct prov_migrate_guest *mg,
 	if (r < 0)
 		return r;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return diag_error_errno(&ctx->diag, NULL, -errno, "cannot make the migration stream");
+		return diag_error_errno(&ctx->diag, NULL, -errno,
+					"cannot make the migration stream");
 	*c = (struct run_child){
 		.argv = *argv,
 		.in = {.io = RUN_FD, .fd = sv[1]},
@@ -283,9 +289,8 @@ static void say_where(struct prov_ctx *ctx, struct prov_migrate_guest *mg,
 {
 	if (res->moved)
 		return;
-	diag_error(&ctx->diag, NULL,
-		   "migration of '%s' to Dom0 '%s' stopped at '%s'%s", mg->name, mg->to,
-		   res->stopped_at ? res->stopped_at : "start",
+	diag_error(&ctx->diag, NULL, "migration of '%s' to Dom0 '%s' stopped at '%s'%s", mg->name,
+		   mg->to, res->stopped_at ? res->stopped_at : "start",
 		   res->resumed || (res->stopped_at && streq(res->stopped_at, "hello"))
 			   ? ": it runs on this Dom0 as before"
 			   : "");
@@ -331,9 +336,10 @@ static int migrate_here(struct prov_ctx *ctx, struct inv *inv, struct prov_migra
 	r = run_hooks(ctx, mg, HOOK_PRE, req->offline ? "offline" : "live", req->out);
 	if (r < 0) {
 		res->stopped_at = "pre hook";
-		diag_error(&ctx->diag, NULL,
-			   "migration of '%s' stopped at its pre hook: it runs on this Dom0 as before",
-			   mg->name);
+		diag_error(
+			&ctx->diag, NULL,
+			"migration of '%s' stopped at its pre hook: it runs on this Dom0 as before",
+			mg->name);
 		return prov_exit_status(r);
 	}
 	r = move(ctx, mg, req, res);

@@ -75,9 +75,9 @@ struct prov_migrate_guest {
 	const char *backend;
 	bool shared, busy;
 	const struct hv_ops *hv;
-	void *h;	 /* NULL: no Xen here (hv_why says why) */
-	char *hv_why;	 /* ", not a Xen dom0 (...)" */
-	uint32_t domid;	 /* the guest's domain here, or HV_DOMID_NONE */
+	void *h;	/* NULL: no Xen here (hv_why says why) */
+	char *hv_why;	/* ", not a Xen dom0 (...)" */
+	uint32_t domid; /* the guest's domain here, or HV_DOMID_NONE */
 	uint64_t free_mib;
 };
 

@@ -36,14 +36,14 @@ struct hv_ops;
 
 /* Where a migration stopped (the error names it). */
 enum prov_migrate_step {
-	MIGRATE_STEP_NONE,     /* it did not stop: done */
-	MIGRATE_STEP_HELLO,    /* the target did not answer ready */
-	MIGRATE_STEP_STREAM,   /* sending the domain */
-	MIGRATE_STEP_RESTORE,  /* the target making the domain from the stream */
-	MIGRATE_STEP_GO,       /* the commit: telling the target to start it */
-	MIGRATE_STEP_START,    /* the target starting it */
-	MIGRATE_STEP_CLEANUP,  /* destroying the source's copy */
-	MIGRATE_STEP_RECORD,   /* recording the new Dom0 in the inventory */
+	MIGRATE_STEP_NONE,    /* it did not stop: done */
+	MIGRATE_STEP_HELLO,   /* the target did not answer ready */
+	MIGRATE_STEP_STREAM,  /* sending the domain */
+	MIGRATE_STEP_RESTORE, /* the target making the domain from the stream */
+	MIGRATE_STEP_GO,      /* the commit: telling the target to start it */
+	MIGRATE_STEP_START,   /* the target starting it */
+	MIGRATE_STEP_CLEANUP, /* destroying the source's copy */
+	MIGRATE_STEP_RECORD,  /* recording the new Dom0 in the inventory */
 	_MIGRATE_STEP_MAX,
 	_MIGRATE_STEP_INVALID = -22,
 };
@@ -51,10 +51,10 @@ const char *prov_migrate_step_to_string(enum prov_migrate_step s); /* "stream", 
 
 /* How long each side waits for the other's next line (ms); 0: the defaults. */
 struct prov_migrate_timeouts {
-	int hello_ms;	/* the target's ready line: ssh, its checks (default 120 s) */
+	int hello_ms;	 /* the target's ready line: ssh, its checks (default 120 s) */
 	int restored_ms; /* after the stream: the target's restore (default 300 s) */
-	int go_ms;	/* the target waits this long for "go" (default 120 s) */
-	int running_ms; /* the source waits this long for "running" (default 120 s) */
+	int go_ms;	 /* the target waits this long for "go" (default 120 s) */
+	int running_ms;	 /* the source waits this long for "running" (default 120 s) */
 };
 
 /* The source's half. */

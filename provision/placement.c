@@ -85,7 +85,8 @@ static char *stuck_reason(const struct prov_place_host *hosts, const uint64_t *f
 			strbuf_addf(&sb, "%s'%s': %s", sb.len ? "; " : "", x->host, x->reason);
 	}
 	if (!sb.len)
-		strbuf_addf(&sb, "no other Dom0 has %llu MiB free", (unsigned long long) g->mem_mib);
+		strbuf_addf(&sb, "no other Dom0 has %llu MiB free",
+			    (unsigned long long) g->mem_mib);
 	return strbuf_detach(&sb);
 }
 
@@ -94,7 +95,8 @@ int prov_place_evacuate(const struct prov_place_host *hosts, size_t n_hosts,
 			const struct prov_place_refusal *refusals, size_t n_refusals,
 			struct prov_place_plan *ret)
 {
-	_cleanup_(freep) const struct prov_place_guest **order = calloc(n_guests + 1, sizeof(void *));
+	_cleanup_(freep) const struct prov_place_guest **order =
+		calloc(n_guests + 1, sizeof(void *));
 	_cleanup_(freep) uint64_t *free_mib = calloc(n_hosts + 1, sizeof(uint64_t));
 	struct prov_place_plan p = {0};
 	size_t n = 0;
@@ -212,8 +214,8 @@ int prov_place_rebalance(const struct prov_place_host *hosts, size_t n_hosts,
 		free_mib[i] = (int64_t) hosts[i].free_mib;
 	/* each step shrinks the sum of squares and moves a guest for good: it ends */
 	for (;;) {
-		struct candidate c = best_move(hosts, free_mib, n_hosts, guests, moved, n_guests,
-					       min_gain_mib);
+		struct candidate c =
+			best_move(hosts, free_mib, n_hosts, guests, moved, n_guests, min_gain_mib);
 		ssize_t a;
 
 		if (c.gain <= 0)

@@ -128,14 +128,16 @@ static int f_receive(void *h, const struct hv_domcfg *cfg, int fd, uint32_t *ret
 	char line[512], buf[CHUNK];
 	size_t want, got = 0;
 
-	if (prov_migrate_read_line(fd, 5000, line) < 0 || sscanf(line, "FAKESTREAM %zu", &want) != 1)
+	if (prov_migrate_read_line(fd, 5000, line) < 0 ||
+	    sscanf(line, "FAKESTREAM %zu", &want) != 1)
 		return diag_error(d, NULL, "no stream header");
 	f->exists = true; /* libxl makes the domain before it reads the memory */
 	while (got < want) {
 		ssize_t k = read(fd, buf, want - got < sizeof(buf) ? want - got : sizeof(buf));
 
 		if (k <= 0) {
-			mlog(f, "restore %s -> %u failed after %zu bytes", cfg->name, f->domid, got);
+			mlog(f, "restore %s -> %u failed after %zu bytes", cfg->name, f->domid,
+			     got);
 			f->exists = f->stay_paused;
 			return diag_error(d, NULL, "cannot receive domain '%s': short stream",
 					  cfg->name);
@@ -372,14 +374,14 @@ TEST(transport_cut_mid_stream)
 	/* the source runs its copy again, nothing else */
 	ASSERT_TEXT(calls(&x, 'a'), "a: send 7 live\na: resume 7\n");
 	/* the target destroys what it had begun */
-	ASSERT_TEXT(calls(&x, 'b'),
-		    "b: restore web1 -> 9 failed after 2048 bytes\n"
-		    "b: domid web1\n"
-		    "b: destroy 9\n"
-		    "b: said: cannot receive domain 'web1': short stream\n");
+	ASSERT_TEXT(calls(&x, 'b'), "b: restore web1 -> 9 failed after 2048 bytes\n"
+				    "b: domid web1\n"
+				    "b: destroy 9\n"
+				    "b: said: cannot receive domain 'web1': short stream\n");
 	ASSERT_EQ(WEXITSTATUS(x.child_status), 1);
-	ASSERT_TEXT(diag_text(&x),
-		    "error: cannot send domain 7: the stream broke after 2048 bytes: Broken pipe\n");
+	ASSERT_TEXT(
+		diag_text(&x),
+		"error: cannot send domain 7: the stream broke after 2048 bytes: Broken pipe\n");
 	run_release(&x);
 }
 
@@ -456,11 +458,12 @@ TEST(silence_after_go)
 	ASSERT_EQ(x.m.stopped_at, MIGRATE_STEP_START);
 	/* neither resumed nor destroyed here: the guest may run there */
 	ASSERT_TEXT(calls(&x, 'a'), "a: send 7 live\n");
-	ASSERT_TEXT(diag_text(&x),
-		    "error: Dom0 'b' closed the migration stream before 'running'\n"
-		    "error: after 'go' Dom0 'b' did not confirm the start: guest 'web1' is suspended "
-		    "here "
-		    "(domain 7) and may run there; check both Dom0s and keep at most one copy\n");
+	ASSERT_TEXT(
+		diag_text(&x),
+		"error: Dom0 'b' closed the migration stream before 'running'\n"
+		"error: after 'go' Dom0 'b' did not confirm the start: guest 'web1' is suspended "
+		"here "
+		"(domain 7) and may run there; check both Dom0s and keep at most one copy\n");
 	run_release(&x);
 }
 

@@ -59,8 +59,11 @@ static char *plan_text(const struct prov_place_plan *p)
 		strbuf_addf(&sb, "%s%s %s>%s", i ? "; " : "", p->moves[i].guest, p->moves[i].from,
 			    p->moves[i].to);
 	for (size_t i = 0; i < p->n_stuck; i++)
-		strbuf_addf(&sb, "%s%s: %s", i ? "; " : p->n_moves ? " | " : "| ", p->stuck[i].guest,
-			    p->stuck[i].reason);
+		strbuf_addf(&sb, "%s%s: %s",
+			    i		 ? "; "
+			    : p->n_moves ? " | "
+					 : "| ",
+			    p->stuck[i].guest, p->stuck[i].reason);
 	return strbuf_detach(&sb) ?: strdup("");
 }
 
@@ -80,7 +83,12 @@ static const struct table evacuate[] = {
 	 "a",
 	 0,
 	 "big a>c; mid a>b; small a>b"},
-	{"ties by name", {{"a", 0}, {"c", 2048}, {"b", 2048}}, {{"w1", "a", 1024}}, {{0}}, "a", 0,
+	{"ties by name",
+	 {{"a", 0}, {"c", 2048}, {"b", 2048}},
+	 {{"w1", "a", 1024}},
+	 {{0}},
+	 "a",
+	 0,
 	 "w1 a>b"},
 	{"never back to the Dom0 it leaves, however free",
 	 {{"a", 99999}, {"b", 2048}},
@@ -138,8 +146,13 @@ TEST(evacuate_table)
 }
 
 static const struct table rebalance[] = {
-	{"even already", {{"a", 1000}, {"b", 1000}}, {{"w1", "a", 512}, {"w2", "b", 512}}, {{0}},
-	 NULL, 0, ""},
+	{"even already",
+	 {{"a", 1000}, {"b", 1000}},
+	 {{"w1", "a", 512}, {"w2", "b", 512}},
+	 {{0}},
+	 NULL,
+	 0,
+	 ""},
 	{"one move halves the gap",
 	 {{"a", 0}, {"b", 4096}},
 	 {{"w1", "a", 2048}, {"w2", "a", 1024}},
@@ -220,8 +233,9 @@ TEST(rebalance_table)
 TEST(rebalance_narrows)
 {
 	struct prov_place_host hosts[4] = {{"a", 100}, {"b", 9000}, {"c", 3000}, {"d", 500}};
-	struct prov_place_guest guests[6] = {{"g1", "a", 3000}, {"g2", "a", 1500}, {"g3", "d", 700},
-					     {"g4", "d", 2500}, {"g5", "c", 300},   {"g6", "a", 900}};
+	struct prov_place_guest guests[6] = {{"g1", "a", 3000}, {"g2", "a", 1500},
+					     {"g3", "d", 700},	{"g4", "d", 2500},
+					     {"g5", "c", 300},	{"g6", "a", 900}};
 	int64_t f[4];
 	struct prov_place_plan p;
 
