@@ -70,8 +70,9 @@ int part__result_fill(int fd, const struct part_lun *now, const struct part_entr
 }
 
 /* The LUN (guard-checked) open on *ret_fd, its snapshot, and partuuid's entry in it. */
-static int open_find(const struct part_guard *g, const char *lun, const char *partuuid, int *ret_fd,
-		     struct part_lun *now, const struct part_entry **ret_e, struct diag *d)
+int part__partition_find(const struct part_guard *g, const char *lun, const char *partuuid,
+			 int *ret_fd, struct part_lun *now, const struct part_entry **ret_e,
+			 struct diag *d)
 {
 	_cleanup_(closep) int fd = -1;
 	int r;
@@ -101,7 +102,7 @@ int part_locate(const struct part_guard *g, const char *lun, const char *partuui
 	struct part_lun now = {0};
 	int r;
 
-	r = open_find(g, lun, partuuid, &fd, &now, &e, d);
+	r = part__partition_find(g, lun, partuuid, &fd, &now, &e, d);
 	if (r >= 0)
 		r = part__result_fill(fd, &now, e, true, ret, d);
 	part_lun_release(&now);
@@ -125,7 +126,7 @@ int part__guest_partition(const struct part_guard *g, const char *lun, const cha
 	struct part_lun now = {0};
 	int r;
 
-	r = open_find(g, lun, partuuid, &fd, &now, &e, d);
+	r = part__partition_find(g, lun, partuuid, &fd, &now, &e, d);
 	if (r >= 0 && !part__owned_by(e, guest)) {
 		diag_error(
 			d, NULL,

@@ -187,6 +187,13 @@ int part__format_region(const struct part__region *r, const char *label, const c
 int part__result_fill(int fd, const struct part_lun *now, const struct part_entry *e,
 		      bool with_node, struct part_result *ret, struct diag *d);
 
+/*
+ * The LUN (through the guard, read-only) open on *ret_fd, its snapshot in *now (the caller
+ * releases it, also on error), and partuuid's entry in it. Returns: 0, -ENOENT, -errno, with d.
+ */
+int part__partition_find(const struct part_guard *g, const char *lun, const char *partuuid,
+			 int *ret_fd, struct part_lun *now, const struct part_entry **ret_e,
+			 struct diag *d);
 /* Where res's bytes are: its node on a block device, else its offset in the image. */
 struct part__region part__result_region(const struct part_result *res);
 /*
@@ -203,3 +210,136 @@ int part__guest_partition(const struct part_guard *g, const char *lun, const cha
 int part__owners_fill(const struct part_guard *g, struct part_lun *l, struct diag *d);
 int part__lun_read_fd(const struct part_guard *g, int fd, const char *path, struct part_lun *ret,
 		      struct diag *d);
+
+/* ---- ext2-image.c: the used blocks of an ext4, and /swapfile out of a copy ---- */
+
+/* A run of allocated blocks. */
+struct part__run {
+	uint64_t start, count; /* blocks */
+};
+
+/* Which blocks of an ext4 hold something, from its block bitmap. */
+struct part__fs_map {
+	unsigned block_size;
+	uint64_t blocks;	/* the filesystem's size, in blocks */
+	uint64_t used;		/* blocks in runs */
+	uint64_t swap;		/* /swapfile's data blocks left out (PART__MAP_NO_SWAPFILE) */
+	struct part__run *runs; /* sorted, each as long as the bitmap allows */
+	size_t n_runs;
+};
+void part__fs_map_release(struct part__fs_map *m);
+
+enum part__map_flags {
+	PART__MAP_NO_SWAPFILE =
+		1 << 0, /* leave /swapfile's data blocks out (not its extent tree) */
+};
+
+/*
+ * The used blocks of the ext4 in the region, read-only. Every block the bitmap marks is in
+ * (superblocks, group descriptors, bitmaps and inode tables too: libext2fs marks those of
+ * BLOCK_UNINIT groups as it reads). Returns: 0, -EMEDIUMTYPE (no ext4), -errno, with d.
+ */
+int part__fs_map_read(const struct part__region *r, unsigned flags, struct part__fs_map *ret,
+		      struct diag *d);
+
+/* Remove /swapfile (when there is one) from the ext4 in the region. Returns: 0, -errno. */
+int part__swapfile_remove(const struct part__region *r, struct diag *d);
+
+/* ---- ext2-edit.c: files of an unmounted ext4, by path ---- */
+
+enum part__edit_kind {
+	PART__EDIT_WRITE,	  /* replace or create path (a regular file) with data */
+	PART__EDIT_REMOVE,	  /* remove path if it is a regular file (else leave it) */
+	PART__EDIT_REMOVE_PREFIX, /* REMOVE each entry of directory path whose name starts with data
+				   */
+};
+
+struct part__edit {
+	enum part__edit_kind kind;
+	char *path; /* absolute */
+	char *data;
+	size_t len;
+	unsigned mode; /* WRITE: of a new file (an existing one keeps its mode and owner) */
+};
+
+struct part__edits {
+	struct part__edit *v;
+	size_t n;
+};
+void part__edits_release(struct part__edits *e);
+/* Append an edit (data copied, len bytes). Returns: 0, -ENOMEM. */
+int part__edits_add(struct part__edits *e, enum part__edit_kind kind, const char *path,
+		    const char *data, size_t len, unsigned mode);
+
+/*
+ * Carry out the edits in order in the ext4 of the region. A missing parent directory of a
+ * WRITE is made (0755). A symlink at a WRITE's path is replaced by the file (its target is in
+ * the guest's root, which is not mounted here).
+ * Returns: 0, -ENOTDIR, -EISDIR, -errno (-EIO: a libext2fs error), with d.
+ */
+int part__fs_edit(const struct part__region *r, const struct part__edits *e, struct diag *d);
+
+/*
+ * Regular file path of the ext4 in the region, at most max bytes, NUL-terminated in *ret.
+ * Returns: its length, -ENOENT (none, or not a regular file), -EFBIG, -errno, with d.
+ */
+int part__fs_read_file(const struct part__region *r, const char *path, size_t max, char **ret,
+		       struct diag *d);
+
+/*
+ * The names in directory dir of the ext4 that start with prefix (NULL-terminated, caller
+ * frees with strv_free()); none when dir does not exist. Returns: how many, -errno, with d.
+ */
+int part__fs_list(const struct part__region *r, const char *dir, const char *prefix, char ***ret,
+		  struct diag *d);
+
+/* ---- image-copy.c: the used blocks from one place to another ---- */
+
+/*
+ * The blocks of map from src to dst (at the same offsets; dst NULL: read only), in runs of at
+ * most 4 MiB, sequentially, fed to sum (may be NULL) as doc/images.md says; counters added to
+ * *stats. dst must be large enough (the caller checks). dst is flushed (fdatasync).
+ * Returns: 0, -errno, with d.
+ */
+struct sha256;
+int part__fs_copy(const struct part__region *src, const struct part__region *dst,
+		  const struct part__fs_map *map, struct sha256 *sum, struct part_copy_stats *stats,
+		  struct diag *d);
+/*
+ * Drop this host's clean cached pages of the region. A guest writes its partition through
+ * blkback, past the Dom0's page cache, and another Dom0 may have rewritten an image: what the
+ * cache holds from an earlier mkfs or read is stale, also for libext2fs's reads.
+ */
+void part__region_drop_cache(const struct part__region *r);
+/* The checksum of an image: part__fs_copy's sum over map, in hex. */
+int part__fs_sum(const struct part__region *r, const struct part__fs_map *map,
+		 char ret[PART_IMAGE_SUM_HEX + 1], struct part_copy_stats *stats, struct diag *d);
+
+/* ---- e2tools.c: e2fsck, resize2fs, tune2fs, ssh-keygen (through run_command) ---- */
+
+/* e2fsck -f with opt ("-y", "-p"); exit 1 (errors fixed) is success. Returns: 0, -EIO, -errno. */
+int part__e2fsck(const struct part__region *r, const char *opt, struct diag *d);
+/* resize2fs to size bytes, or to its minimum (-M) with size 0. Returns: 0, -EIO, -errno. */
+int part__resize2fs(const struct part__region *r, uint64_t size, struct diag *d);
+/* tune2fs -U uuid -L label (either NULL: unchanged). Returns: 0, -EIO, -errno. */
+int part__tune2fs(const struct part__region *r, const char *uuid, const char *label,
+		  struct diag *d);
+/*
+ * New SSH host keys (ssh-keygen -A under a new directory in tmp_dir): WRITE edits into e for
+ * /etc/ssh/ssh_host_* (private keys 0600, public 0644). Returns: 0, -errno, with d.
+ */
+int part__ssh_host_keys(const char *tmp_dir, struct part__edits *e, struct diag *d);
+
+/* ---- personal.c: what makes a clone this guest (pure) ---- */
+
+/*
+ * The edits for p into e: /etc/hostname, /etc/hosts, /etc/network/interfaces (as
+ * hooks/fai/scripts/XENGUEST/10-setup writes them), /etc/resolv.conf, /etc/fstab from fstab
+ * (the image's; NULL: none) with "/" mounted by UUID fs_uuid and /swapfile's line as
+ * p->swap_size says, an empty /etc/machine-id, no /var/lib/dbus/machine-id, no
+ * /etc/ssh/ssh_host_*. Returns: 0, -EINVAL (a bad value: the reason in d), -ENOMEM.
+ */
+int part__personal_edits(const struct part_personal *p, const char *guest, const char *fstab,
+			 const char *fs_uuid, struct part__edits *e, struct diag *d);
+/* fstab with "/"'s source replaced by UUID=fs_uuid; the /swapfile line kept or dropped. */
+char *part__fstab_rewrite(const char *fstab, const char *fs_uuid, bool swap);

@@ -390,3 +390,95 @@ int part_alias_ensure(const char *lun, unsigned partno, const char *node, char *
 		      struct diag *d);
 /* Remove the stable name if it is a symlink (anything else is left alone). 0 also when absent. */
 int part_alias_remove(const char *lun, unsigned partno, struct diag *d);
+
+/* ---- golden images: install once, clone the rest (doc/images.md) ---- */
+
+#define PART_NAME_IMAGE_PREFIX "image:" /* GPT name of the partition holding image NAME */
+#define PART_IMAGE_SUM_HEX     64	/* SHA-256 in hex */
+
+/* What a copy of a filesystem's used blocks did. */
+struct part_copy_stats {
+	uint64_t fs_bytes;	/* the source filesystem's size */
+	uint64_t used_bytes;	/* its allocated blocks that were copied */
+	uint64_t bytes_read;	/* from the source */
+	uint64_t bytes_written; /* to the destination (0 for a checksum pass) */
+	uint64_t reads, writes; /* I/O calls: runs of blocks, at most 4 MiB each */
+};
+
+/* A captured image, for the inventory's images table. */
+struct part_image_info {
+	char checksum[PART_IMAGE_SUM_HEX + 1]; /* over the image's used blocks (doc/images.md) */
+	uint64_t fs_bytes;		       /* the image's ext4 (shrunk to its minimum) */
+	uint64_t used_bytes;		       /* its used blocks: what a clone copies */
+	struct part_copy_stats copy;	       /* the copy out of the source guest */
+	bool staged;			       /* shrunk in a file in tmp_dir (see capture) */
+};
+
+/*
+ * The image partition size capture needs for the guest's ext4 on partition partuuid of lun
+ * (read-only): its used blocks without /swapfile, plus room for resize2fs's minimum (the
+ * metadata of the groups it keeps), rounded up to 1 MiB. An estimate on the safe side:
+ * part_image_capture() says so when it was not enough.
+ * Returns: 0 and the size in *ret, -EPERM (not guest's), -EMEDIUMTYPE (no ext4), -errno, with d.
+ */
+int part_image_size(const struct part_guard *g, const char *lun, const char *partuuid,
+		    const char *guest, uint64_t *ret, struct diag *d);
+
+/*
+ * Capture image name from guest's ext4 (partition partuuid of lun; the domain must not run)
+ * into partition img_partuuid of img_lun, which must be named "image:NAME" and hold nothing
+ * or an ext4 labelled name (an earlier capture: replaced). The guest's partition is only read,
+ * and only its used blocks, /swapfile's data left out. The copy is then checked (e2fsck -fy),
+ * its /swapfile removed, shrunk to its minimum (resize2fs -M) and labelled name; when the
+ * guest's filesystem is larger than the image partition, this happens in a sparse file in
+ * tmp_dir (NULL: /var/tmp) that holds the used blocks only, and is then copied in. ret gets
+ * the checksum to record and the copy's counters.
+ * Returns: 0; -EPERM (not guest's partition, not an image partition, not a listed LUN),
+ * -EMEDIUMTYPE (not an ext4), -EUCLEAN (its journal needs recovery: not cleanly shut down),
+ * -EBUSY (the image partition holds something else), -ENOSPC
+ * (the image does not fit: the size it needs in d), -EIO (e2fsck found errors it could not
+ * fix), -errno; the reason in d.
+ */
+int part_image_capture(const struct part_guard *g, const char *lun, const char *partuuid,
+		       const char *guest, const char *img_lun, const char *img_partuuid,
+		       const char *name, const char *tmp_dir, struct part_image_info *ret,
+		       struct diag *d);
+
+/*
+ * Whether image name (partition img_partuuid of img_lun, named "image:NAME") still matches
+ * checksum, read-only. *ret_fs_bytes (may be NULL) gets the size of the image's ext4.
+ * Returns: 0 it does, -EBADMSG it does not, -EPERM, -EMEDIUMTYPE, -errno; with d.
+ */
+int part_image_verify(const struct part_guard *g, const char *img_lun, const char *img_partuuid,
+		      const char *name, const char *checksum, uint64_t *ret_fs_bytes,
+		      struct diag *d);
+
+/* What makes a clone this guest, written offline (without mounting) into its ext4. */
+struct part_personal {
+	const char *hostname;		/* /etc/hostname, /etc/hosts; NULL: the guest's name */
+	const char *iface;		/* NULL: eth0 */
+	const char *address;		/* IPv4; NULL: no static configuration (loopback only) */
+	unsigned prefix;		/* 1..32 */
+	const char *gateway;		/* NULL: none */
+	const char *const *nameservers; /* NULL-terminated /etc/resolv.conf; NULL: keep it */
+	const char *fs_uuid;		/* the clone's ext4 UUID (recorded first); NULL: random */
+	uint64_t swap_size;		/* a fresh /swapfile; 0: none (its fstab line dropped) */
+};
+
+/*
+ * The pipeline's "format" stage done from an image: image name (partition img_partuuid of
+ * img_lun) is checked against checksum before anything is written, its used blocks copied
+ * into guest's partition partuuid of lun (through the guard, as part_format(): the partition
+ * must belong to guest, a signature in it be guest's), the ext4 checked (e2fsck -fp), grown
+ * to the partition (resize2fs), given p->fs_uuid and guest's label (tune2fs), personalised
+ * (hostname, hosts, network, resolv.conf, fstab's "/" by UUID, an empty machine-id, new SSH
+ * host keys made on this host) and given a fresh /swapfile, written last: part_format_check()
+ * then says done. ret (may be NULL) gets the copy's counters.
+ * Returns: 0; -EBADMSG (checksum mismatch: nothing written), -ENOSPC (the image's ext4 is
+ * larger than the partition: nothing written), -EPERM, -EBUSY, -EMEDIUMTYPE, -EINVAL, -errno
+ * of the tools and of libext2fs; the reason in d.
+ */
+int part_image_clone(const struct part_guard *g, const char *img_lun, const char *img_partuuid,
+		     const char *name, const char *checksum, const char *lun, const char *partuuid,
+		     const char *guest, const struct part_personal *p, struct part_copy_stats *ret,
+		     struct diag *d);

@@ -10,6 +10,7 @@
 
 #include "common/diag.h"
 #include "common/json.h"
+#include "common/sha256.h"
 #include "common/util.h"
 #include "tests/unit/test.h"
 
@@ -314,6 +315,43 @@ TEST(json_writer)
 	s = json_finish(&j);
 	ASSERT_STREQ(s, "{\"name\":\"web\\\"1\",\"disks\":[1,{}],\"ok\":true,\"none\":null}\n");
 	free(s);
+}
+
+/* FIPS 180-4 examples, and a split update giving the same digest as one call. */
+TEST(sha256_vectors)
+{
+	static const struct {
+		const char *in;
+		const char *hex;
+	} t[] = {
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	uint8_t dg[SHA256_BYTES], dg2[SHA256_BYTES];
+	char hex[SHA256_HEX + 1];
+	static char mil[1000000];
+	struct sha256 s;
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		sha256_init(&s);
+		sha256_update(&s, t[i].in, strlen(t[i].in));
+		sha256_final(&s, dg);
+		sha256_hex(dg, hex);
+		ASSERT_STREQ(hex, t[i].hex);
+	}
+	memset(mil, 'a', sizeof(mil));
+	sha256_init(&s);
+	sha256_update(&s, mil, sizeof(mil));
+	sha256_final(&s, dg);
+	sha256_hex(dg, hex);
+	ASSERT_STREQ(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	sha256_init(&s);
+	for (size_t at = 0, k = 1; at < sizeof(mil); at += k, k = k * 7 % 997 + 1)
+		sha256_update(&s, mil + at, k < sizeof(mil) - at ? k : sizeof(mil) - at);
+	sha256_final(&s, dg2);
+	ASSERT_EQ(memcmp(dg, dg2, sizeof(dg)), 0);
 }
 
 TEST_MAIN()
