@@ -305,7 +305,7 @@ void prov_migrate_check_target(struct prov_migrate_guest *mg, bool ensure, uint6
 	uint64_t mem = mg->render->boot.memory_mib, sum;
 
 	if (mg->hv_why)
-		prov_checks_add(c, "xen-here", CHECK_FAIL, "%s", mg->hv_why);
+		prov_checks_add(c, "xen-here", CHECK_FAIL, "%s", mg->hv_why + 2); /* ", why" */
 	else if (mg->domid != HV_DOMID_NONE)
 		prov_checks_add(c, "domain", CHECK_BUSY, "a domain '%s' runs here already (%u)",
 				mg->name, mg->domid);

@@ -313,8 +313,13 @@ static int migrate_here(struct prov_ctx *ctx, struct inv *inv, struct prov_migra
 	if (req->check_only || req->dry_run)
 		lock = inv_lock_release(lock);
 	prov_migrate_check_source(mg, &res->checks, &ctx->diag);
-	if (!prov_checks_first_failed(&res->checks))
-		check_remote(ctx, mg, req->ensure, &res->checks);
+	/* the target's own lines too, whatever failed here, when there is a target to ask */
+	for (size_t i = 0; i < res->checks.n; i++)
+		if (streq(res->checks.v[i].name, "target") && res->checks.v[i].result == CHECK_OK &&
+		    mg->shared) {
+			check_remote(ctx, mg, req->ensure, &res->checks);
+			break;
+		}
 	if (!prov_json(ctx))
 		prov_checks_print(&res->checks, req->out);
 	status = prov_checks_status(&res->checks);
