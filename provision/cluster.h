@@ -56,3 +56,10 @@ int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struc
  */
 int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,
 		    struct diag *d);
+/* The same with its stdout read here, a line at a time, by on_line (c->userdata: userdata). */
+struct run_child;
+int prov_remote_lines(const struct site *s, const char *host, char *const *args,
+		      void (*on_line)(struct run_child *c, const char *line), void *userdata,
+		      struct diag *d);
+/* The argv of that: the site's ssh command, host, provision --site SITE, args. */
+int prov_remote_argv(const struct site *s, const char *host, char *const *args, char ***ret);

@@ -99,7 +99,8 @@ void prov_print_main_help(FILE *f)
 	      "Turn a request into an installed, running Xen guest.\n\ncommands:\n",
 	      f);
 	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
-		fprintf(f, "  %-18s %s\n", c->name, c->help);
+		if (!(c->flags & CMD_HIDDEN))
+			fprintf(f, "  %-18s %s\n", c->name, c->help);
 	fputs("\nglobal options:\n", f);
 	print_options(f, prov_global_options, NULL);
 	fputs("\nexit status: 0 done, 1 failed, 2 usage error or bad input, 3 conflict or busy\n"

@@ -31,6 +31,7 @@ enum cmd_flags {
 	CMD_NAME = 1 << 2,   /* argv[1], when given, is a guest NAME: checked before anything */
 	CMD_LUNS = 1 << 3,   /* uses the site's LUNs: refused when two are one device */
 	CMD_NOJSON = 1 << 4, /* has no --json output (help, a daemon): --json is refused */
+	CMD_HIDDEN = 1 << 5, /* not in the main help: run by provision itself (migrate-receive) */
 };
 
 struct cmd_option {
@@ -170,3 +171,8 @@ extern const struct cmd prov_cmd_template_check;
 extern const struct cmd prov_cmd_hosts;
 extern const struct cmd prov_cmd_inventory_export;
 extern const struct cmd prov_cmd_inventory_import;
+extern const struct cmd prov_cmd_check_migrate;
+extern const struct cmd prov_cmd_migrate;
+extern const struct cmd prov_cmd_migrate_receive;
+extern const struct cmd prov_cmd_evacuate;
+extern const struct cmd prov_cmd_rebalance;

@@ -83,7 +83,8 @@ void prov_print_man(FILE *f)
 {
 	fputs("# COMMANDS\n\n", f);
 	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
-		scd_command(f, c);
+		if (!(c->flags & CMD_HIDDEN)) /* one Dom0's provision speaking to another's */
+			scd_command(f, c);
 	fputs("# GLOBAL OPTIONS\n\n"
 	      "Global options may stand anywhere on the command line before *--*.\n\n",
 	      f);
@@ -146,6 +147,8 @@ void prov_print_completion(FILE *f)
 	      "declare -A _provision_opts=() _provision_optarg=() _provision_args=()\n",
 	      f);
 	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++) {
+		if (c->flags & CMD_HIDDEN)
+			continue;
 		fputs("_provision_cmds+=(", f);
 		sh_quoted(f, c->name);
 		fputs(")\n_provision_args[", f);
