@@ -180,6 +180,17 @@ struct hv_host_info {
 	uint64_t mem_free_mib;	/* what new domains can have now */
 };
 
+/* migrate_send's flags. */
+enum hv_migrate_flags {
+	HV_MIGRATE_LIVE = 1 << 0, /* copy the memory while the domain runs (xl migrate's default) */
+};
+
+/* How far migrate_send is: fn(bytes written into the stream so far, userdata). */
+struct hv_progress {
+	void (*fn)(uint64_t bytes, void *userdata);
+	void *userdata;
+};
+
 struct hv_open_opts {
 	FILE *log;   /* NULL: stderr. Never closed. */
 	int verbose; /* 0: warnings and errors, 1: +info, 2: +detail, 3 and more: +debug */
@@ -225,6 +236,29 @@ struct hv_ops {
 	int (*free_memory)(void *h, uint64_t *ret_mib, struct diag *d);
 	/* The hypervisor's version and memory (optional: NULL, -EOPNOTSUPP). */
 	int (*host_info)(void *h, struct hv_host_info *ret, struct diag *d);
+	/*
+	 * Migration (optional, all four or none: NULL, -EOPNOTSUPP; doc/migrate.md has the
+	 * handshake around them). migrate_send writes domid's whole state into fd (a stream:
+	 * the transport's socket), as xl migrate does: with HV_MIGRATE_LIVE its memory is copied
+	 * while it runs and it is suspended for the last round only; without, it is suspended
+	 * first. progress (may be NULL) is called as the stream is written. On success the
+	 * domain is suspended here: destroy it once the receiver runs its copy, or resume it.
+	 * On failure it is suspended (resume it) or, with -ETIMEDOUT (the guest did not
+	 * suspend), still running: nothing to resume.
+	 */
+	int (*migrate_send)(void *h, uint32_t domid, int fd, unsigned flags,
+			    const struct hv_progress *progress, struct diag *d);
+	/*
+	 * Make domain cfg from the stream migrate_send writes, read from fd up to its end and
+	 * not further (the handshake goes on on fd). The domain is left paused. On failure no
+	 * domain of it is left that libxl knows of (the caller destroys by name to be sure).
+	 */
+	int (*migrate_receive)(void *h, const struct hv_domcfg *cfg, int fd, uint32_t *ret_domid,
+			       struct diag *d);
+	/* Let a paused domain (migrate_receive's) run. */
+	int (*unpause)(void *h, uint32_t domid, struct diag *d);
+	/* Let a domain migrate_send suspended run again here (a migration that failed). */
+	int (*resume)(void *h, uint32_t domid, struct diag *d);
 };
 
 extern const struct hv_ops hv_libxl_ops;

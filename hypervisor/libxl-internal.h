@@ -80,6 +80,23 @@ void hv__lx_consoles_pump(struct lx *h);
 /* Stop watching domid's death (before it is destroyed, renamed or reset). */
 void hv__lx_death_disable(struct lx *h, uint32_t domid);
 long long hv__lx_now_ms(void);
+/*
+ * One round of the event loop: poll the consoles, o's watches and libxl's own fds (timeout ms
+ * at most), let libxl run what is due, run the watches' callbacks.
+ * Returns: 0, 1 when a watch asked to stop (its value in *ret_watch), or < 0 (a watch's
+ * error, or the loop's with d).
+ */
+int hv__lx_poll_once(struct lx *h, const struct hv_wait_opts *o, int timeout, int *ret_watch,
+		     struct diag *d);
+/* hv_libxl_ops.migrate_send, migrate_receive, unpause, resume (libxl-migrate.c) */
+int hv__lx_migrate_send(void *hv, uint32_t domid, int fd, unsigned flags,
+			const struct hv_progress *progress, struct diag *d);
+int hv__lx_migrate_receive(void *hv, const struct hv_domcfg *cfg, int fd, uint32_t *ret_domid,
+			   struct diag *d);
+int hv__lx_unpause(void *hv, uint32_t domid, struct diag *d);
+int hv__lx_resume(void *hv, uint32_t domid, struct diag *d);
+/* cfg as libxl's config, in *dc (initialised here; the caller disposes it). */
+int hv__lx_config_build(const struct hv_domcfg *cfg, libxl_domain_config *dc, struct diag *d);
 /* hv_libxl_ops.wait */
 int hv__lx_wait(void *hv, uint32_t domid, const struct hv_wait_opts *o, struct hv_event *ret,
 		struct diag *d);

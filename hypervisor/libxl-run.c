@@ -188,8 +188,7 @@ static void domain_config_disposep(libxl_domain_config *dc)
 	libxl_domain_config_dispose(dc);
 }
 
-/* cfg as libxl's config, in *dc (initialised here; the caller disposes it). */
-static int config_build(const struct hv_domcfg *cfg, libxl_domain_config *dc, struct diag *d)
+int hv__lx_config_build(const struct hv_domcfg *cfg, libxl_domain_config *dc, struct diag *d)
 {
 	int r;
 
@@ -236,7 +235,7 @@ static int lx_create(void *hv, const struct hv_domcfg *cfg, const char *console_
 	int r, xlrc;
 
 	hv__xlog_reset(h->log);
-	r = config_build(cfg, &dc, d);
+	r = hv__lx_config_build(cfg, &dc, d);
 	if (r < 0)
 		return r;
 	/* The domain is left paused: the console is attached before its first byte. On failure
@@ -284,7 +283,7 @@ static int lx_preserve(void *hv, const struct hv_domcfg *cfg, uint32_t domid, co
 	int r, xlrc;
 
 	hv__xlog_reset(h->log);
-	r = config_build(cfg, &dc, d);
+	r = hv__lx_config_build(cfg, &dc, d);
 	if (r < 0)
 		return r;
 	libxl_uuid_generate(&uuid);
@@ -318,7 +317,7 @@ static int lx_soft_reset(void *hv, const struct hv_domcfg *cfg, uint32_t domid, 
 	int r, xlrc;
 
 	hv__xlog_reset(h->log);
-	r = config_build(cfg, &dc, d);
+	r = hv__lx_config_build(cfg, &dc, d);
 	if (r < 0)
 		return r;
 	hv__lx_death_disable(h, domid); /* the next wait watches the reset domain afresh */
@@ -388,4 +387,8 @@ const struct hv_ops hv_libxl_ops = {
 	.soft_reset = lx_soft_reset,
 	.free_memory = lx_free_memory,
 	.host_info = lx_host_info,
+	.migrate_send = hv__lx_migrate_send,
+	.migrate_receive = hv__lx_migrate_receive,
+	.unpause = hv__lx_unpause,
+	.resume = hv__lx_resume,
 };

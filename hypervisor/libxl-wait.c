@@ -161,7 +161,7 @@ static int pfds_reserve(struct lx *h, size_t n)
 }
 
 /* One round: poll consoles, watches and libxl; run watch callbacks. 1: a watch stopped us. */
-static int poll_once(struct lx *h, const struct hv_wait_opts *o, int timeout, int *ret_watch,
+int hv__lx_poll_once(struct lx *h, const struct hv_wait_opts *o, int timeout, int *ret_watch,
 		     struct diag *d)
 {
 	size_t nc = h->n_consoles, nw = o ? o->n_watches : 0, base = nc + nw;
@@ -244,7 +244,7 @@ int hv__lx_wait(void *hv, uint32_t domid, const struct hv_wait_opts *o, struct h
 			}
 			timeout = left > 60000 ? 60000 : (int) left;
 		}
-		r = poll_once(h, o, timeout, &watch, d);
+		r = hv__lx_poll_once(h, o, timeout, &watch, d);
 		if (r < 0)
 			return r;
 		if (r > 0) {

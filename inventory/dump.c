@@ -79,10 +79,10 @@ static int check_empty(struct inv *inv, struct diag *d)
 	if (r >= 0)
 		r = inv->ops->host_list(inv->h, d, &t.hosts, &t.n_hosts);
 	if (r >= 0 && (t.n_guests || t.n_events || t.n_hosts)) {
-		diag_add(d, DIAG_ERROR, NULL,
-			 "the target inventory is not empty (%zu guests, %zu events, %zu hosts): "
-			 "import only into a new one",
-			 t.n_guests, t.n_events, t.n_hosts);
+		diag_add(
+			d, DIAG_ERROR, NULL,
+			"the target inventory is not empty (%zu guests, %zu events, %zu hosts): import only into a new one",
+			t.n_guests, t.n_events, t.n_hosts);
 		r = -ENOTEMPTY;
 	}
 	inv__dump_release(&t);

@@ -152,6 +152,7 @@ enum inv_open_mode {
 	INV_OPEN_WRITE,	   /* inv_open() */
 	INV_OPEN_READONLY, /* inv_open_readonly() */
 	INV_OPEN_SCRATCH,  /* inv_open_scratch(): a private in-memory copy (of PostgreSQL too) */
+	INV_OPEN_IMPORT,   /* WRITE for inv_import(): no backend-switch guard (it is the move) */
 };
 /*
  * Open the inventory at url (see above), in mode. INV_OPEN_SCRATCH of PostgreSQL reads it in
@@ -343,6 +344,16 @@ int inv_export(struct inv *inv, struct diag *d, char **ret);
  * Returns: 0, or < 0 with every problem in d (-EINVAL: not a valid export).
  */
 int inv_import(struct inv *inv, const char *json, size_t len, struct diag *d);
+/*
+ * The move of a one-Dom0 site to a shared inventory: STATE_DIR/inventory.db, when it holds
+ * live guests, must be what is imported (its export, byte for byte), else -ESTALE with the
+ * reason in d: importing someone else's export would leave this Dom0's guests behind. With
+ * apply, after the import, the file (and its -wal, -shm) is renamed inventory.db.moved, kept
+ * as it was, so that the backend-switch guard sees the move done.
+ * Returns: 0, or < 0 with d.
+ */
+int inv_sqlite_retire(const char *state_dir, const char *json, size_t len, bool apply,
+		      struct diag *d);
 
 /* ---- golden images (doc/images.md) ---- */
 

@@ -8,6 +8,7 @@
  * a second, empty inventory beside the shared one.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -123,11 +124,51 @@ static int check_switch_to_pg(const char *url, const char *state_dir, struct dia
 		return r;
 	if (n == 0)
 		return 0;
-	diag_add(d, DIAG_ERROR, NULL,
-		 "the inventory is now at '%s' but '%s/inventory.db' still holds %zu live guests: "
-		 "move them with 'provision inventory export' and 'provision inventory import'",
-		 url, state_dir, n);
+	diag_add(
+		d, DIAG_ERROR, NULL,
+		"the inventory is now at '%s' but '%s/inventory.db' still holds %zu live guests: move them with 'provision inventory export' and 'provision inventory import'",
+		url, state_dir, n);
 	return -ESTALE;
+}
+
+int inv_sqlite_retire(const char *state_dir, const char *json, size_t len, bool apply,
+		      struct diag *d)
+{
+	static const char *const files[] = {"inventory.db", "inventory.db-wal", "inventory.db-shm"};
+	_cleanup_(freep) char *mine = NULL;
+	struct inv *inv = NULL;
+	size_t n;
+	int r;
+
+	r = sqlite_live_guests(state_dir, d, &n);
+	if (r < 0 || n == 0)
+		return r;
+	r = inv_open_at(NULL, state_dir, INV_OPEN_READONLY, d, &inv);
+	if (r >= 0)
+		r = inv_export(inv, d, &mine);
+	inv_close(inv);
+	if (r < 0)
+		return r;
+	while (len > 0 && (json[len - 1] == '\n' || json[len - 1] == ' '))
+		len--;
+	if (strlen(mine) < len || memcmp(mine, json, len) != 0 ||
+	    strspn(mine + len, "\n ") != strlen(mine + len)) {
+		diag_add(
+			d, DIAG_ERROR, NULL,
+			"'%s/inventory.db' holds %zu live guests and is not what is imported: import its own export ('provision inventory export' with the site file that has no 'inventory:')",
+			state_dir, n);
+		return -ESTALE;
+	}
+	for (size_t i = 0; apply && i < ELEMENTSOF(files); i++) {
+		_cleanup_(freep) char *from = path_in(state_dir, files[i]), *to = NULL;
+
+		if (!from || asprintf(&to, "%s.moved", from) < 0)
+			return -ENOMEM;
+		if (rename(from, to) < 0 && errno != ENOENT)
+			return diag_error_errno(d, NULL, -errno, "cannot rename '%s' to '%s'", from,
+						to);
+	}
+	return 0;
 }
 
 /* Opening the SQLite file of a state_dir that a PostgreSQL inventory was used from. */
@@ -140,7 +181,8 @@ static int check_switch_to_sqlite(const char *state_dir, struct diag *d)
 	if (!marker)
 		return -ENOMEM;
 	r = read_file(marker, &url, &len);
-	if (r == -ENOENT)
+	/* a reader who may not read state_dir hears so from the SQLite open, in its words */
+	if (r == -ENOENT || r == -EACCES)
 		return 0;
 	if (r < 0)
 		return diag_error_errno(d, NULL, r, "cannot read '%s'", marker);
@@ -150,12 +192,10 @@ static int check_switch_to_sqlite(const char *state_dir, struct diag *d)
 	if (n > 0)
 		return 0; /* this file is an inventory in use; the marker is the stale part */
 	url[strcspn(url, "\n")] = '\0';
-	diag_add(d, DIAG_ERROR, NULL,
-		 "the inventory is at '%s' (see '%s') but this run uses '%s/inventory.db', which "
-		 "holds no guests: name the shared inventory in site.yaml, or move the guests "
-		 "back with 'provision inventory export' and 'provision inventory import' and "
-		 "remove '%s'",
-		 url, marker, state_dir, marker);
+	diag_add(
+		d, DIAG_ERROR, NULL,
+		"the inventory is at '%s' (see '%s') but this run uses '%s/inventory.db', which holds no guests: name the shared inventory in site.yaml, or move the guests back with 'provision inventory export' and 'provision inventory import' and remove '%s'",
+		url, marker, state_dir, marker);
 	return -ESTALE;
 }
 
@@ -214,6 +254,7 @@ static int open_sqlite(const char *state_dir, enum inv_open_mode mode, struct di
 		return r;
 	switch (mode) {
 	case INV_OPEN_WRITE:
+	case INV_OPEN_IMPORT:
 		return inv__sqlite_open(state_dir, d, ret);
 	case INV_OPEN_READONLY:
 		return inv__sqlite_open_readonly(state_dir, d, ret);
@@ -223,21 +264,31 @@ static int open_sqlite(const char *state_dir, enum inv_open_mode mode, struct di
 	return -EINVAL;
 }
 
+/*
+ * PostgreSQL at url in mode; *ret_sqlite: the handle is SQLite's (a scratch copy, or the empty
+ * inventory a reader sees in a database no provision has written to yet, like a missing file).
+ */
 static int open_pg(const char *url, const char *state_dir, enum inv_open_mode mode, struct diag *d,
-		   void **ret)
+		   void **ret, bool *ret_sqlite)
 {
 	_cleanup_(freep) char *shown = inv__url_redact(url);
 	int r;
 
 	if (!shown)
 		return -ENOMEM;
-	r = check_switch_to_pg(shown, state_dir, d);
+	/* an import is the move the guard asks for (the command retires the SQLite file) */
+	r = mode == INV_OPEN_IMPORT ? 0 : check_switch_to_pg(shown, state_dir, d);
 	if (r < 0)
 		return r;
+	*ret_sqlite = mode == INV_OPEN_SCRATCH;
 	if (mode == INV_OPEN_SCRATCH)
 		return pg_scratch(url, d, ret);
 	r = inv__pg_open(url, mode == INV_OPEN_READONLY, d, ret);
-	if (r < 0 || mode != INV_OPEN_WRITE)
+	if (r == -ENODATA && mode == INV_OPEN_READONLY) {
+		*ret_sqlite = true;
+		return inv__sqlite_open_memory(d, ret);
+	}
+	if (r < 0 || mode == INV_OPEN_READONLY)
 		return r;
 	r = marker_write(shown, state_dir, d);
 	if (r < 0)
@@ -249,12 +300,12 @@ int inv_open_at(const char *url, const char *state_dir, enum inv_open_mode mode,
 		struct inv **ret)
 {
 	_cleanup_(freep) struct inv *inv = NULL;
-	bool pg = url && *url;
+	bool pg = url && *url, sqlite = !pg;
 	int r;
 
 	if (!state_dir || !*state_dir)
 		return diag_error(d, NULL, "no state directory for the inventory");
-	if ((unsigned) mode > INV_OPEN_SCRATCH)
+	if ((unsigned) mode > INV_OPEN_IMPORT)
 		return -EINVAL;
 	inv = calloc(1, sizeof(*inv));
 	if (!inv)
@@ -262,15 +313,15 @@ int inv_open_at(const char *url, const char *state_dir, enum inv_open_mode mode,
 	inv->state_dir = strdup(state_dir);
 	if (!inv->state_dir)
 		return -ENOMEM;
-	r = pg ? open_pg(url, state_dir, mode, d, &inv->h)
+	r = pg ? open_pg(url, state_dir, mode, d, &inv->h, &sqlite)
 	       : open_sqlite(state_dir, mode, d, &inv->h);
 	if (r < 0) {
 		free(inv->state_dir);
 		return r;
 	}
 	/* a scratch copy is SQLite in memory, whatever it copies; its locks are flock(2) */
-	inv->ops = pg && mode != INV_OPEN_SCRATCH ? &inv__pg_ops : &inv__sqlite_ops;
-	inv->shared = pg && mode != INV_OPEN_SCRATCH;
+	inv->ops = sqlite ? &inv__sqlite_ops : &inv__pg_ops;
+	inv->shared = !sqlite;
 	inv->backend = pg ? "postgresql" : "sqlite";
 	*ret = TAKE_PTR(inv);
 	return 0;

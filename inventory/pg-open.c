@@ -200,10 +200,10 @@ static int schema_version(struct pg *p, struct diag *d, int *ret)
 
 static int newer(struct pg *p, int v, size_t n, struct diag *d)
 {
-	diag_add(d, DIAG_ERROR, NULL,
-		 "inventory schema version %d at '%s' is newer than this provision knows (%zu): "
-		 "upgrade provision on this host",
-		 v, p->url, n);
+	diag_add(
+		d, DIAG_ERROR, NULL,
+		"inventory schema version %d at '%s' is newer than this provision knows (%zu): upgrade provision on this host",
+		v, p->url, n);
 	return -EPROTONOSUPPORT;
 }
 
@@ -283,11 +283,13 @@ static int check_version(struct pg *p, struct diag *d)
 		return r;
 	if (v > (int) inv__pg_n_migrations)
 		return newer(p, v, inv__pg_n_migrations, d);
+	if (v == 0)
+		return -ENODATA; /* nothing written yet: the caller reads that as empty */
 	if (v < (int) inv__pg_n_migrations) {
-		diag_add(d, DIAG_ERROR, NULL,
-			 "the inventory at '%s' has schema version %d, this provision needs %zu: "
-			 "a command that writes creates or upgrades it",
-			 p->url, v, inv__pg_n_migrations);
+		diag_add(
+			d, DIAG_ERROR, NULL,
+			"the inventory at '%s' has schema version %d, this provision needs %zu: a command that writes creates or upgrades it",
+			p->url, v, inv__pg_n_migrations);
 		return -ENOENT;
 	}
 	return 0;

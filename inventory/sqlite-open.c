@@ -225,10 +225,10 @@ static int readable(const char *path, struct diag *d)
 	e = errno;
 	if (e == ENOENT)
 		return -ENOENT;
-	diag_add(d, DIAG_ERROR, NULL,
-		 "cannot read the inventory '%s': %s (read-only commands need read access; run "
-		 "as root)",
-		 path, strerror(e));
+	diag_add(
+		d, DIAG_ERROR, NULL,
+		"cannot read the inventory '%s': %s (read-only commands need read access; run as root)",
+		path, strerror(e));
 	return -e;
 }
 

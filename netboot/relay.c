@@ -75,6 +75,21 @@ static bool relay_running(int dirfd)
 	return running;
 }
 
+/* Open and lock relay.pid in the locked spool (dirfd). Returns: the fd, or -errno (in d). */
+static int pid_take(const char *spool_dir, int dirfd, struct diag *d)
+{
+	int pfd = openat(dirfd, PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+
+	if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0) {
+		int r = -errno;
+
+		if (pfd >= 0)
+			close(pfd);
+		return diag_error_errno(d, NULL, r, "cannot lock '%s/%s'", spool_dir, PID_FILE);
+	}
+	return pfd;
+}
+
 /*
  * Take the port and lock relay.pid, the spool locked (dirfd) and no relay running: what a
  * relay needs, in *ret_lfd and *ret_pfd. The lock goes with the open file: a relay started
@@ -95,14 +110,10 @@ static int port_take(const char *spool_dir, int dirfd, unsigned port, int *ret_l
 			lfd == -EADDRINUSE
 				? "another program, not provision's relay, has it: FAI's faimond?"
 				: "for the relay");
-	pfd = openat(dirfd, PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0) {
-		int r = -errno;
-
-		if (pfd >= 0)
-			close(pfd);
+	pfd = pid_take(spool_dir, dirfd, d);
+	if (pfd < 0) {
 		close(lfd);
-		return diag_error_errno(d, NULL, r, "cannot lock '%s/%s'", spool_dir, PID_FILE);
+		return pfd;
 	}
 	*ret_lfd = lfd;
 	*ret_pfd = pfd;
@@ -120,6 +131,23 @@ int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *
 	if (relay_running(dirfd))
 		return -EALREADY;
 	return port_take(spool_dir, dirfd, port, ret_listen_fd, ret_pid_fd, d);
+}
+
+int nb_relay_own_socket(const char *spool_dir, int *ret_pid_fd, struct diag *d)
+{
+	_cleanup_(closep) int dirfd = -1;
+	int pfd;
+
+	dirfd = spool_lock(spool_dir, d);
+	if (dirfd < 0)
+		return dirfd;
+	if (relay_running(dirfd))
+		return -EALREADY;
+	pfd = pid_take(spool_dir, dirfd, d);
+	if (pfd < 0)
+		return pfd;
+	*ret_pid_fd = pfd;
+	return 0;
 }
 
 /*

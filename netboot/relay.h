@@ -88,3 +88,9 @@ int nb_relay_spool_name(const char *line, char ret[NB_RELAY_SPOOL_NAME_MAX]);
  */
 int nb_relay_own(const char *spool_dir, unsigned port, int *ret_listen_fd, int *ret_pid_fd,
 		 struct diag *d);
+
+/*
+ * The same for a relay whose port was bound by its starter (systemd's socket activation):
+ * only relay.pid, in *ret_pid_fd. Returns: 0, -EALREADY when our relay runs already, -errno.
+ */
+int nb_relay_own_socket(const char *spool_dir, int *ret_pid_fd, struct diag *d);

@@ -208,12 +208,14 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 	else if (!best)
 		r = diag_error(d, NULL,
 			       "--host auto: no Dom0 has %" PRIu64 " MiB free for the guest",
-			       mem_mib);
+			       mem_mib) < 0
+			    ? -ENOSPC
+			    : 0;
 	else if (!(*ret = strdup(best->name)))
 		r = -ENOMEM;
 	inv_host_array_free(hosts, n);
 	inv_guest_array_free(guests, n_guests);
-	return r < 0 ? (r == -ENOMEM ? r : -EINVAL) : 0;
+	return r == -EINVAL ? -EDOM : r; /* an unknown host is bad input: exit status 2 */
 }
 
 int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struct diag *d)
@@ -234,12 +236,9 @@ int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struc
 	return r;
 }
 
-int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,
-		    struct diag *d)
+int prov_remote_argv(const struct site *s, const char *host, char *const *args, char ***ret)
 {
 	_cleanup_(strv_freep) char **argv = NULL;
-	struct run_child c = {0};
-	int r;
 
 	for (char *const *a = s->ssh; *a; a++)
 		if (strv_push(&argv, *a) < 0)
@@ -250,6 +249,36 @@ int prov_remote_run(const struct site *s, const char *host, char *const *args, b
 	for (char *const *a = args; a && *a; a++)
 		if (strv_push(&argv, *a) < 0)
 			return -ENOMEM;
+	*ret = TAKE_PTR(argv);
+	return 0;
+}
+
+/* How c ended, as prov_remote_run() says it. */
+static int remote_status(const struct site *s, const char *host, struct run_child *c, int r,
+			 struct diag *d)
+{
+	if (r == -ENOENT)
+		return diag_error(d, NULL, "cannot run '%s' to reach Dom0 '%s': no such program",
+				  s->ssh[0], host);
+	if (r < 0)
+		return diag_error_errno(d, NULL, r, "cannot run '%s' to reach Dom0 '%s'", s->ssh[0],
+					host);
+	if (r > 128 && c->signal)
+		return diag_error(d, NULL, "'%s %s provision ...' died of signal %d", s->ssh[0],
+				  host, c->signal);
+	return r;
+}
+
+int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,
+		    struct diag *d)
+{
+	_cleanup_(strv_freep) char **argv = NULL;
+	struct run_child c = {0};
+	int r;
+
+	r = prov_remote_argv(s, host, args, &argv);
+	if (r < 0)
+		return r;
 	c = (struct run_child){
 		.argv = argv,
 		.in = {.io = RUN_NULL},
@@ -258,15 +287,32 @@ int prov_remote_run(const struct site *s, const char *host, char *const *args, b
 		.die_with_parent = true,
 	};
 	r = run_command(&c);
+	r = remote_status(s, host, &c, r, d);
 	run_child_release(&c);
-	if (r == -ENOENT)
-		return diag_error(d, NULL, "cannot run '%s' to reach Dom0 '%s': no such program",
-				  s->ssh[0], host);
+	return r;
+}
+
+int prov_remote_lines(const struct site *s, const char *host, char *const *args,
+		      void (*on_line)(struct run_child *c, const char *line), void *userdata,
+		      struct diag *d)
+{
+	_cleanup_(strv_freep) char **argv = NULL;
+	struct run_child c = {0};
+	int r;
+
+	r = prov_remote_argv(s, host, args, &argv);
 	if (r < 0)
-		return diag_error_errno(d, NULL, r, "cannot run '%s' to reach Dom0 '%s'", s->ssh[0],
-					host);
-	if (r > 128 && c.signal)
-		return diag_error(d, NULL, "'%s %s provision ...' died of signal %d", s->ssh[0],
-				  host, c.signal);
+		return r;
+	c = (struct run_child){
+		.argv = argv,
+		.in = {.io = RUN_NULL},
+		.out = {.io = RUN_PIPE, .on_line = on_line},
+		.err = {.io = RUN_INHERIT},
+		.die_with_parent = true,
+		.userdata = userdata,
+	};
+	r = run_command(&c);
+	r = remote_status(s, host, &c, r, d);
+	run_child_release(&c);
 	return r;
 }

@@ -38,7 +38,7 @@ void prov_host_note(struct inv *inv, const struct site *s, const struct hv_ops *
  * Where a new guest of mem_mib runs: want is a host name (it must be registered, or be this
  * Dom0), "auto" (the registered Dom0 with the most free memory; ties: the one with the VLAN's
  * bridge, then this Dom0, then by name), or NULL (this Dom0). Caller frees *ret.
- * Returns: 0, or < 0 with d (-EINVAL: an unknown host).
+ * Returns: 0, or < 0 with d (-EDOM: an unknown host, exit status 2; -ENOSPC: none has room).
  */
 int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsigned vlan,
 		   uint64_t mem_mib, struct diag *d, char **ret);
@@ -56,3 +56,10 @@ int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struc
  */
 int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,
 		    struct diag *d);
+/* The same with its stdout read here, a line at a time, by on_line (c->userdata: userdata). */
+struct run_child;
+int prov_remote_lines(const struct site *s, const char *host, char *const *args,
+		      void (*on_line)(struct run_child *c, const char *line), void *userdata,
+		      struct diag *d);
+/* The argv of that: the site's ssh command, host, provision --site SITE, args. */
+int prov_remote_argv(const struct site *s, const char *host, char *const *args, char ***ret);

@@ -257,6 +257,7 @@ static void print_json(struct json *j, const struct batch *b, const unsigned *co
 		json_key_str(j, "ip", g->ip);
 		json_key_str(j, "mac", g->mac);
 		json_key_str(j, "lun", g->lun);
+		json_key_str(j, "host", g->plan.host); /* the Dom0 the plan placed it on */
 		if (g->part_size) {
 			json_key(j, "partition");
 			json_obj_begin(j);
@@ -329,6 +330,8 @@ static void print_summary(const struct batch *b, const unsigned *count)
 		if (dry && g->lun)
 			printf(" %s at %s, %s", g->lun, format_size(g->part_start, b1, sizeof(b1)),
 			       format_size(g->part_size, b2, sizeof(b2)));
+		if (b->host && g->plan.host)
+			printf(" on Dom0 %s", g->plan.host);
 		putchar('\n');
 	}
 	for (size_t i = 0; i < b->n; i++) {

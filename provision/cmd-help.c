@@ -14,7 +14,12 @@
 
 static int cmd_help(struct prov_ctx *ctx, int argc, char **argv);
 
-static const struct cmd_option no_options[] = {{NULL}};
+/* Hidden (no help text): what the build generates the manual and the completion from. */
+static const struct cmd_option help_options[] = {
+	{"man", 0, NULL, NULL},
+	{"completion", 0, NULL, NULL},
+	{NULL},
+};
 
 const struct cmd prov_cmd_help = {
 	.name = "help",
@@ -24,7 +29,7 @@ const struct cmd prov_cmd_help = {
 	.flags = CMD_NOJSON,
 	.args = "[COMMAND]",
 	.help = "show help for provision or one command",
-	.options = no_options,
+	.options = help_options,
 };
 
 const struct cmd_option prov_global_options[] = {
@@ -52,6 +57,8 @@ static void print_options(FILE *f, const struct cmd_option *o, const struct cmd 
 	for (; o && o->name; o++) {
 		char left[64];
 
+		if (!o->help)
+			continue; /* hidden */
 		if (c && !prov_cmd_takes_global(c, o))
 			continue;
 		/* "-n, --dry-run" or "    --site FILE": long names line up */
@@ -65,13 +72,20 @@ static void print_options(FILE *f, const struct cmd_option *o, const struct cmd 
 	}
 }
 
+static bool has_visible(const struct cmd_option *o)
+{
+	for (; o && o->name; o++)
+		if (o->help)
+			return true;
+	return false;
+}
+
 void prov_print_cmd_help(FILE *f, const struct cmd *c)
 {
 	fprintf(f, "usage: provision %s%s%s%s%s\n\n%s\n", c->name,
-		c->options && c->options[0].name ? " [OPTIONS]" : "",
-		c->flags & CMD_DRYRUN ? " [-n]" : "", c->args && *c->args ? " " : "",
-		c->args ? c->args : "", c->help);
-	if (c->options && c->options[0].name) {
+		has_visible(c->options) ? " [OPTIONS]" : "", c->flags & CMD_DRYRUN ? " [-n]" : "",
+		c->args && *c->args ? " " : "", c->args ? c->args : "", c->help);
+	if (has_visible(c->options)) {
 		fputs("\noptions:\n", f);
 		print_options(f, c->options, NULL);
 	}
@@ -85,7 +99,8 @@ void prov_print_main_help(FILE *f)
 	      "Turn a request into an installed, running Xen guest.\n\ncommands:\n",
 	      f);
 	for (const struct cmd *const *cp = prov_cmds, *c; (c = *cp); cp++)
-		fprintf(f, "  %-18s %s\n", c->name, c->help);
+		if (!(c->flags & CMD_HIDDEN))
+			fprintf(f, "  %-18s %s\n", c->name, c->help);
 	fputs("\nglobal options:\n", f);
 	print_options(f, prov_global_options, NULL);
 	fputs("\nexit status: 0 done, 1 failed, 2 usage error or bad input, 3 conflict or busy\n"
@@ -174,6 +189,15 @@ static int cmd_help(struct prov_ctx *ctx, int argc, char **argv)
 	const struct cmd *c;
 	int words;
 
+	if (opt_flag(ctx, "man") || opt_flag(ctx, "completion")) {
+		if (argc > 1)
+			return usage_error(ctx, "--man and --completion take no COMMAND");
+		if (opt_flag(ctx, "man"))
+			prov_print_man(stdout);
+		else
+			prov_print_completion(stdout);
+		return EXIT_OK;
+	}
 	if (argc < 2) {
 		prov_print_main_help(stdout);
 		return EXIT_OK;

@@ -129,9 +129,15 @@ static int cmd_inventory_import(struct prov_ctx *ctx, int argc, char **argv)
 		diag_error_errno(&ctx->diag, NULL, r, "cannot read '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	r = prov_inv_open(ctx, INV_OPEN_WRITE, &inv);
+	/* the move of this Dom0's own SQLite inventory: checked first, retired after */
+	if (ctx->site->inventory)
+		r = inv_sqlite_retire(ctx->site->state_dir, text, len, false, &ctx->diag);
+	if (r >= 0)
+		r = prov_inv_open(ctx, INV_OPEN_IMPORT, &inv);
 	if (r >= 0)
 		r = inv_import(inv, text, len, &ctx->diag);
+	if (r >= 0 && ctx->site->inventory)
+		r = inv_sqlite_retire(ctx->site->state_dir, text, len, true, &ctx->diag);
 	if (r == -EINVAL)
 		return EXIT_USAGE;
 	if (r == -ENOTEMPTY)

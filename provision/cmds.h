@@ -31,13 +31,14 @@ enum cmd_flags {
 	CMD_NAME = 1 << 2,   /* argv[1], when given, is a guest NAME: checked before anything */
 	CMD_LUNS = 1 << 3,   /* uses the site's LUNs: refused when two are one device */
 	CMD_NOJSON = 1 << 4, /* has no --json output (help, a daemon): --json is refused */
+	CMD_HIDDEN = 1 << 5, /* not in the main help: run by provision itself (migrate-receive) */
 };
 
 struct cmd_option {
 	const char *name; /* long name, without "--" */
 	char short_name;  /* 0: none */
 	const char *arg;  /* metavar; NULL: a flag without argument */
-	const char *help;
+	const char *help; /* NULL: hidden (help, the manual and the completion leave it out) */
 };
 
 struct json;
@@ -137,6 +138,13 @@ bool prov_cmd_takes_global(const struct cmd *c, const struct cmd_option *o);
 const struct cmd *prov_cmd_find(int argc, char **argv, int *ret_words);
 /* "unknown command 'lst', did you mean 'list'?"; returns EXIT_USAGE. */
 int prov_unknown_command(struct prov_ctx *ctx, int argc, char **argv);
+/*
+ * provision/help-ref.c: the table as provision(8)'s COMMANDS section (scdoc) and as the bash
+ * completion's data, for the build (`help --man`, `help --completion`). An option whose help
+ * is NULL is hidden: neither help, the manual nor the completion show it.
+ */
+void prov_print_man(FILE *f);
+void prov_print_completion(FILE *f);
 
 /* Every command, NULL-terminated (main.c); exported for `help` and tests. */
 extern const struct cmd *const prov_cmds[];
@@ -167,3 +175,8 @@ extern const struct cmd prov_cmd_image_capture;
 extern const struct cmd prov_cmd_image_list;
 extern const struct cmd prov_cmd_image_show;
 extern const struct cmd prov_cmd_image_delete;
+extern const struct cmd prov_cmd_check_migrate;
+extern const struct cmd prov_cmd_migrate;
+extern const struct cmd prov_cmd_migrate_receive;
+extern const struct cmd prov_cmd_evacuate;
+extern const struct cmd prov_cmd_rebalance;

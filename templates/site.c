@@ -17,10 +17,11 @@
 #include "templates-internal.h"
 #include "templates.h"
 
+/* TMPL_SYSCONF_DIR: SYSCONFDIR/provision from the build, where the install makes both dirs */
 #define SITE_DEFAULT_CONFIG_DIR	  "/etc/xen/provision"
 #define SITE_DEFAULT_STATE_DIR	  "/var/lib/provision"
-#define SITE_DEFAULT_TEMPLATE_DIR "/etc/provision/templates"
-#define SITE_DEFAULT_HOOKS_DIR	  "/etc/provision/hooks.d"
+#define SITE_DEFAULT_TEMPLATE_DIR TMPL_SYSCONF_DIR "/templates"
+#define SITE_DEFAULT_HOOKS_DIR	  TMPL_SYSCONF_DIR "/hooks.d"
 #define SITE_DEFAULT_MAC_PREFIX	  "00:16:3e" /* Xen's OUI */
 
 static const char *const top_keys[] = {

@@ -21,7 +21,10 @@ build_kernel() {
 DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils nfs-kernel-server
 	kmod busybox-static util-linux fdisk e2fsprogs procps netbase
 	# runtime libraries of provision (the same bookworm versions as the host's -dev packages)
-	libyaml-0-2 libfdisk1 libblkid1 libext2fs2 libnl-3-200 libnl-route-3-200 libsqlite3-0 libxenmisc4.17)
+	libyaml-0-2 libfdisk1 libblkid1 libext2fs2 libnl-3-200 libnl-route-3-200 libsqlite3-0 libpq5
+	libxenmisc4.17
+	# what golden images run (ssh-keygen: a clone's new host keys)
+	openssh-client)
 DOM0_MODULES=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback
 	virtio_pci virtio_blk virtio_net 9pnet_virtio 9p bridge 8021q loop ext4 crc32c_generic
 	nfsd nfsv3 nfsv4 veth dummy)
