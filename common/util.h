@@ -122,6 +122,14 @@ int rm_rf_at(int dirfd, const char *name);
  */
 int mkdir_parents(const char *path, unsigned mode);
 
+/*
+ * Take an exclusive flock(2) on the file path (made, with its directories, when missing),
+ * waiting for it when wait, else -EWOULDBLOCK with nothing in d. Closing the fd releases it.
+ * Returns: the fd (>= 0), or < 0 with the reason in d.
+ */
+struct diag;
+int lock_file(const char *path, bool wait, struct diag *d);
+
 /* CLOCK_MONOTONIC in microseconds: for timeouts and elapsed times. */
 int64_t mono_usec(void);
 

@@ -35,30 +35,12 @@ static bool key_valid(const char *key)
 static int file_lock(const struct inv *inv, const char *key, bool wait, struct diag *d)
 {
 	_cleanup_(freep) char *path = NULL;
-	int fd, r;
 
 	if (!inv->state_dir)
 		return diag_error(d, NULL, "no state directory for the lock '%s'", key);
 	if (asprintf(&path, "%s/locks/%s.lock", inv->state_dir, key) < 0)
 		return -ENOMEM;
-	/* the first run on a host makes state_dir: the lock may come before anything else */
-	r = mkdir_parents(path, 0750);
-	if (r < 0)
-		return diag_error_errno(d, NULL, r, "cannot create the directory of '%s'", path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);
-	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-		int e = -errno;
-
-		if (e == -EINTR)
-			continue;
-		(void) close(fd);
-		if (e == -EWOULDBLOCK)
-			return e;
-		return diag_error_errno(d, NULL, e, "cannot lock '%s'", path);
-	}
-	return fd;
+	return lock_file(path, wait, d);
 }
 
 static int take(struct inv *inv, const char *key, bool wait, struct diag *d, struct inv_lock **ret)

@@ -55,27 +55,11 @@ char *pipeline_who(const char *request_id)
 
 int prov_lock(const struct site *s, const char *name, struct diag *d)
 {
-	_cleanup_(freep) char *dir = NULL, *path = NULL;
-	int fd, r;
+	_cleanup_(freep) char *path = NULL;
 
-	if (asprintf(&dir, "%s/locks", s->state_dir) < 0 ||
-	    asprintf(&path, "%s/%s.lock", dir, name) < 0)
+	if (asprintf(&path, "%s/locks/%s.lock", s->state_dir, name) < 0)
 		return -ENOMEM;
-	/* the first run on a host makes state_dir: the lock comes before the inventory */
-	r = mkdir_parents(path, 0750);
-	if (r < 0)
-		return diag_error_errno(d, NULL, r, "cannot create '%s'", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return diag_error_errno(d, NULL, -errno, "cannot open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			int e = -errno;
-
-			close(fd);
-			return diag_error_errno(d, NULL, e, "cannot lock '%s'", path);
-		}
-	return fd;
+	return lock_file(path, true, d);
 }
 
 int prov_fai_spool(const struct site *s, char **ret)
