@@ -202,7 +202,7 @@ static struct nb_relay *relay_free(struct nb_relay *r)
 /* Make sure a relay owns the port, dirfd locked. */
 static int relay_ensure(const struct nb_relay_join_opts *o, int dirfd, struct diag *d)
 {
-	int lfd, pfd, r;
+	int lfd = -1, pfd = -1, r;
 
 	if (relay_running(dirfd))
 		return 0;
