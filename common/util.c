@@ -568,10 +568,20 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int64_t mono_usec(void)
+static int64_t clock_usec(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t mono_usec(void)
+{
+	return clock_usec(CLOCK_MONOTONIC);
+}
+
+int64_t realtime_usec(void)
+{
+	return clock_usec(CLOCK_REALTIME);
 }

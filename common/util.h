@@ -132,6 +132,8 @@ int lock_file(const char *path, bool wait, struct diag *d);
 
 /* CLOCK_MONOTONIC in microseconds: for timeouts and elapsed times. */
 int64_t mono_usec(void);
+/* CLOCK_REALTIME in microseconds: wall time, for what is recorded (events, last seen). */
+int64_t realtime_usec(void);
 
 /* Read a whole file into a NUL-terminated buffer. Returns: 0 or -errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);

@@ -182,7 +182,7 @@ static int change(struct inv *inv, int64_t id, const struct change_args *a, cons
 	r = inv->ops->begin(inv->h, true, d);
 	if (r < 0)
 		return r;
-	return inv__tx_end(inv, apply(inv, id, a, who, inv__now_usec(), d), d);
+	return inv__tx_end(inv, apply(inv, id, a, who, realtime_usec(), d), d);
 }
 
 int inv_partition_carved(struct inv *inv, int64_t id, const char *partuuid, unsigned partno,
@@ -254,7 +254,7 @@ int inv_event_add(struct inv *inv, int64_t guest_id, const char *guest, const ch
 		return r;
 	return inv__tx_end(inv,
 			   inv__event(inv, guest || guest_id ? &g : NULL, who, what, result,
-				      message, inv__now_usec(), d),
+				      message, realtime_usec(), d),
 			   d);
 }
 

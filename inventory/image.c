@@ -174,7 +174,7 @@ int inv_image_add(struct inv *inv, const struct inv_image_req *req, struct diag 
 	r = inv->ops->begin(inv->h, true, d);
 	if (r < 0)
 		return r;
-	r = inv__tx_end(inv, add(inv, req, inv__now_usec(), im, d), d);
+	r = inv__tx_end(inv, add(inv, req, realtime_usec(), im, d), d);
 	if (r < 0)
 		return r;
 	if (ret)
@@ -318,7 +318,7 @@ static int change(struct inv *inv, int64_t id, const struct image_args *a, const
 	r = inv->ops->begin(inv->h, true, d);
 	if (r < 0)
 		return r;
-	return inv__tx_end(inv, change_image(inv, id, a, who, inv__now_usec(), d), d);
+	return inv__tx_end(inv, change_image(inv, id, a, who, realtime_usec(), d), d);
 }
 
 int inv_image_carved(struct inv *inv, int64_t id, const char *partuuid, unsigned partno,

@@ -190,7 +190,6 @@ int inv__extent_pick(const struct inv_extent *cand, size_t n_cand, uint64_t size
 		     uint64_t *ret_size);
 
 /* inventory/inventory.c, shared with change.c */
-int64_t inv__now_usec(void); /* CLOCK_REALTIME: events carry wall time */
 /* Commit when r >= 0, else roll back. Returns: r, or the commit's error. */
 int inv__tx_end(struct inv *inv, int r, struct diag *d);
 /* Record an event about g (NULL: none) in the open transaction. */

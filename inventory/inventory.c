@@ -17,14 +17,6 @@
 /* MAC re-draws before giving up; with 3 free bytes a second draw is already rare. */
 #define MAC_ATTEMPTS 1024
 
-int64_t inv__now_usec(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int inv__tx_end(struct inv *inv, int r, struct diag *d)
 {
 	if (r < 0) {
@@ -279,7 +271,7 @@ int inv_guest_allocate(struct inv *inv, const struct inv_alloc *req, struct diag
 		       struct inv_guest **ret)
 {
 	_cleanup_(inv_guest_freep) struct inv_guest *g = NULL;
-	int64_t now = inv__now_usec();
+	int64_t now = realtime_usec();
 	int r;
 
 	if (!req->name || !hostname_label_valid(req->name))

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <time.h>
 
 #include "common/macro.h"
 #include "common/run.h"
@@ -39,12 +38,13 @@ const char *prov_host_self(void)
 	return name;
 }
 
-static int64_t now_usec(void)
+int prov_guest_lock(struct inv *inv, const char *name, bool wait, struct diag *d,
+		    struct inv_lock **ret)
 {
-	struct timespec ts;
+	char key[80];
 
-	(void) clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	snprintf(key, sizeof(key), "guest-%s", name); /* a name is at most 63 characters */
+	return (wait ? inv_lock_take : inv_lock_try)(inv, key, d, ret);
 }
 
 int prov_inv_open(struct prov_ctx *ctx, enum inv_open_mode mode, struct inv **ret)
@@ -100,7 +100,7 @@ int prov_host_register(struct inv *inv, const struct site *s, const struct hv_op
 		.mem_total = info.mem_total_mib * MIB,
 		.mem_free = info.mem_free_mib * MIB,
 		.bridges = bridges,
-		.seen_usec = now_usec(),
+		.seen_usec = realtime_usec(),
 	};
 	return inv_host_put(inv, &host, d);
 }
@@ -200,22 +200,23 @@ int prov_host_pick(struct inv *inv, const struct site *s, const char *want, unsi
 		if (better(h, best, v ? v->bridge : "", guests, n_guests))
 			best = h;
 	}
-	if (!best && !streq(want, "auto"))
-		r = diag_error(
+	if (!best && !streq(want, "auto")) {
+		/* bad input: exit status 2 */
+		diag_error(
 			d, NULL,
 			"--host: no Dom0 '%s' in the inventory ('provision hosts' lists them; a Dom0 is recorded by its first run)",
 			want);
-	else if (!best)
-		r = diag_error(d, NULL,
-			       "--host auto: no Dom0 has %" PRIu64 " MiB free for the guest",
-			       mem_mib) < 0
-			    ? -ENOSPC
-			    : 0;
-	else if (!(*ret = strdup(best->name)))
+		r = -EDOM;
+	} else if (!best) {
+		diag_error(d, NULL, "--host auto: no Dom0 has %" PRIu64 " MiB free for the guest",
+			   mem_mib);
+		r = -ENOSPC;
+	} else if (!(*ret = strdup(best->name))) {
 		r = -ENOMEM;
+	}
 	inv_host_array_free(hosts, n);
 	inv_guest_array_free(guests, n_guests);
-	return r == -EINVAL ? -EDOM : r; /* an unknown host is bad input: exit status 2 */
+	return r;
 }
 
 int prov_host_reserve(struct inv *inv, const char *host, uint64_t mem_mib, struct diag *d)
@@ -253,66 +254,51 @@ int prov_remote_argv(const struct site *s, const char *host, char *const *args, 
 	return 0;
 }
 
-/* How c ended, as prov_remote_run() says it. */
-static int remote_status(const struct site *s, const char *host, struct run_child *c, int r,
-			 struct diag *d)
+/* provision ARGS on host with its stdout as out says; how it ended, as prov_remote_run() says. */
+static int remote(const struct site *s, const char *host, char *const *args, struct run_stream out,
+		  void *userdata, struct diag *d)
 {
-	if (r == -ENOENT)
-		return diag_error(d, NULL, "cannot run '%s' to reach Dom0 '%s': no such program",
-				  s->ssh[0], host);
+	_cleanup_(strv_freep) char **argv = NULL;
+	struct run_child c;
+	int r;
+
+	r = prov_remote_argv(s, host, args, &argv);
 	if (r < 0)
-		return diag_error_errno(d, NULL, r, "cannot run '%s' to reach Dom0 '%s'", s->ssh[0],
-					host);
-	if (r > 128 && c->signal)
-		return diag_error(d, NULL, "'%s %s provision ...' died of signal %d", s->ssh[0],
-				  host, c->signal);
+		return r;
+	c = (struct run_child){
+		.argv = argv,
+		.in = {.io = RUN_NULL},
+		.out = out,
+		.err = {.io = RUN_INHERIT},
+		.die_with_parent = true,
+		.userdata = userdata,
+	};
+	r = run_command(&c);
+	if (r == -ENOENT)
+		r = diag_error(d, NULL, "cannot run '%s' to reach Dom0 '%s': no such program",
+			       s->ssh[0], host);
+	else if (r < 0)
+		r = diag_error_errno(d, NULL, r, "cannot run '%s' to reach Dom0 '%s'", s->ssh[0],
+				     host);
+	else if (r > 128 && c.signal)
+		r = diag_error(d, NULL, "'%s %s provision ...' died of signal %d", s->ssh[0], host,
+			       c.signal);
+	run_child_release(&c);
 	return r;
 }
 
 int prov_remote_run(const struct site *s, const char *host, char *const *args, bool out_to_err,
 		    struct diag *d)
 {
-	_cleanup_(strv_freep) char **argv = NULL;
-	struct run_child c = {0};
-	int r;
+	struct run_stream out = {.io = out_to_err ? RUN_FD : RUN_INHERIT, .fd = 2};
 
-	r = prov_remote_argv(s, host, args, &argv);
-	if (r < 0)
-		return r;
-	c = (struct run_child){
-		.argv = argv,
-		.in = {.io = RUN_NULL},
-		.out = {.io = out_to_err ? RUN_FD : RUN_INHERIT, .fd = 2},
-		.err = {.io = RUN_INHERIT},
-		.die_with_parent = true,
-	};
-	r = run_command(&c);
-	r = remote_status(s, host, &c, r, d);
-	run_child_release(&c);
-	return r;
+	return remote(s, host, args, out, NULL, d);
 }
 
 int prov_remote_lines(const struct site *s, const char *host, char *const *args,
 		      void (*on_line)(struct run_child *c, const char *line), void *userdata,
 		      struct diag *d)
 {
-	_cleanup_(strv_freep) char **argv = NULL;
-	struct run_child c = {0};
-	int r;
-
-	r = prov_remote_argv(s, host, args, &argv);
-	if (r < 0)
-		return r;
-	c = (struct run_child){
-		.argv = argv,
-		.in = {.io = RUN_NULL},
-		.out = {.io = RUN_PIPE, .on_line = on_line},
-		.err = {.io = RUN_INHERIT},
-		.die_with_parent = true,
-		.userdata = userdata,
-	};
-	r = run_command(&c);
-	r = remote_status(s, host, &c, r, d);
-	run_child_release(&c);
-	return r;
+	return remote(s, host, args, (struct run_stream){.io = RUN_PIPE, .on_line = on_line},
+		      userdata, d);
 }

@@ -19,6 +19,14 @@ struct site;
 /* This Dom0's name: $PROVISION_HOST, else uname -n. Borrowed, valid for the process. */
 const char *prov_host_self(void);
 
+/*
+ * The lock of guest name in inv: one new-guest, resume, destroy, image capture or migrate of
+ * it at a time, on every Dom0 that shares the inventory. wait: until it is free; else
+ * -EWOULDBLOCK (nothing in d) while another holds it. Returns: 0, or < 0.
+ */
+int prov_guest_lock(struct inv *inv, const char *name, bool wait, struct diag *d,
+		    struct inv_lock **ret);
+
 /* The site's inventory (inventory: in site.yaml, else SQLite in state_dir) in mode. */
 int prov_inv_open(struct prov_ctx *ctx, enum inv_open_mode mode, struct inv **ret);
 

@@ -225,12 +225,11 @@ int prov_image_capture(struct prov_image *im, const struct prov_capture *c)
 	struct part_guard guard;
 	struct part_luns luns = {0};
 	struct part_result res = {0};
-	char key[80];
 	size_t n = 0;
 	int r;
 
-	snprintf(key, sizeof(key), "guest-%s", c->guest);
-	r = inv_lock_take(im->inv, key, d, &im->guest_lock); /* no pipeline run on it meanwhile */
+	/* no pipeline run on it meanwhile */
+	r = prov_guest_lock(im->inv, c->guest, true, d, &im->guest_lock);
 	if (r < 0)
 		return r;
 	r = inv_guest_get(im->inv, c->guest, d, &g);

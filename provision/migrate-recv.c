@@ -37,10 +37,9 @@ static char *refusal(struct prov_ctx *ctx, struct prov_migrate_guest *mg, struct
 	_cleanup_(prov_checks_release) struct prov_checks c = {0};
 	struct inv_lock *lock = NULL;
 	const struct prov_check *f;
-	char key[80], *s = NULL;
+	char *s = NULL;
 
-	snprintf(key, sizeof(key), "guest-%s", mg->name);
-	if (inv_lock_try(inv, key, &ctx->diag, &lock) >= 0) {
+	if (prov_guest_lock(inv, mg->name, false, &ctx->diag, &lock) >= 0) {
 		inv_lock_release(lock);
 		return strdup(
 			"no migrate holds the guest's lock: not started by 'provision migrate'");

@@ -301,11 +301,9 @@ static int migrate_here(struct prov_ctx *ctx, struct inv *inv, struct prov_migra
 			const struct prov_migrate_req *req, struct prov_migrate_result *res)
 {
 	_cleanup_(inv_lock_releasep) struct inv_lock *lock = NULL;
-	char key[80];
 	int r, status;
 
-	snprintf(key, sizeof(key), "guest-%s", mg->name);
-	r = inv_lock_try(inv, key, &ctx->diag, &lock);
+	r = prov_guest_lock(inv, mg->name, false, &ctx->diag, &lock);
 	if (r == -EWOULDBLOCK)
 		mg->busy = true;
 	else if (r < 0)

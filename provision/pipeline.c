@@ -69,14 +69,12 @@ int prov_fai_spool(const struct site *s, char **ret)
 
 int pipeline_open(struct pipeline *p)
 {
-	char key[80];
 	int r;
 
 	r = prov_inv_open(p->ctx, p->o.dry_run ? INV_OPEN_SCRATCH : INV_OPEN_WRITE, &p->inv);
 	if (r < 0 || p->o.dry_run)
 		return r;
-	snprintf(key, sizeof(key), "guest-%s", p->name);
-	return inv_lock_take(p->inv, key, &p->ctx->diag, &p->lock);
+	return prov_guest_lock(p->inv, p->name, true, &p->ctx->diag, &p->lock);
 }
 
 void pipeline_release(struct pipeline *p)
@@ -253,7 +251,6 @@ static int hand_over(struct pipeline *p, enum stage s)
 			p->o.verbose ? "-v" : NULL,
 			NULL};
 	_cleanup_(freep) char *host = strdup(p->g->host);
-	char key[80];
 	int r, status;
 
 	if (!host)
@@ -263,8 +260,7 @@ static int hand_over(struct pipeline *p, enum stage s)
 	fflush(p->out);
 	p->lock = inv_lock_release(p->lock);
 	status = prov_remote_run(p->site, host, args, p->out != stdout, d);
-	snprintf(key, sizeof(key), "guest-%s", p->name);
-	r = inv_lock_take(p->inv, key, d, &p->lock);
+	r = prov_guest_lock(p->inv, p->name, true, d, &p->lock);
 	if (r >= 0)
 		r = refresh(p);
 	if (r < 0 || status < 0)
