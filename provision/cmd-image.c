@@ -151,6 +151,20 @@ static int cmd_image_list(struct prov_ctx *ctx, int argc, char **argv)
 	return prov_finish(ctx, EXIT_OK);
 }
 
+/* prov_image_open() and the image called name in im->image, or "no image" in the diag. */
+static int image_open_get(struct prov_ctx *ctx, const char *name, bool write, struct prov_image *im)
+{
+	int r;
+
+	r = prov_image_open(ctx, name, write, im);
+	if (r >= 0) {
+		r = inv_image_get(im->inv, name, &ctx->diag, &im->image);
+		if (r == -ENOENT)
+			diag_error(&ctx->diag, NULL, "no image '%s' in the inventory", name);
+	}
+	return r;
+}
+
 static int cmd_image_show(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct json *j = prov_json(ctx);
@@ -162,15 +176,10 @@ static int cmd_image_show(struct prov_ctx *ctx, int argc, char **argv)
 	char b1[32], b2[32], b3[32];
 	int r, v = 0;
 
-	r = prov_image_open(ctx, argv[1], false, &im);
+	r = image_open_get(ctx, argv[1], false, &im);
 	if (r == -EDOM) {
 		prov_image_release(&im);
 		return prov_finish(ctx, EXIT_USAGE);
-	}
-	if (r >= 0) {
-		r = inv_image_get(im.inv, argv[1], &ctx->diag, &im.image);
-		if (r == -ENOENT)
-			diag_error(&ctx->diag, NULL, "no image '%s' in the inventory", argv[1]);
 	}
 	if (r >= 0)
 		r = inv_image_clones(im.inv, im.image->id, &ctx->diag, &cl, &n);
@@ -226,16 +235,11 @@ static int cmd_image_delete(struct prov_ctx *ctx, int argc, char **argv)
 
 	if (!who)
 		return prov_finish(ctx, EXIT_FAIL);
-	r = prov_image_open(ctx, argv[1], true, &im);
+	r = image_open_get(ctx, argv[1], true, &im);
 	im.who = who;
 	if (r == -EDOM) {
 		prov_image_release(&im);
 		return prov_finish(ctx, EXIT_USAGE);
-	}
-	if (r >= 0) {
-		r = inv_image_get(im.inv, argv[1], &ctx->diag, &im.image);
-		if (r == -ENOENT)
-			diag_error(&ctx->diag, NULL, "no image '%s' in the inventory", argv[1]);
 	}
 	if (r >= 0)
 		r = prov_image_delete(&im);
