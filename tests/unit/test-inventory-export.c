@@ -20,6 +20,7 @@ static void fill(const char *dir, struct diag *d)
 	_cleanup_(inv_closep) struct inv *inv = NULL;
 	struct inv_guest *g[3] = {0};
 	struct inv_host h = {"dom0-a", "4.17.3", 64 * GIB, 20 * GIB, "xenbr53", 1234};
+	struct inv_guest *clone = NULL;
 	struct inv_image *im = NULL;
 	struct inv_alloc a;
 
@@ -60,8 +61,9 @@ static void fill(const char *dir, struct diag *d)
 	ASSERT_OK(inv_image_captured(inv, im->id, SUM, 300 * MIB, 200 * MIB, "t", d));
 	a = test_alloc("lab1", lun_a, 1);
 	a.image = "golden";
-	ASSERT_OK(inv_guest_allocate(inv, &a, d, &g[2]));
-	ASSERT_EQ(g[2]->image_id, im->id);
+	ASSERT_OK(inv_guest_allocate(inv, &a, d, &clone));
+	ASSERT_EQ(clone->image_id, im->id);
+	inv_guest_free(clone);
 	inv_image_free(im);
 	for (unsigned i = 0; i < 3; i++)
 		inv_guest_free(g[i]);
