@@ -8,7 +8,7 @@
 # only (FAI's reports kept for pc1 alone). Timed: the batch against its one FAI install. Then
 # destroy and the image's delete release everything.
 # lab: fai 3000
-# lab: mem 6144
+# lab: mem 5632
 . "$(dirname "$0")/lib.sh"
 names=$(echo pc{1..8})
 

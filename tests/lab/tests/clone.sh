@@ -3,7 +3,7 @@
 #   provision new-guest web1 --template debian --vlan 53 --until install   (the real FAI install)
 #   provision image capture web1 golden                                     (web1 is not running)
 #   provision resume web1                                                   (web1 boots)
-#   provision new-guest web2|web3 --template debian --vlan 53 --image golden
+#   provision new-guest web2|web3 --template labpc --vlan 53 --image golden   (256M each)
 # Checked apart from provision: all three boot to 'PROVISION-READY NAME' with their own names and
 # addresses and answer ping over VLAN 53; their MACs (xl network-list) and addresses differ; the
 # machine-id and the SSH host key fingerprint each guest prints on its console (PROVISION-ID, from
@@ -11,7 +11,6 @@
 # partition is named image:golden on the LUN (sfdisk) and an fsck of it is clean; the image cannot
 # be deleted while its clones run. Timed: the FAI install stage against each clone's.
 # lab: fai 2400
-# lab: mem 6144
 . "$(dirname "$0")/lib.sh"
 
 step "the site: FAI server on 10.53.0.1, the lab's templates, GPT labels on the LUNs"
@@ -50,7 +49,7 @@ check "resume web1 exits 0" test $? = 0
 for n in web2 web3; do
 	step "$n: a clone of 'golden'"
 	t0=$(now)
-	prov new-guest $n --template debian --vlan 53 --image golden
+	prov new-guest $n --template labpc --vlan 53 --image golden
 	rc=$?
 	timing "new-guest $n --image golden (all stages): $(since "$t0") s (exit $rc)"
 	s=$(prov_when "stage: install") e=$(prov_when "stage: boot")
