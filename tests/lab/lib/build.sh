@@ -86,19 +86,23 @@ build_pool() {
 }
 
 # the peer's mirror (tests/xen-tools.sh, issue 13): what debootstrap's default variant (Priority
-# required and important) and xen-tools' hooks (debian.d: openssh-server, locales,
-# util-linux-locales, kmod) install, as a signed Debian archive on a disk of its own (label
+# required and important, the Essential set too) and xen-tools' hooks (debian.d: openssh-server,
+# locales, util-linux-locales, kmod; and, since xen-tools boots bookworm with pygrub, the
+# guest's own kernel: linux-image-amd64, initramfs-tools) install, as a signed Debian archive on
+# a disk of its own (label
 # labmirror), served by dom0 over HTTP on VLAN 53. The site's key reaches the guest the way
 # Debian's does: a keyring package (lab-archive-keyring) of Priority required, which debootstrap
 # installs; dom0 installs it from the mirror too, as an admin would.
-XT_MIRROR_PKGS=(usr-is-merged openssh-server locales util-linux-locales kmod)
+XT_MIRROR_PKGS=(usr-is-merged openssh-server locales util-linux-locales kmod linux-image-amd64
+	initramfs-tools)
 build_mirror() {
 	local out=$1 a=$1/archive k=$1/keyring-pkg g=$1/gnupg d f
 	d=$a/dists/$SUITE/main/binary-amd64
 	mkdir -p "$a/pool/main" "$d" "$k/DEBIAN" "$k/etc/apt/trusted.gpg.d" "$k/usr/share/keyrings"
 	# Debian's own Priority and Section of every package (its index, not the .deb's control
 	# file, is what debootstrap selects by) become the override file
-	mmdebstrap --variant=important --mode=root --skip=download/empty \
+	# essential/unlink: keep the Essential packages' debs too (base-files, dpkg, ...)
+	mmdebstrap --variant=important --mode=root --skip=download/empty,essential/unlink \
 		--include="$(IFS=,; echo "${XT_MIRROR_PKGS[*]}")" \
 		--customize-hook="sync-out /var/cache/apt/archives $a/pool/main" \
 		--customize-hook="sync-out /var/lib/apt/lists $out/lists" "$SUITE" /dev/null

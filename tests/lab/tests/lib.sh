@@ -230,8 +230,8 @@ xt_part() {
 }
 
 # xt_guest NAME IP DEV: the peer's guest, made as xen-tools documents it: xen-create-image
-# (debootstrap from the lab mirror, xen-tools' hooks) onto the partition DEV, then 'xl create'
-# of the config it wrote, until NAME answers ping on VLAN 53 (br53 must exist: vlan_bridge
+# (debootstrap from the lab mirror, xen-tools' hooks, for bookworm the guest's own kernel)
+# onto the partition DEV, then 'xl create' of the config it wrote (pygrub boots that kernel), until NAME answers ping on VLAN 53 (br53 must exist: vlan_bridge
 # 53; the mirror must be served: mirror_server_start). Its output goes to
 # $OUT/xen-create-image-NAME.log. Prints the line
 #   XT-TIME: NAME create=SECONDS boot=SECONDS total=SECONDS
@@ -243,8 +243,7 @@ xt_guest() {
 	# only options xen-create-image documents; why each is there: tests/xen-tools.sh
 	xen-create-image --hostname="$name" --image-dev="$dev" --noswap --fs=ext4 \
 		--dist=bookworm --mirror="$XT_MIRROR" --keyring="$XT_KEYRING" \
-		--ip="$ip" --netmask=255.255.255.0 --gateway=10.53.0.1 --bridge=br53 \
-		--kernel=/srv/guest/vmlinux --initrd=/srv/guest/initrd.img --memory=256M \
+		--ip="$ip" --netmask=255.255.255.0 --gateway=10.53.0.1 --bridge=br53 --memory=256M \
 		--verbose < /dev/null > "$log" 2>&1 || { tail -30 "$log"; return 1; }
 	t1=$(now)
 	xl create "/etc/xen/$name.cfg" || return 1
