@@ -30,7 +30,7 @@
 # Left at xen-tools' defaults (xen-tools.conf as Debian ships it): --cache=yes (the debs are
 # kept in dom0's /var/cache/apt/archives; the first run of a lab starts empty), --genpass,
 # no --boot (the test runs 'xl create' itself to time the boot apart), no roles.
-# lab: mirror 2400
+# lab: mirror 3600
 . "$(dirname "$0")/lib.sh"
 name=xt1 ip=10.53.0.71
 
