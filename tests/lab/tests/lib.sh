@@ -194,3 +194,66 @@ gpt_has() {
 keep_guest_state() { cp -r "$SITE_STATE/guests/$1" "$OUT/state-$1" 2> /dev/null || true; }
 # not CMD...: succeeds when CMD fails (for check)
 not() { ! "$@"; }
+
+# ---- the peer: Debian's xen-tools (issue 13's benchmark; tests/xen-tools.sh) --------------
+# The lab's Debian mirror (stage mirror, a disk labelled labmirror, for tests with a '# lab:
+# mirror' line) at http://10.53.0.1/debian, and its key as the site's keyring package
+XT_MIRROR=http://10.53.0.1/debian
+XT_KEYRING=/usr/share/keyrings/lab-archive-keyring.gpg
+
+# mirror_server_start: mount the mirror disk on /srv/mirror/debian, serve /srv/mirror over HTTP
+# on 10.53.0.1:80 (busybox httpd) and install the mirror's keyring package in dom0, as an admin
+# installs a site mirror's key
+mirror_server_start() {
+	local dev
+	if ! mountpoint -q /srv/mirror/debian; then
+		dev=$(blkid -L labmirror) || { echo "no mirror disk (stage mirror) in this lab"; return 1; }
+		mkdir -p /srv/mirror/debian && mount -o ro "$dev" /srv/mirror/debian || return 1
+	fi
+	[ -f /run/lab-httpd.pid ] && kill -0 "$(cat /run/lab-httpd.pid)" 2> /dev/null ||
+		{ busybox httpd -f -p 10.53.0.1:80 -h /srv/mirror & echo $! > /run/lab-httpd.pid; }
+	[ -s "$XT_KEYRING" ] ||
+		dpkg -i /srv/mirror/debian/pool/main/lab-archive-keyring_1_all.deb > /dev/null || return 1
+	sleep 0.2
+	busybox wget -q -O /dev/null "$XT_MIRROR/dists/bookworm/InRelease"
+}
+
+# xt_part LUN SIZE NAME: append a GPT partition named NAME of SIZE to LUN (a GPT label must be
+# there: provision lun init) and print its /dev/fc link; nothing on it (xen-tools formats)
+xt_part() {
+	local lun=$1 n i=0
+	printf 'size=%s, type=L, name=%s\n' "$2" "$3" | sfdisk -q --append "$lun" > /dev/null || return 1
+	n=$(sfdisk -d "$lun" | sed -n "s|^[^ ]*[^0-9]\([0-9]*\) :.*name=\"$3\".*|\1|p" | tail -1)
+	while [ ! -b "${lun}p$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b "${lun}p$n" ] || { echo "no ${lun}p$n after sfdisk" >&2; return 1; }
+	echo "${lun}p$n"
+}
+
+# xt_guest NAME IP DEV: the peer's guest, made as xen-tools documents it: xen-create-image
+# (debootstrap from the lab mirror, xen-tools' hooks, for bookworm the guest's own kernel)
+# onto the partition DEV, then 'xl create' of the config it wrote (pygrub boots that kernel), until NAME answers ping on VLAN 53 (br53 must exist: vlan_bridge
+# 53; the mirror must be served: mirror_server_start). Its output goes to
+# $OUT/xen-create-image-NAME.log. Prints the line
+#   XT-TIME: NAME create=SECONDS boot=SECONDS total=SECONDS
+# (create: xen-create-image; boot: xl create until the first ping answer). Fails (1) when a
+# step fails or the guest does not answer within 600 s.
+xt_guest() {
+	local name=$1 ip=$2 dev=$3 t0 t1 t2 end log=$OUT/xen-create-image-$1.log
+	t0=$(now)
+	# only options xen-create-image documents; why each is there: tests/xen-tools.sh
+	xen-create-image --hostname="$name" --image-dev="$dev" --noswap --fs=ext4 \
+		--dist=bookworm --mirror="$XT_MIRROR" --keyring="$XT_KEYRING" \
+		--ip="$ip" --netmask=255.255.255.0 --gateway=10.53.0.1 --bridge=br53 --memory=256M \
+		--verbose < /dev/null > "$log" 2>&1 || { tail -30 "$log"; return 1; }
+	t1=$(now)
+	xl create "/etc/xen/$name.cfg" || return 1
+	end=$((SECONDS + 600))
+	until busybox ping -c 1 -W 1 "$ip" > /dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || { echo "$name ($ip) did not answer in 600 s"; return 1; }
+		xl domid "$name" > /dev/null 2>&1 || { echo "$name is gone"; return 1; }
+		sleep 0.2
+	done
+	t2=$(now)
+	awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
+		'BEGIN { printf "XT-TIME: %s create=%.1f boot=%.1f total=%.1f\n", n, b - a, c - b, c - a }'
+}
