@@ -17,15 +17,7 @@ check "FAI server up" fai_server_start || finish
 check "templates in place, LUNs labelled" provision_site || finish
 xl info | grep -E '^(total|free)_memory' | sed 's/^/LAB-INFO: /'
 
-cat > /tmp/course.yaml << 'EOT'
-name: course
-template: labpc
-vlan: 53
-names: "pc{1..8}"
-install: once
-overrides:
-  pc1: { memory: 1G }
-EOT
+course_batch /tmp/course.yaml
 step "provision batch course.yaml -n: the plan"
 prov batch /tmp/course.yaml -n
 check "the plan installs pc1 with FAI and clones the seven others" \

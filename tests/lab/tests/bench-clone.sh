@@ -58,15 +58,7 @@ for n in one1 one2; do prov destroy $n --yes > /dev/null; done
 prov image delete gold > /dev/null
 
 step "batch: eight lab machines, install: once"
-cat > /tmp/course.yaml << 'EOT'
-name: course
-template: labpc
-vlan: 53
-names: "pc{1..8}"
-install: once
-overrides:
-  pc1: { memory: 1G }
-EOT
+course_batch /tmp/course.yaml
 t0=$(now)
 prov batch /tmp/course.yaml
 check "batch exits 0" test $? = 0

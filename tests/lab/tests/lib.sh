@@ -190,6 +190,20 @@ gpt_has() {
 	sfdisk -d "$1" 2> /dev/null | grep "^[^ ]*p$2 :" | grep -q "name=\"${3:-}"
 }
 
+# course_batch FILE: the batch file of a course's eight lab machines, pc1..pc8 (template labpc,
+# VLAN 53), installed once: pc1 by FAI (with the 1G its installer needs), the others cloned
+course_batch() {
+	cat > "$1" <<-'EOT'
+	name: course
+	template: labpc
+	vlan: 53
+	names: "pc{1..8}"
+	install: once
+	overrides:
+	  pc1: { memory: 1G }
+	EOT
+}
+
 # keep_guest_state NAME: copy provision's files of the guest (spec, console logs, FAI's logs)
 keep_guest_state() { cp -r "$SITE_STATE/guests/$1" "$OUT/state-$1" 2> /dev/null || true; }
 # not CMD...: succeeds when CMD fails (for check)
