@@ -15,7 +15,7 @@ timing "xen2 ready after $(since "$t0") s of this test"
 step "both dom0s"
 check "this dom0 is xen1" test "$(hostname)" = xen1
 check "Xen answers on xen1 (xl info)" sh -c 'xl info | grep -q "^xen_major *: 4"'
-check "Xen answers on xen2 (ssh xen2 xl info)" sh -c 'on2 xl info | grep -q "^xen_major *: 4"'
+check "Xen answers on xen2 (ssh xen2 xl info)" on2 'xl info | grep -q "^xen_major *: 4"'
 on2 xl info | sed -n 's/^\(xen_version\|free_memory\|nr_cpus\)/LAB-XLINFO: xen2 &/p'
 check "ssh xen1 -> xen2: hostname xen2" test "$(on2 hostname)" = xen2
 check "ssh xen2 -> xen1: hostname xen1" test "$(on2 ssh -o BatchMode=yes xen1 hostname)" = xen1
@@ -29,7 +29,7 @@ check "provision list on xen2 (the same inventory)" on2 provision list
 on2 provision hosts
 
 step "config_dir: xen1's, mounted on xen2"
-check "xen2 has /etc/xen/provision over NFS" sh -c 'on2 grep -q " /etc/xen/provision nfs" /proc/mounts'
+check "xen2 has /etc/xen/provision over NFS" on2 'grep -q " /etc/xen/provision nfs" /proc/mounts'
 echo "from xen1 $$" > /etc/xen/provision/lab-smoke
 check "a file written on xen1 reads the same on xen2" test "$(on2 cat /etc/xen/provision/lab-smoke)" = "from xen1 $$"
 on2 "echo from xen2 > /etc/xen/provision/lab-smoke2"
@@ -43,11 +43,13 @@ for l in /dev/fc/fc-p1d1 /dev/fc/fc-p1d2; do
 		test "$(sfdisk --disk-id $l)" = "$(on2 sfdisk --disk-id $l)"
 done
 printf 'size=64M, type=L, name=smoke\n' | sfdisk -q --append /dev/fc/fc-p1d2 > /dev/null
-check "xen2 does not see xen1's new partition before re-reading" on2 test ! -e /dev/fc/fc-p1d2p1
+check "provision lun list on xen2 sees xen1's new partition (its GPT read past xen2's cache)" \
+	on2 'provision lun list | grep -q " smoke "'
+on2 provision lun list | sed 's/^/  xen2| /'
 lun_reread2
 sleep 1
-check "after re-reading, xen2 has /dev/fc/fc-p1d2p1 named smoke" \
-	sh -c 'on2 sfdisk -d /dev/fc/fc-p1d2 | grep -q "name=\"smoke\"" && on2 test -b /dev/fc/fc-p1d2p1'
+check "after re-reading, xen2's kernel has /dev/fc/fc-p1d2p1 named smoke" \
+	on2 'sfdisk -d /dev/fc/fc-p1d2 | grep -q "name=\"smoke\"" && test -b /dev/fc/fc-p1d2p1'
 sfdisk -q --delete /dev/fc/fc-p1d2 1 > /dev/null
 lun_reread2
 

@@ -64,7 +64,7 @@ guest_on() {
 	check "it answers ping over VLAN 53 from 10.53.0.1 (FAI server port, xen1)" \
 		ping -c 3 -W 5 -I labsrv.53 "$ip"
 	check "provision show $name --json: host $host" test "$(guest_field $name host)" = "$host"
-	check "the same from xen2's provision" sh -c "on2 provision show $name --json | grep -q '\"host\": *\"$host\"'"
+	check "the same from xen2's provision" on2 "provision show $name --json | grep -q '\"host\": *\"$host\"'"
 	run_on $host "xl list -l $name" > "$OUT/xl-list-$name-$host.json" 2>&1
 }
 

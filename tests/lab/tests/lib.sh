@@ -196,8 +196,13 @@ keep_guest_state() { cp -r "$SITE_STATE/guests/$1" "$OUT/state-$1" 2> /dev/null 
 not() { ! "$@"; }
 
 # ---- two Dom0s ('# lab: hosts 2'): this is xen1, the other one is reached with ssh ---------
-# on2 CMD...: run a shell command line on xen2 (root ssh over the management link)
-on2() { ssh -o BatchMode=yes -o ConnectTimeout=20 xen2 "$@"; }
+# on2 CMD...: run a shell command line on xen2 (root ssh over the management link); the test's
+# own calls share one connection (an ssh handshake takes seconds under TCG); provision's ssh
+# (site.yaml) does not
+on2() {
+	ssh -o BatchMode=yes -o ConnectTimeout=20 -o ControlMaster=auto \
+		-o ControlPath=/run/lab-ssh-%h -o ControlPersist=1200 xen2 "$@"
+}
 # hosts2_wait [TIMEOUT]: wait until xen2's dom0 says it is ready (sshd up, config_dir mounted)
 hosts2_wait() {
 	local i=0
