@@ -43,6 +43,8 @@ for l in /dev/fc/fc-p1d1 /dev/fc/fc-p1d2; do
 		test "$(sfdisk --disk-id $l)" = "$(on2 sfdisk --disk-id $l)"
 done
 printf 'size=64M, type=L, name=smoke\n' | sfdisk -q --append /dev/fc/fc-p1d2 > /dev/null
+# the contrast: sfdisk on xen2 reads through xen2's page cache (what it read of the GPT above)
+echo "LAB-INFO: sfdisk -d on xen2 before any re-read, partitions named smoke: $(on2 'sfdisk -d /dev/fc/fc-p1d2 | grep -c "name=\"smoke\""')"
 check "provision lun list on xen2 sees xen1's new partition (its GPT read past xen2's cache)" \
 	on2 'provision lun list | grep -q " smoke "'
 on2 provision lun list | sed 's/^/  xen2| /'
