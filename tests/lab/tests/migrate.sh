@@ -28,8 +28,6 @@ check "templates in place, LUNs labelled" provision_site || finish
 step "xen2 joins the site: new-guest probe2 --until network there, then destroy"
 on2 provision new-guest probe2 --template debian --vlan 53 --until network 2>&1 | sed 's/^/  xen2| /'
 on2 provision destroy probe2 --yes 2>&1 | sed 's/^/  xen2| /'
-provision hosts | sed 's/^/  /'
-check "provision hosts lists xen1 and xen2" sh -c 'provision hosts | grep -q "^xen1 " && provision hosts | grep -q "^xen2 "'
 
 step "provision new-guest $name --template migrate --vlan 53 (on xen1)"
 t0=$(now)
@@ -38,6 +36,8 @@ rc=$?
 timing "provision new-guest: $(since "$t0") s (exit $rc)"
 keep_guest_state $name
 check "new-guest exits 0" test $rc = 0 || finish
+provision hosts | sed 's/^/  /'
+check "provision hosts lists xen1 and xen2" sh -c 'provision hosts | grep -q "^xen1 " && provision hosts | grep -q "^xen2 "'
 ip=$(guest_field $name ip)
 echo "LAB-INFO: $name: ip $ip"
 check "its heartbeat is on xen1's console log" wait_console $name '^LAB-HEARTBEAT ' 120 || finish
