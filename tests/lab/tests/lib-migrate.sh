@@ -91,8 +91,8 @@ migrate_report() {
 		/no answer yet/ { lost++ }
 		END { printf "%.3f %d %d %s %s", max, n, lost + 0, s0, s1 }' "$plog")
 	read -r G N L S0 S1 <<< "$gap"
-	timing "migrate $tag: total ${total} s; ping downtime (longest gap between answers) $(awk -v g="$G" 'BEGIN { printf "%.0f", g * 1000 }') ms, between icmp_seq $S0 and $S1; downtime/total $(awk -v g="$G" -v t="$total" 'BEGIN { printf "%.4f", t > 0 ? g / t : 0 }')"
-	echo "LAB-INFO: $tag: $N answers during the move, $L pings unanswered (ping -D -O -i 0.01)"
+	timing "migrate $tag: total ${total} s; ping downtime (longest gap between answers) $(awk -v g="$G" 'BEGIN { printf "%.0f", g * 1000 }') ms, between icmp_seq $S0 and $S1; downtime/total $(awk -v g="$G" -v t="$total" 'BEGIN { printf "%.4f", (t > 0 ? g / t : 0) }')"
+	echo "LAB-INFO: $tag: $N answers during the move; $L times no answer before the next ping (ping -D -O -i 0.01)"
 	MIG_GAP=$G MIG_TOTAL=$total
 }
 
@@ -100,8 +100,9 @@ migrate_report() {
 # provision's own shown) while 10.53.0.1 pings IP every 10 ms (ping -D, $OUT/ping-TAG.log);
 # sets MIG_RC and HB_BEFORE (the guest's heartbeat just before), prints the numbers
 migrate_measured() {
-	local tag=$1 ip=$2 log=$OUT/migrate-$tag.log plog=$OUT/ping-$tag.log ppid t0 t1 from
+	local tag=$1 ip=$2 log plog ppid t0 t1 from
 	shift 2
+	log=$OUT/migrate-$tag.log plog=$OUT/ping-$tag.log
 	from=xen1
 	xl domid $name > /dev/null 2>&1 || from=xen2
 	ping -D -O -i 0.01 -W 1 -I labsrv.53 "$ip" > "$plog" 2>&1 &
@@ -124,13 +125,14 @@ migrate_measured() {
 	migrate_report "$tag" "$t0" "$t1" "$log" "$plog"
 }
 
-# transport_killed BOOT_ID: migrate to xen2, kill its ssh once MB are being sent; the guest
-# stays on xen1, running; nothing on xen2; the inventory unchanged
+# transport_killed BOOT_ID [--offline]: migrate to xen2, kill its ssh once MB are being sent;
+# the guest stays on xen1, running; nothing on xen2; the inventory unchanged
 transport_killed() {
 	local boot=$1 log=$OUT/migrate-killed.log pid ssh i=0 rc n
+	shift
 	n=$(heartbeat xen1 | cut -d' ' -f3)
-	echo "LAB> # provision migrate $name --to xen2 (its ssh killed once MB are being sent)"
-	provision migrate $name --to xen2 > "$log" 2>&1 < /dev/null &
+	echo "LAB> # provision migrate $name --to xen2 $* (its ssh killed once MB are being sent)"
+	provision migrate $name --to xen2 "$@" > "$log" 2>&1 < /dev/null &
 	pid=$!
 	until grep -q 'MB sent' "$log"; do
 		kill -0 $pid 2> /dev/null || break
