@@ -125,7 +125,7 @@ migrate_measured() {
 	migrate_report "$tag" "$t0" "$t1" "$log" "$plog"
 }
 
-# transport_killed BOOT_ID [--offline]: migrate to xen2, kill its ssh once MB are being sent;
+# transport_killed BOOT_ID [--offline]: migrate to xen2, kill its ssh once some MB were sent;
 # the guest stays on xen1, running; nothing on xen2; the inventory unchanged
 transport_killed() {
 	local boot=$1 log=$OUT/migrate-killed.log pid ssh i=0 rc n
@@ -134,7 +134,7 @@ transport_killed() {
 	echo "LAB> # provision migrate $name --to xen2 $* (its ssh killed once MB are being sent)"
 	provision migrate $name --to xen2 "$@" > "$log" 2>&1 < /dev/null &
 	pid=$!
-	until grep -q 'MB sent' "$log"; do
+	until grep -qE '[1-9][0-9]* MB sent' "$log"; do
 		kill -0 $pid 2> /dev/null || break
 		[ $i -ge 1200 ] && break
 		sleep 0.1
