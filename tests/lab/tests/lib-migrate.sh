@@ -73,8 +73,10 @@ migrate_report() {
 	local tag=$1 t0=$2 t1=$3 log=$4 plog=$5 total gap
 	total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	grep -E "moved '|migrate: [0-9]+s" "$log" | cut -d' ' -f2- | sed "s/^ */LAB-INFO: $tag: /"
-	# libxc's rounds (-vv): "Frames iteration N of M: DONE/TOTAL  P%", the last of each round
-	grep -ao 'Frames iteration [0-9]* of [0-9]*: [0-9]*/[0-9]*' "$log" |
+	# libxc's rounds (-vv): "Frames iteration N of M: DONE/TOTAL  P%" (live), the last of
+	# each round; an offline save is one pass, "Frames: DONE/TOTAL" (round 0)
+	grep -aoE 'Frames( iteration [0-9]+ of [0-9]+)?: [0-9]+/[0-9]+' "$log" |
+		sed 's/^Frames: /Frames iteration 0 of 0: /' |
 		awk -v t="$tag" '{ split($6, a, "/"); r = $3; tot[r] = a[2]; if (!(r in seen)) { seen[r] = 1; order[n++] = r } }
 			END { for (i = 0; i < n; i++) { r = order[i]; printf "LAB-INFO: %s: round %d: %d pages (%.1f MB)\n", t, r, tot[r], tot[r] * 4096 / 1e6 } }'
 	# the ping loop: answers (ping -D: "[EPOCH] 64 bytes from ...: icmp_seq=N ...") within the
