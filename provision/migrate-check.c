@@ -234,10 +234,10 @@ void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks
 	 * EOPNOTSUPP) on a Xen without shadow paging, and libxl calls that a guest that did
 	 * not suspend; say so before anything moves */
 	if (mg->live && mg->render->boot.type == HV_TYPE_PV && mg->pv_log_dirty == 0)
-		prov_checks_add(c, "live", CHECK_FAIL,
-				"Xen here cannot log a PV guest's dirty pages (built without shadow "
-				"paging): '%s' cannot move live; --offline suspends it for the copy",
-				mg->name);
+		prov_checks_add(
+			c, "live", CHECK_FAIL,
+			"Xen here cannot log a PV guest's dirty pages (built without shadow paging): '%s' cannot move live; --offline suspends it for the copy",
+			mg->name);
 	else if (mg->live && mg->render->boot.type == HV_TYPE_PV && mg->pv_log_dirty == 1)
 		prov_checks_add(c, "live", CHECK_OK, "Xen here logs a PV guest's dirty pages");
 	if (mg->busy)
