@@ -69,6 +69,13 @@ int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct 
 		mg->domid = HV_DOMID_NONE;
 	if (!hv->free_memory || hv->free_memory(mg->h, &mg->free_mib, d) < 0)
 		mg->free_mib = 0;
+	{
+		struct hv_host_info info = {0};
+
+		mg->pv_log_dirty = -1;
+		if (hv->host_info && hv->host_info(mg->h, &info, d) >= 0)
+			mg->pv_log_dirty = info.pv_log_dirty;
+	}
 	diag_truncate(d, mark);
 	return 0;
 }
@@ -310,6 +317,7 @@ static int migrate_here(struct prov_ctx *ctx, struct inv *inv, struct prov_migra
 		return prov_exit_status(r);
 	if (req->check_only || req->dry_run)
 		lock = inv_lock_release(lock);
+	mg->live = !req->offline;
 	prov_migrate_check_source(mg, &res->checks, &ctx->diag);
 	/* the target's own lines too, whatever failed here, when there is a target to ask */
 	for (size_t i = 0; i < res->checks.n; i++)
@@ -372,7 +380,7 @@ static int hand_over(struct prov_ctx *ctx, const struct prov_migrate_req *req, c
 	size_t n = 4;
 	int r;
 
-	if (req->offline && !req->check_only)
+	if (req->offline)
 		args[n++] = "--offline";
 	if (req->ensure)
 		args[n++] = "--ensure";

@@ -22,11 +22,14 @@ DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils 
 	kmod busybox-static util-linux fdisk e2fsprogs procps netbase
 	# runtime libraries of provision (the same bookworm versions as the host's -dev packages)
 	libyaml-0-2 libfdisk1 libblkid1 libext2fs2 libnl-3-200 libnl-route-3-200 libsqlite3-0 libpq5
-	libxenmisc4.17
+	libxenmisc4.17 iputils-ping
 	# what golden images run (ssh-keygen: a clone's new host keys)
 	openssh-client
 	# the peer of issue 13's benchmark (tests/xen-tools.sh): Debian's xen-tools and debootstrap
-	xen-tools debootstrap)
+	xen-tools debootstrap
+	# two-Dom0 tests (# lab: hosts 2): root ssh between the dom0s, the PostgreSQL inventory on
+	# xen1, config_dir over NFS (client side)
+	openssh-server postgresql-15 nfs-common)
 DOM0_MODULES=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback
 	virtio_pci virtio_blk virtio_net 9pnet_virtio 9p bridge 8021q loop ext4 crc32c_generic
 	nfsd nfsv3 nfsv4 veth dummy)
@@ -41,8 +44,10 @@ build_dom0() {
 		"$SUITE" "$r"
 	copy_modules "$STAGE_KERNEL/k" "$r" "$kv" "${DOM0_MODULES[@]}"
 	rm -rf "$r"/usr/share/{doc,man,info,locale}/* "$r"/var/cache/apt/* "$r"/var/lib/apt/lists/*
+	lab_dom0_hosts2 "$r"
 	install -m 0755 "$LAB_SRC/dom0/init" "$r/init"
 	install -m 0755 "$LAB_SRC/dom0/hotplug" "$r/usr/local/sbin/lab-hotplug"
+	install -m 0644 "$LAB_SRC/dom0/hosts2" "$r/usr/local/sbin/lab-hosts2"
 	echo dom0 > "$r/etc/hostname"
 	sed -i 's/^#\?autoballoon=.*/autoballoon="off"/' "$r/etc/xen/xl.conf"
 	# guests' production kernel: the same Debian kernel as ELF, and a busybox initrd that
@@ -58,6 +63,25 @@ build_dom0() {
 	cp "$STAGE_KERNEL/vmlinux" "$r/srv/guest/vmlinux"
 	mkcpio "$r" "$out/dom0.cpio"
 	rm -rf "$r" "$g"
+}
+
+# lab_dom0_hosts2 ROOT: what two dom0s (xen1, xen2: the same image) share, made at build time:
+# root's ssh key, authorized by both and the host key known under both names; PostgreSQL
+# without the cluster Debian makes (xen1's dom0 init makes its own on tmpfs) and without LLVM
+# (JIT only, 100 MB of the initramfs)
+lab_dom0_hosts2() {
+	local r=$1 hk
+	rm -rf "$r"/usr/lib/x86_64-linux-gnu/libLLVM-* "$r"/usr/lib/postgresql/15/lib/llvmjit* \
+		"$r"/usr/lib/postgresql/15/lib/bitcode "$r"/var/lib/postgresql/15 "$r"/etc/postgresql/15
+	[ -f "$r/etc/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$r/etc/ssh/ssh_host_ed25519_key"
+	mkdir -p -m 0700 "$r/root/.ssh"
+	ssh-keygen -q -t ed25519 -N '' -C root@lab -f "$r/root/.ssh/id_ed25519"
+	cp "$r/root/.ssh/id_ed25519.pub" "$r/root/.ssh/authorized_keys"
+	hk=$(cut -d' ' -f1,2 "$r/etc/ssh/ssh_host_ed25519_key.pub")
+	echo "xen1,xen2,192.168.53.1,192.168.53.2 $hk" > "$r/root/.ssh/known_hosts"
+	printf '192.168.53.1\txen1\n192.168.53.2\txen2\n' >> "$r/etc/hosts"
+	# password-free root login with the key only; no DNS lookups of the peer
+	printf 'PermitRootLogin prohibit-password\nUseDNS no\n' > "$r/etc/ssh/sshd_config.d/lab.conf"
 }
 
 # FAI package list file -> package names (PACKAGES lines, comments and removals dropped)

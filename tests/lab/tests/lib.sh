@@ -271,3 +271,24 @@ xt_guest() {
 	awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
 		'BEGIN { printf "XT-TIME: %s create=%.1f boot=%.1f total=%.1f\n", n, b - a, c - b, c - a }'
 }
+
+# ---- two Dom0s ('# lab: hosts 2'): this is xen1, the other one is reached with ssh ---------
+# on2 CMD...: run a shell command line on xen2 (root ssh over the management link); the test's
+# own calls share one connection (an ssh handshake takes seconds under TCG); provision's ssh
+# (site.yaml) does not
+on2() {
+	ssh -o BatchMode=yes -o ConnectTimeout=20 -o ControlMaster=auto \
+		-o ControlPath=/run/lab-ssh-%h -o ControlPersist=1200 xen2 "$@"
+}
+# hosts2_wait [TIMEOUT]: wait until xen2's dom0 says it is ready (sshd up, config_dir mounted)
+hosts2_wait() {
+	local i=0
+	until on2 test -e /run/lab-ready 2> /dev/null; do
+		[ $i -ge "${1:-600}" ] && return 1
+		sleep 2
+		i=$((i + 2))
+	done
+}
+# lun_reread2: xen2's kernel forgets what it cached of the LUNs and re-reads their partition
+# tables (a partition carved on xen1 changes blocks that xen2's page cache may hold, as on FC)
+lun_reread2() { on2 'for l in /dev/vda /dev/vdb; do blockdev --flushbufs $l; blockdev --rereadpt $l; done'; }
