@@ -30,6 +30,16 @@
 #define MB_		    (UINT64_C(1000) * 1000)
 #define PROGRESS_EVERY_USEC (2 * 1000000)
 
+/* Whether this Xen logs a PV domain's dirty pages: 1, 0, or -1 when it cannot tell. */
+static int pv_log_dirty(const struct hv_ops *hv, void *h, struct diag *d)
+{
+	struct hv_host_info info = {0};
+
+	if (!hv->host_info || hv->host_info(h, &info, d) < 0)
+		return -1;
+	return info.pv_log_dirty;
+}
+
 int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct hv_ops *hv,
 			    const char *name, const char *to, struct prov_migrate_guest *mg)
 {
@@ -69,13 +79,7 @@ int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct 
 		mg->domid = HV_DOMID_NONE;
 	if (!hv->free_memory || hv->free_memory(mg->h, &mg->free_mib, d) < 0)
 		mg->free_mib = 0;
-	{
-		struct hv_host_info info = {0};
-
-		mg->pv_log_dirty = -1;
-		if (hv->host_info && hv->host_info(mg->h, &info, d) >= 0)
-			mg->pv_log_dirty = info.pv_log_dirty;
-	}
+	mg->pv_log_dirty = pv_log_dirty(hv, mg->h, d);
 	diag_truncate(d, mark);
 	return 0;
 }

@@ -42,8 +42,7 @@ xl list
 ips=() ids=() keys=()
 for n in $names; do
 	ip=$(guest_field $n ip) lun=$(guest_field $n lun) partno=$(guest_field $n number)
-	id=$(grep -a '^PROVISION-ID' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
-	info=$(grep -a '^PROVISION-INFO' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
+	id=$(console_last $n PROVISION-ID) info=$(console_last $n PROVISION-INFO)
 	echo "LAB-INFO: $n: $id"
 	ips+=("$ip")
 	ids+=("$(sed -n 's/.*machine-id=\([0-9a-f]*\).*/\1/p' <<< "$id")")
@@ -54,7 +53,6 @@ for n in $names; do
 	check "$n: the guest has $ip/24" grep -q "addr=$ip/24" <<< "$info"
 	check "$n: answers over VLAN 53 (ping $ip)" busybox ping -c 3 -W 5 "$ip"
 done
-distinct() { test "$(printf '%s\n' "$@" | grep -c .)" = $# && test "$(printf '%s\n' "$@" | sort -u | grep -c .)" = $#; }
 check "eight distinct addresses" distinct "${ips[@]}"
 check "eight distinct machine-ids" distinct "${ids[@]}"
 check "eight distinct SSH host keys" distinct "${keys[@]}"

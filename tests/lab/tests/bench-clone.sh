@@ -17,13 +17,7 @@
 
 bench() { echo "LAB-BENCH: $*"; }
 # answers IP: wait (up to 10 min) until IP answers one ping; prints the time it did
-answers() {
-	local i
-	for i in $(seq 600); do
-		busybox ping -c 1 -W 1 "$1" > /dev/null 2>&1 && { now; return 0; }
-	done
-	return 1
-}
+answers() { wait_ping "$1" 600 && now; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 

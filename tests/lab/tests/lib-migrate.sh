@@ -12,7 +12,7 @@ heartbeat() {
 	run_on "$1" "grep -a '^LAB-HEARTBEAT ' $CONSOLE_DIR/guest-$name.log 2>/dev/null | tail -1" |
 		tr -d '\r' | cut -d' ' -f2-
 }
-heartbeat_last_local() { grep -a '^LAB-HEARTBEAT ' "$CONSOLE_DIR/guest-$name.log" | tail -1 | tr -d '\r'; }
+heartbeat_last_local() { console_last "$name" 'LAB-HEARTBEAT '; }
 # heartbeat_after HOST BOOT N [TIMEOUT]: HOST's console log gets a heartbeat of boot BOOT
 # numbered above N (the guest went on, not rebooted: a reboot has another boot id)
 heartbeat_after() {

@@ -49,6 +49,27 @@ wait_console() {
 	done
 }
 
+# console_last NAME PREFIX: the last line of the guest's console log that starts with PREFIX
+# (e.g. PROVISION-INFO), without its carriage return
+console_last() { grep -a "^$2" "$CONSOLE_DIR/guest-$1.log" | tail -1 | tr -d '\r'; }
+
+# wait_ping IP SECONDS [DOMAIN]: until IP answers a ping (0); 1 when SECONDS passed first or
+# DOMAIN (when given) is gone
+wait_ping() {
+	local end=$((SECONDS + $2))
+	until busybox ping -c 1 -W 1 "$1" > /dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		[ -z "${3:-}" ] || xl domid "$3" > /dev/null 2>&1 || return 1
+		sleep 0.2
+	done
+}
+
+# distinct VALUE...: every value is there (none empty) and no two are the same
+distinct() {
+	test "$(printf '%s\n' "$@" | grep -c .)" = $# &&
+		test "$(printf '%s\n' "$@" | sort -u | grep -c .)" = $#
+}
+
 # keep_console NAME TAG: copy the guest's console log into the results
 keep_console() { cp "$CONSOLE_DIR/guest-$1.log" "$OUT/console-$1-$2.log" 2> /dev/null || true; }
 
@@ -252,7 +273,7 @@ xt_part() {
 # (create: xen-create-image; boot: xl create until the first ping answer). Fails (1) when a
 # step fails or the guest does not answer within 600 s.
 xt_guest() {
-	local name=$1 ip=$2 dev=$3 t0 t1 t2 end log=$OUT/xen-create-image-$1.log
+	local name=$1 ip=$2 dev=$3 t0 t1 t2 log=$OUT/xen-create-image-$1.log
 	t0=$(now)
 	# only options xen-create-image documents; why each is there: tests/xen-tools.sh
 	xen-create-image --hostname="$name" --image-dev="$dev" --noswap --fs=ext4 \
@@ -261,12 +282,11 @@ xt_guest() {
 		--verbose < /dev/null > "$log" 2>&1 || { tail -30 "$log"; return 1; }
 	t1=$(now)
 	xl create "/etc/xen/$name.cfg" || return 1
-	end=$((SECONDS + 600))
-	until busybox ping -c 1 -W 1 "$ip" > /dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || { echo "$name ($ip) did not answer in 600 s"; return 1; }
+	if ! wait_ping "$ip" 600 "$name"; then
 		xl domid "$name" > /dev/null 2>&1 || { echo "$name is gone"; return 1; }
-		sleep 0.2
-	done
+		echo "$name ($ip) did not answer in 600 s"
+		return 1
+	fi
 	t2=$(now)
 	awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
 		'BEGIN { printf "XT-TIME: %s create=%.1f boot=%.1f total=%.1f\n", n, b - a, c - b, c - a }'
