@@ -1,16 +1,17 @@
 #!/bin/bash
-# batch: three lab machines at once, end to end, on one Dom0:
-#   provision batch lab.yaml      (template debian, VLAN 53, names "lab{1..3}")
-# The batch runs them in parallel (its default from Xen's free memory: 3), their FAI installs
+# batch: two lab machines at once, end to end, on one Dom0:
+#   provision batch lab.yaml      (template debian, VLAN 53, names "lab{1..2}")
+# The batch runs them in parallel (its default from Xen's free memory allows both), their FAI installs
 # overlap, each watched through the Dom0's one FAI monitor relay (provision fai-monitor), and
-# each guest boots its production kernel. Checked apart from provision: three partitions named
-# guest:labN (sfdisk), three running domains from them (xl), three ready markers with distinct
+# each guest boots its production kernel. Checked apart from provision: two partitions named
+# guest:labN (sfdisk), two running domains from them (xl), two ready markers with distinct
 # addresses, each guest answering over VLAN 53; every install's FAI reports kept with its lines
-# only; the install intervals overlap. Then destroy releases all three.
+# only; the install intervals overlap. Then destroy releases both. (Two, not
+# more, for CI's time: two installs overlapping show the parallel run as well as three.)
 # lab: fai 3000
 # lab: mem 6144
 . "$(dirname "$0")/lib.sh"
-names="lab1 lab2 lab3"
+names="lab1 lab2"
 
 step "the site: FAI server on 10.53.0.1, the lab's templates, GPT labels on the LUNs"
 check "FAI server up" fai_server_start || finish
@@ -21,22 +22,22 @@ cat > /tmp/lab.yaml << 'EOT'
 name: course
 template: debian
 vlan: 53
-names: "lab{1..3}"
+names: "lab{1..2}"
 EOT
 step "provision batch lab.yaml: $names"
 t0=$(now)
 prov batch /tmp/lab.yaml
 rc=$?
-timing "provision batch of 3: $(since "$t0") s (exit $rc)"
+timing "provision batch of 2: $(since "$t0") s (exit $rc)"
 for n in $names; do
 	keep_guest_state $n
 	cp "$CONSOLE_DIR/guest-$n.log" "$OUT/xenconsoled-$n.log" 2> /dev/null
 done
 cp -r "$SITE_STATE/fai-monitor" "$OUT/fai-monitor" 2> /dev/null
 check "batch exits 0" test $rc = 0
-check "the batch ran all three at once (its default from Xen's free memory)" \
-	grep -q "running batch 'course': 3 guests, template debian, up to boot, 3 at once" $PROV_LAST
-check "summary: 3 done" grep -q "^batch 'course': 3 done, 0 failed, 0 skipped" $PROV_LAST
+check "the batch ran both at once (its default from Xen's free memory)" \
+	grep -q "running batch 'course': 2 guests, template debian, up to boot, 2 at once" $PROV_LAST
+check "summary: 2 done" grep -q "^batch 'course': 2 done, 0 failed, 0 skipped" $PROV_LAST
 
 step "the installs overlapped (from the batch's progress lines)"
 ends=() starts=()
@@ -70,8 +71,8 @@ for n in $names; do
 	check "$n: FAI's reports kept ($f), each line from $n, ending with faiend" \
 		sh -c "test -s $f && ! grep -qv '^$n ' $f && grep -q '^$n TASKEND faiend 0' $f"
 done
-check "three distinct addresses (${ips[*]})" test "$(printf '%s\n' "${ips[@]}" | sort -u | grep -c .)" = 3
-check "three partitions named guest:lab1..3 on the LUNs" test "$(gpt_names | grep -c '^guest:lab[123]$')" = 3
+check "two distinct addresses (${ips[*]})" test "$(printf '%s\n' "${ips[@]}" | sort -u | grep -c .)" = 2
+check "two partitions named guest:lab1..2 on the LUNs" test "$(gpt_names | grep -c '^guest:lab[12]$')" = 2
 check "no FAI line went unclaimed" test ! -s "$SITE_STATE/fai-monitor/unclaimed.log"
 
 step "provision batch lab.yaml again: nothing to do"
@@ -80,10 +81,10 @@ prov batch /tmp/lab.yaml
 rc=$?
 timing "second run: $(since "$t0") s (exit $rc)"
 check "second run exits 0" test $rc = 0
-check "second run: 3 done" grep -q "^batch 'course': 3 done, 0 failed, 0 skipped" $PROV_LAST
-check "still three domains" test "$(xl list | grep -c '^lab[123] ')" = 3
+check "second run: 2 done" grep -q "^batch 'course': 2 done, 0 failed, 0 skipped" $PROV_LAST
+check "still two domains" test "$(xl list | grep -c '^lab[12] ')" = 2
 
-step "destroy all three"
+step "destroy both"
 for n in $names; do
 	prov destroy $n --yes
 	check "$n destroyed" test $? = 0
