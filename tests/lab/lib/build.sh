@@ -24,7 +24,9 @@ DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils 
 	libyaml-0-2 libfdisk1 libblkid1 libext2fs2 libnl-3-200 libnl-route-3-200 libsqlite3-0 libpq5
 	libxenmisc4.17
 	# what golden images run (ssh-keygen: a clone's new host keys)
-	openssh-client)
+	openssh-client
+	# HVM guests: the qemu-xen device model and its firmware; PV-GRUB2 for kernel: pvgrub
+	qemu-system-xen seabios grub-xen-host)
 DOM0_MODULES=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback
 	virtio_pci virtio_blk virtio_net 9pnet_virtio 9p bridge 8021q loop ext4 crc32c_generic
 	nfsd nfsv3 nfsv4 veth dummy)
@@ -67,7 +69,8 @@ fai_list_pkgs() {
 # target need, and the minbase tarball used as the nfsroot base and as FAI's basefile
 build_pool() {
 	local out=$1 pkgs
-	pkgs=$({ fai_list_pkgs "$LAB_SRC/fai/NFSROOT" "$SRC/hooks/fai/package_config/XENGUEST"
+	# every class's package list of the config space (XENGUEST, XENHVM, PVGRUB, ...)
+	pkgs=$({ fai_list_pkgs "$LAB_SRC/fai/NFSROOT" "$SRC"/hooks/fai/package_config/*
 		# installed by fai-make-nfsroot itself or pulled in by its steps
 		printf '%s\n' fai-client fai-setup-storage dracut-live dracut-squash pxelinux \
 			syslinux-common syslinux-efi patch; } | sort -u | paste -sd,)
