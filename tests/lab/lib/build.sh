@@ -56,6 +56,9 @@ build_dom0() {
 	copy_modules "$STAGE_KERNEL/k" "$g" "$kv" "${GUEST_MODULES[@]}"
 	mkcpio "$g" "$r/srv/guest/initrd.img" gzip
 	cp "$STAGE_KERNEL/vmlinux" "$r/srv/guest/vmlinux"
+	# the CD image of the cdrom test's guest cd1 (install.method cdrom): a stand-in installer
+	"$LAB_SRC/cdrom/build.sh" "$r/srv/guest/cd-installer.iso" "$STAGE_KERNEL/k/boot/vmlinuz-$kv" \
+		"$STAGE_KERNEL/k" "$kv" cd1
 	mkcpio "$r" "$out/dom0.cpio"
 	rm -rf "$r" "$g"
 }
