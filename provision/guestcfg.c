@@ -242,7 +242,9 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 	r = nb_cmdline_build(&nb, &c->cmdline, d);
 	if (r < 0)
 		return r;
-	c->kernel = strdup(s->fai.kernel);
+	/* the device model boots a bzImage (Linux's boot protocol); PV also an ELF vmlinux */
+	c->kernel = strdup(t->type == TMPL_GUEST_HVM && s->fai.hvm_kernel ? s->fai.hvm_kernel
+									  : s->fai.kernel);
 	if (!c->kernel || dup_or_null(s->fai.initrd, &c->ramdisk) < 0)
 		return -ENOMEM;
 	return 0;

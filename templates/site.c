@@ -32,8 +32,8 @@ static const char *const top_keys[] = {
 	"kernels",    "inventory",	 "ssh",		  "pvgrub",    NULL,
 };
 static const char *const fai_keys[] = {
-	"server",	"nfsroot",	   "config_src", "kernel",  "initrd", "flags",
-	"monitor_port", "legacy_location", "fail_code",	 "timeout", NULL,
+	"server",	"nfsroot",	   "config_src", "kernel",  "initrd",	  "flags",
+	"monitor_port", "legacy_location", "fail_code",	 "timeout", "hvm_kernel", NULL,
 };
 static const char *const kernel_keys[] = {"kernel", "initrd", NULL};
 
@@ -182,6 +182,8 @@ static int load_fai(struct diag *d, const struct ynode *root, const char *file, 
 		else
 			tmpl__parse_str(&f.c, f.s, &fai->config_src);
 	}
+	if (tmpl__fld_get(&f, d, m, "fai", "hvm_kernel", true))
+		tmpl__parse_path(&f.c, f.s, &fai->hvm_kernel);
 	if (tmpl__fld_get(&f, d, m, "fai", "kernel", true))
 		tmpl__parse_path(&f.c, f.s, &fai->kernel);
 	if (tmpl__fld_get(&f, d, m, "fai", "initrd", true))
@@ -412,6 +414,7 @@ struct site *tmpl_site_free(struct site *s)
 	free(s->fai.nfsroot);
 	free(s->fai.config_src);
 	free(s->fai.kernel);
+	free(s->fai.hvm_kernel);
 	free(s->fai.initrd);
 	strv_free(s->fai.flags);
 	free(s->fai.legacy_location);

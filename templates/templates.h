@@ -43,6 +43,7 @@ struct site_fai {
 	char *nfsroot;	       /* path exported by the server */
 	char *config_src;      /* FAI_CONFIG_SRC, "nfs://server/path" */
 	char *kernel, *initrd; /* the installer's */
+	char *hvm_kernel;      /* the installer's for HVM guests (a bzImage); NULL: kernel */
 	char **flags;	       /* FAI_FLAGS, joined with ',' */
 	unsigned monitor_port; /* default 4711 */
 	char *legacy_location; /* NULL, or "srv:/path": also emit the 2007 FAI_LOCATION form */

@@ -34,6 +34,13 @@ for k in kernel ramdisk cmdline; do
 done
 expect_xl "$B" on_reboot restart
 
+# fai.hvm_kernel: the HVM installer's kernel (a bzImage for the device model); PV keeps kernel
+sed 's|^  kernel: /boot/fai/vmlinuz$|&\n  hvm_kernel: /boot/fai/bzImage|' "$T/site.yaml" >"$T/site2.yaml"
+run 0 "$PROVISION" --site "$T/site2.yaml" render web4 --template hvm-fai --vlan 53
+expect_out 'kernel = "/boot/fai/bzImage"'
+run 0 "$PROVISION" --site "$T/site2.yaml" render web1 --template debian --vlan 53
+expect_out 'kernel = "/boot/fai/vmlinuz"'
+
 # hvm (the seed's CD form): the CD and its boot order in the install config only
 run 0 "$PROVISION" render win1 --template hvm --vlan 53 -o "$O"
 I=$O/win1.install.cfg B=$O/win1.boot.cfg
