@@ -41,7 +41,7 @@ partno=$(guest_field $name number)
 part=$lun"p"$partno
 
 step "the configs and the domain, apart from provision"
-check "the install config boots FAI's kernel directly" grep -q '^kernel = "/srv/fai/boot/vmlinux"' $SITE_CONFIGS/$name.install.cfg
+check "the install config boots FAI's kernel directly (fai.hvm_kernel, a bzImage)" grep -q '^kernel = "/srv/fai/nfsroot/vmlinuz"' $SITE_CONFIGS/$name.install.cfg
 check "the install's console is the serial port (console=ttyS0)" grep -q 'console=ttyS0' $SITE_CONFIGS/$name.install.cfg
 xl list -l $name > "$OUT/xl-list-$name.json" 2>&1
 check "xl list -l: an HVM domain" grep -q '"type": "hvm"' "$OUT/xl-list-$name.json"
