@@ -8,7 +8,7 @@
 # marker on the LUN partition (dd), the system's partition table there (sfdisk), the running
 # domain (xl list -l: HVM, boot "c", no cdrom, serial pty), both console logs; then destroy.
 # HVM under TCG is slow: run it with LAB_TIMEOUT=3000 LAB_TEST_TIMEOUT=2700.
-# lab: mem 4096
+# lab: hvm
 . "$(dirname "$0")/lib.sh"
 name=cd1
 state=$SITE_STATE/guests/$name

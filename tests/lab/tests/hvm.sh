@@ -7,7 +7,7 @@
 # kernel), the partition table FAI made on the LUN partition (sfdisk), the ready marker on the
 # serial console, ping over VLAN 53. HVM under TCG is slow: see the timings it prints.
 # lab: fai 6000
-# lab: mem 4096
+# lab: hvm
 . "$(dirname "$0")/lib.sh"
 name=web4
 state=$SITE_STATE/guests/$name
