@@ -19,8 +19,20 @@ check "Xen can run HVM guests (xl info virt_caps)" sh -c "xl info | grep -E '^vi
 
 step "provision new-guest $name --template hvm-fai --vlan 53"
 t0=$(now)
+# the installer's console, its last line every 2 minutes while it runs (under TCG, with other
+# labs on the same cores, an install takes long: this says where it is)
+console_watch() {
+	local l
+	while sleep 120; do
+		l=$(tail -c 4000 "$state/console-install.log" 2> /dev/null | tr -d '\r' | grep -a '[[:alnum:]]' | tail -1)
+		echo "LAB-INFO: install console: ${l:0:160}"
+	done
+}
+console_watch &
+watcher=$!
 prov new-guest $name --template hvm-fai --vlan 53 -v
 rc=$?
+kill $watcher 2> /dev/null
 timing "provision new-guest: $(since "$t0") s (exit $rc)"
 t_inst=$(prov_when 'installer running as domain')
 t_fai=$(prov_when 'fai: ')
