@@ -67,7 +67,7 @@ int inv__dump_read(struct inv *inv, struct diag *d, struct inv__dump *ret)
 	return 0;
 }
 
-/* -ENOTEMPTY unless inv has no guest, event or host. In the open transaction. */
+/* -ENOTEMPTY unless inv has no guest, event, host or image. In the open transaction. */
 static int check_empty(struct inv *inv, struct diag *d)
 {
 	struct inv__dump t = {0};
@@ -78,11 +78,13 @@ static int check_empty(struct inv *inv, struct diag *d)
 		r = inv->ops->event_list(inv->h, NULL, d, &t.events, &t.n_events);
 	if (r >= 0)
 		r = inv->ops->host_list(inv->h, d, &t.hosts, &t.n_hosts);
-	if (r >= 0 && (t.n_guests || t.n_events || t.n_hosts)) {
+	if (r >= 0)
+		r = inv->ops->image_list(inv->h, INV_LIST_DESTROYED, d, &t.images, &t.n_images);
+	if (r >= 0 && (t.n_guests || t.n_events || t.n_hosts || t.n_images)) {
 		diag_add(
 			d, DIAG_ERROR, NULL,
-			"the target inventory is not empty (%zu guests, %zu events, %zu hosts): import only into a new one",
-			t.n_guests, t.n_events, t.n_hosts);
+			"the target inventory is not empty (%zu guests, %zu events, %zu hosts, %zu images): import only into a new one",
+			t.n_guests, t.n_events, t.n_hosts, t.n_images);
 		r = -ENOTEMPTY;
 	}
 	inv__dump_release(&t);

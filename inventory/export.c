@@ -68,6 +68,7 @@ static void write_guest(struct json *j, const struct inv_guest *g, const struct 
 	json_key_int(j, "created_usec", g->created_usec);
 	json_key_int(j, "updated_usec", g->updated_usec);
 	json_key_opt_int(j, "destroyed_usec", g->destroyed_usec != 0, g->destroyed_usec);
+	json_key_opt_int(j, "image_id", g->image_id != 0, g->image_id);
 	json_key(j, "stages");
 	json_arr_begin(j);
 	for (size_t i = 0; i < n_st; i++) {
@@ -91,6 +92,28 @@ static void write_event(struct json *j, const struct inv_event *e)
 	json_key_str(j, "what", e->what);
 	json_key_str(j, "result", e->result);
 	json_key_str(j, "message", e->message);
+	json_obj_end(j);
+}
+
+static void write_image(struct json *j, const struct inv_image *im)
+{
+	json_obj_begin(j);
+	json_key_int(j, "id", im->id);
+	json_key_str(j, "name", im->name);
+	json_key_str(j, "lun", im->lun);
+	json_key_uint(j, "start", im->start);
+	json_key_uint(j, "size", im->size);
+	json_key_str(j, "partuuid", im->partuuid);
+	json_key_uint(j, "partno", im->partno);
+	json_key_uint(j, "fs_bytes", im->fs_bytes);
+	json_key_uint(j, "used_bytes", im->used_bytes);
+	json_key_str(j, "checksum", im->checksum);
+	json_key_str(j, "source", im->source);
+	json_key_opt_int(j, "source_id", im->source_id != 0, im->source_id);
+	json_key_str(j, "template", im->template_name);
+	json_key_int(j, "created_usec", im->created_usec);
+	json_key_int(j, "updated_usec", im->updated_usec);
+	json_key_opt_int(j, "deleted_usec", im->deleted_usec != 0, im->deleted_usec);
 	json_obj_end(j);
 }
 
@@ -119,7 +142,7 @@ int inv_export(struct inv *inv, struct diag *d, char **ret)
 	json_init(&j, true);
 	json_obj_begin(&j);
 	json_key_str(&j, "format", "provision-inventory");
-	json_key_int(&j, "version", 1);
+	json_key_int(&j, "version", INV__EXPORT_VERSION);
 	json_key(&j, "guests");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < t.n_guests; i++)
@@ -134,6 +157,11 @@ int inv_export(struct inv *inv, struct diag *d, char **ret)
 	json_arr_begin(&j);
 	for (size_t i = 0; i < t.n_hosts; i++)
 		write_host(&j, &t.hosts[i]);
+	json_arr_end(&j);
+	json_key(&j, "images");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < t.n_images; i++)
+		write_image(&j, &t.images[i]);
 	json_arr_end(&j);
 	json_obj_end(&j);
 	inv__dump_release(&t);

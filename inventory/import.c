@@ -18,6 +18,7 @@
 
 struct chk {
 	struct diag *d;
+	uint64_t version; /* the export's */
 	const char *what; /* "guests", "events", ... */
 	size_t i;	  /* index in it */
 	unsigned errors;
@@ -90,11 +91,11 @@ static void get_int(struct chk *c, const struct json_value *obj, const char *key
 }
 
 static const char *const guest_keys[] = {
-	"id",	       "name",	"template",	"vlan",		"request_id",	"owner",
-	"host",	       "lun",	"part_start",	"part_size",	"partuuid",	"partno",
-	"part_origin", "mac",	"ip",		"spec",		"fs_uuid",	"stage",
-	"state",       "error", "failed_stage", "created_usec", "updated_usec", "destroyed_usec",
-	"stages",      NULL,
+	"id",	       "name",	   "template",	   "vlan",	   "request_id",   "owner",
+	"host",	       "lun",	   "part_start",   "part_size",	   "partuuid",	   "partno",
+	"part_origin", "mac",	   "ip",	   "spec",	   "fs_uuid",	   "stage",
+	"state",       "error",	   "failed_stage", "created_usec", "updated_usec", "destroyed_usec",
+	"stages",      "image_id", NULL,
 };
 
 static void parse_partition(struct chk *c, const struct json_value *o, struct inv_guest *g)
@@ -198,7 +199,56 @@ static void parse_guest(struct chk *c, const struct json_value *o, struct inv_gu
 	if (state && (int) g->state >= 0 &&
 	    (g->state == INV_STATE_DESTROYED) != (has_destroyed && v > 0))
 		bad(c, "destroyed_usec", "set (above 0) exactly when the state is destroyed");
+	if (c->version >= 2) {
+		get_int(c, o, "image_id", true, INT64_MAX, NULL, &v);
+		g->image_id = (int64_t) v;
+	} else if (json_get(o, "image_id")) {
+		bad(c, "image_id", "not in a version 1 export");
+	}
 	parse_stages(c, o, ret_st, ret_n_st);
+}
+
+static void parse_image(struct chk *c, const struct json_value *o, struct inv_image *im)
+{
+	static const char *const keys[] = {
+		"id",	    "name",	    "lun",	    "start",	    "size",   "partuuid",
+		"partno",   "fs_bytes",	    "used_bytes",   "checksum",	    "source", "source_id",
+		"template", "created_usec", "updated_usec", "deleted_usec", NULL,
+	};
+	uint64_t v;
+
+	known_keys(c, o, keys);
+	get_int(c, o, "id", false, INT64_MAX, NULL, &v);
+	im->id = (int64_t) v;
+	if (im->id == 0)
+		bad(c, "id", "ids start at 1");
+	get_str(c, o, "name", false, &im->name);
+	if (im->name && !hostname_label_valid(im->name))
+		bad(c, "name", "'%s' is not a valid image name", im->name);
+	get_str(c, o, "lun", false, &im->lun);
+	get_int(c, o, "start", false, INT64_MAX, NULL, &im->start);
+	get_int(c, o, "size", false, INT64_MAX, NULL, &im->size);
+	if (im->size == 0)
+		bad(c, "size", "an image partition of 0 bytes");
+	get_str(c, o, "partuuid", true, &im->partuuid);
+	get_int(c, o, "partno", false, UINT32_MAX, NULL, &v);
+	im->partno = (unsigned) v;
+	get_int(c, o, "fs_bytes", false, INT64_MAX, NULL, &im->fs_bytes);
+	get_int(c, o, "used_bytes", false, INT64_MAX, NULL, &im->used_bytes);
+	get_str(c, o, "checksum", true, &im->checksum);
+	if (im->checksum &&
+	    (strlen(im->checksum) != 64 || strspn(im->checksum, "0123456789abcdef") != 64))
+		bad(c, "checksum", "not a SHA-256 in lower-case hex");
+	get_str(c, o, "source", true, &im->source);
+	get_int(c, o, "source_id", true, INT64_MAX, NULL, &v);
+	im->source_id = (int64_t) v;
+	get_str(c, o, "template", true, &im->template_name);
+	get_int(c, o, "created_usec", false, INT64_MAX, NULL, &v);
+	im->created_usec = (int64_t) v;
+	get_int(c, o, "updated_usec", false, INT64_MAX, NULL, &v);
+	im->updated_usec = (int64_t) v;
+	get_int(c, o, "deleted_usec", true, INT64_MAX, NULL, &v);
+	im->deleted_usec = (int64_t) v;
 }
 
 static void parse_event(struct chk *c, const struct json_value *o, struct inv_event *e)
@@ -268,6 +318,39 @@ static const struct json_value *array_of(struct chk *c, const struct json_value 
 	return a;
 }
 
+static bool guest_in(const struct inv__dump *t, int64_t id)
+{
+	for (size_t j = 0; j < t->n_guests; j++)
+		if (t->guests[j].id == id)
+			return true;
+	return false;
+}
+
+/* Image ids unique; a guest's image_id an image of the export, an image's source_id a guest. */
+static void check_image_references(struct chk *c, const struct inv__dump *t)
+{
+	c->what = "images";
+	for (size_t i = 0; i < t->n_images; i++) {
+		c->i = i;
+		for (size_t j = 0; j < i; j++)
+			if (t->images[i].id && t->images[i].id == t->images[j].id)
+				bad(c, "id", "%" PRId64 " is also the id of images[%zu]",
+				    t->images[i].id, j);
+		if (t->images[i].source_id && !guest_in(t, t->images[i].source_id))
+			bad(c, "source_id", "no guest has id %" PRId64, t->images[i].source_id);
+	}
+	c->what = "guests";
+	for (size_t i = 0; i < t->n_guests; i++) {
+		bool found = t->guests[i].image_id == 0;
+
+		c->i = i;
+		for (size_t j = 0; j < t->n_images && !found; j++)
+			found = t->images[j].id == t->guests[i].image_id;
+		if (!found)
+			bad(c, "image_id", "no image has id %" PRId64, t->guests[i].image_id);
+	}
+}
+
 /* Ids unique, every event's guest_id a guest of the export. */
 static void check_references(struct chk *c, const struct inv__dump *t)
 {
@@ -288,16 +371,16 @@ static void check_references(struct chk *c, const struct inv__dump *t)
 			if (t->events[i].id && t->events[i].id == t->events[j].id)
 				bad(c, "id", "%" PRId64 " is also the id of events[%zu]",
 				    t->events[i].id, j);
-		for (size_t j = 0; j < t->n_guests && !found; j++)
-			found = t->guests[j].id == t->events[i].guest_id;
-		if (!found)
+		if (!found && !guest_in(t, t->events[i].guest_id))
 			bad(c, "guest_id", "no guest has id %" PRId64, t->events[i].guest_id);
 	}
+	check_image_references(c, t);
 }
 
 static int parse_root(struct chk *c, const struct json_value *root, struct inv__dump *t)
 {
-	static const char *const keys[] = {"format", "version", "guests", "events", "hosts", NULL};
+	static const char *const keys[] = {"format", "version", "guests", "events",
+					   "hosts",  "images",	NULL};
 	const struct json_value *a;
 	const char *format = json_get_str(root, "format");
 	uint64_t version = 0;
@@ -306,11 +389,15 @@ static int parse_root(struct chk *c, const struct json_value *root, struct inv__
 		return diag_error(
 			c->d, NULL,
 			"not an inventory export: no \"format\": \"provision-inventory\"");
-	if (json_get_u64(root, "version", &version) < 0 || version != 1)
-		return diag_error(c->d, NULL,
-				  "inventory export version is not 1: this provision reads only 1");
+	if (json_get_u64(root, "version", &version) < 0 || version < 1 ||
+	    version > INV__EXPORT_VERSION)
+		return diag_error(
+			c->d, NULL,
+			"inventory export version is not 1 or 2: this provision reads only those");
+	c->version = version;
 	for (size_t i = 0; i < root->n; i++)
-		if (!strv_contains((char *const *) keys, root->keys[i]))
+		if (!strv_contains((char *const *) keys, root->keys[i]) ||
+		    (version < 2 && streq(root->keys[i], "images")))
 			diag_add(c->d, DIAG_ERROR, NULL,
 				 "invalid inventory export: unknown member '%s'", root->keys[i]),
 				c->errors++;
@@ -338,6 +425,15 @@ static int parse_root(struct chk *c, const struct json_value *root, struct inv__
 			c->what = "hosts";
 			c->i = i;
 			parse_host(c, &a->v[i], &t->hosts[i]);
+		}
+	a = version < 2 ? NULL
+			: array_of(c, root, "images", sizeof(*t->images), (void **) &t->images,
+				   &t->n_images);
+	for (size_t i = 0; a && i < a->n; i++)
+		if (a->v[i].type == JSON_OBJECT) {
+			c->what = "images";
+			c->i = i;
+			parse_image(c, &a->v[i], &t->images[i]);
 		}
 	check_references(c, t);
 	return c->oom ? -ENOMEM : c->errors ? -EINVAL : 0;

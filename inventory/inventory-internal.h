@@ -166,6 +166,11 @@ void inv__dump_release(struct inv__dump *dump);
 int inv__dump_read(struct inv *inv, struct diag *d, struct inv__dump *ret);
 /* Write dump into inv, which must be empty (-ENOTEMPTY), in one transaction, ids kept. */
 int inv__dump_write(struct inv *inv, const struct inv__dump *dump, struct diag *d);
+/*
+ * The export's format version: 2 added "images" and the guests' "image_id" (golden images).
+ * The reader takes 1 and 2.
+ */
+#define INV__EXPORT_VERSION 2
 /* inventory/import.c: parse and check an export. Every problem goes to d. */
 int inv__dump_parse(const char *json, size_t len, struct diag *d, struct inv__dump *ret);
 

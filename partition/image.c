@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/macro.h"
@@ -139,6 +140,40 @@ int part_image_size(const struct part_guard *g, const char *lun, const char *par
 	return 0;
 }
 
+const char *part_image_tmp_dir(const char *tmp_dir)
+{
+	const char *env = getenv("TMPDIR");
+
+	return tmp_dir ? tmp_dir : env && *env ? env : TMP_DIR_DEFAULT;
+}
+
+int part_image_stage_check(const char *tmp_dir, uint64_t fs_bytes, uint64_t image_size,
+			   struct diag *d)
+{
+	const char *dir = part_image_tmp_dir(tmp_dir);
+	uint64_t need = 2 * image_size, have;
+	struct statvfs st;
+	char b1[32], b2[32];
+
+	if (fs_bytes <= image_size)
+		return 0; /* shrunk in the image partition itself */
+	if (statvfs(dir, &st) < 0)
+		return diag_error_errno(d, NULL, -errno,
+					"cannot see the free space in '%s' (TMPDIR), where capture "
+					"stages the copy",
+					dir);
+	have = (uint64_t) st.f_bavail * st.f_frsize;
+	if (have >= need)
+		return 0;
+	diag_error(d, NULL,
+		   "capture stages the copy in '%s' and needs about %s free there; it has %s", dir,
+		   format_size(need, b1, sizeof(b1)), format_size(have, b2, sizeof(b2)));
+	diag_add(
+		d, DIAG_NOTE, NULL,
+		"set TMPDIR to a directory on a larger local filesystem of this Dom0; nothing was written");
+	return -ENOSPC;
+}
+
 /* Where capture shrinks the copy: the image partition, or a sparse file in tmp_dir. */
 static int stage_open(const char *tmp_dir, uint64_t size, char **ret_path, struct diag *d)
 {
@@ -247,7 +282,7 @@ int part_image_capture(const struct part_guard *g, const char *lun, const char *
 	stage = irg;
 	if (fs_bytes > irg.size) {
 		/* too big for the image partition before it is shrunk: shrink it beside */
-		r = stage_open(tmp_dir ? tmp_dir : TMP_DIR_DEFAULT, fs_bytes, &tmp, d);
+		r = stage_open(part_image_tmp_dir(tmp_dir), fs_bytes, &tmp, d);
 		if (r < 0)
 			return r;
 		stage = (struct part__region){.path = tmp, .fd = -1, .size = fs_bytes};

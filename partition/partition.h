@@ -437,13 +437,29 @@ int part_image_size(const struct part_guard *g, const char *lun, const char *par
 		    const char *guest, uint64_t *ret, struct diag *d);
 
 /*
+ * Where capture stages a copy it cannot shrink in the image partition: tmp_dir, else $TMPDIR,
+ * else /var/tmp.
+ */
+const char *part_image_tmp_dir(const char *tmp_dir);
+
+/*
+ * Whether capture can stage the copy of a filesystem of fs_bytes for an image partition of
+ * image_size (part_image_size()): no staging when it fits the image partition, else about twice
+ * image_size free in part_image_tmp_dir(tmp_dir) (the used blocks, and the blocks resize2fs
+ * moves while it shrinks the copy: the sparse file keeps their old places). Read-only.
+ * Returns: 0; -ENOSPC (what it needs and has in d), -errno (statvfs); with d.
+ */
+int part_image_stage_check(const char *tmp_dir, uint64_t fs_bytes, uint64_t image_size,
+			   struct diag *d);
+
+/*
  * Capture image name from guest's ext4 (partition partuuid of lun; the domain must not run)
  * into partition img_partuuid of img_lun, which must be named "image:NAME" and hold nothing
  * or an ext4 labelled name (an earlier capture: replaced). The guest's partition is only read,
  * and only its used blocks, /swapfile's data left out. The copy is then checked (e2fsck -fy),
  * its /swapfile removed, shrunk to its minimum (resize2fs -M) and labelled name; when the
  * guest's filesystem is larger than the image partition, this happens in a sparse file in
- * tmp_dir (NULL: /var/tmp) that holds the used blocks only, and is then copied in. ret gets
+ * part_image_tmp_dir(tmp_dir) that holds the used blocks only, and is then copied in. ret gets
  * the checksum to record and the copy's counters.
  * Returns: 0; -EPERM (not guest's partition, not an image partition, not a listed LUN),
  * -EMEDIUMTYPE (not an ext4), -EUCLEAN (its journal needs recovery: not cleanly shut down),

@@ -251,6 +251,8 @@ int prov_image_capture(struct prov_image *im, const struct prov_capture *c)
 	if (r >= 0)
 		r = part_image_size(&guard, g->part.lun, g->part.partuuid, g->name, &im->size, d);
 	if (r >= 0)
+		r = part_image_stage_check(c->tmp_dir, g->part.size, im->size, d);
+	if (r >= 0)
 		r = candidates(im, &guard, c->lun, &luns, &ext, &n);
 	if (r >= 0)
 		r = inv_image_add(im->inv,

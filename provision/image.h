@@ -42,7 +42,7 @@ struct prov_capture {
 	const char *guest;
 	const char *lun;     /* NULL: any of the site's LUNs */
 	bool force;	     /* capture a guest whose install stage is not recorded */
-	const char *tmp_dir; /* NULL: /var/tmp */
+	const char *tmp_dir; /* NULL: $TMPDIR, else /var/tmp */
 	const struct hv_ops *hv;
 	int verbose;
 	FILE *out; /* progress */

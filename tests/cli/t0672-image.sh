@@ -71,6 +71,16 @@ run 2 "$PROVISION" image capture gold 'lab:1' --force
 run 1 "$PROVISION" image capture nosuch lab --force
 expect_err "no guest 'nosuch' in the inventory"
 
+# no room to stage the copy in TMPDIR: refused before anything is made
+mkdir -p "$T/small-tmp" && mount -t tmpfs -o size=1m small "$T/small-tmp"
+before=$(world)
+TMPDIR=$T/small-tmp run 1 "$PROVISION" image capture gold lab --force
+expect_err "capture stages the copy in '$T/small-tmp' and needs about"
+expect_err "set TMPDIR to a directory on a larger local filesystem of this Dom0; nothing was written"
+expect_eq "$(world)" "$before"
+expect_eq "$(sql "SELECT count(*) FROM images")" 0
+umount "$T/small-tmp"
+
 run 0 "$PROVISION" image capture gold lab --force
 expect_out "ok: image 'lab' captured from 'gold'"
 iu=$(sql "SELECT partuuid FROM images WHERE name = 'lab'")
