@@ -29,7 +29,9 @@ DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils 
 	qemu-system-xen seabios grub-xen-host)
 DOM0_MODULES=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback
 	virtio_pci virtio_blk virtio_net 9pnet_virtio 9p bridge 8021q loop ext4 crc32c_generic
-	nfsd nfsv3 nfsv4 veth dummy)
+	nfsd nfsv3 nfsv4 veth dummy
+	# HVM guests: qemu-xen makes a tap (vifN.M-emu) for an emulated NIC
+	tun)
 GUEST_MODULES=(xen-blkfront xen-netfront ext4 crc32c_generic)
 
 # dom0: a bookworm root (mmdebstrap) with the Xen toolstack, packed whole as its initramfs;
