@@ -11,11 +11,5 @@
 #
 # Usage: bench/lab-clone.sh    (LAB_* variables as for tests/lab/run)
 set -eu
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mktemp /tmp/prov-bench-lab.XXXXXX)
-trap 'rm -f "$out"' EXIT
-rc=0
-"$SRCDIR/tests/lab/run" bench-clone | tee "$out" || rc=$?
-echo "--- bench/lab-clone.sh"
-grep -o 'LAB-BENCH: .*' "$out" | sed 's/^LAB-BENCH: //' || echo "no figures: the lab run failed (exit $rc)"
-exit $rc
+. "$(dirname "$0")/lab-bench.sh"
+lab_bench bench-clone clone

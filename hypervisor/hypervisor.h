@@ -179,6 +179,9 @@ struct hv_host_info {
 	char version[32];	/* "4.17.3" */
 	uint64_t mem_total_mib; /* the host's memory */
 	uint64_t mem_free_mib;	/* what new domains can have now */
+	/* Xen can log a PV domain's dirty pages (shadow paging), which moving a PV guest live
+	 * needs; Debian's Xen 4.17 is built without (CONFIG_SHADOW_PAGING is not set) */
+	bool pv_log_dirty;
 };
 
 /* migrate_send's flags. */

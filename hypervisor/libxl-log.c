@@ -78,6 +78,17 @@ _printf_(5, 0) static void xlog_vmessage(xentoollog_logger *lg, xentoollog_level
 		xtl_logv((xentoollog_logger *) l->out, level, errnoval, context, format, al);
 }
 
+/* libxc's progress (the pages of each round of a live migration), shown from -vv on */
+static void xlog_progress(xentoollog_logger *lg, const char *context, const char *doing_what,
+			  int percent, unsigned long done, unsigned long total)
+{
+	struct hv__xlog *l = (struct hv__xlog *) lg;
+
+	(void) percent;
+	if (!l->mute)
+		xtl_progress((xentoollog_logger *) l->out, context, doing_what, done, total);
+}
+
 static void xlog_destroy(xentoollog_logger *lg)
 {
 	struct hv__xlog *l = (struct hv__xlog *) lg;
@@ -92,15 +103,17 @@ struct hv__xlog *hv__xlog_new(FILE *f, int verbose)
 
 	if (!l)
 		return NULL;
-	/* progress bars would garble provision's own output; libxl hardly uses them anyway */
+	/* progress lines would garble provision's own output: only from -vv on, where libxc's
+	 * "Frames iteration N of M: DONE/TOTAL" lines give the pages of each migration round */
 	l->out = xtl_createlogger_stdiostream(f, hv__xlog_level(verbose),
-					      XTL_STDIOSTREAM_HIDE_PROGRESS);
+					      verbose >= 2 ? 0 : XTL_STDIOSTREAM_HIDE_PROGRESS);
 	if (!l->out) {
 		free(l);
 		return NULL;
 	}
 	l->vtable.vmessage = xlog_vmessage;
 	l->vtable.destroy = xlog_destroy;
+	l->vtable.progress = xlog_progress;
 	return l;
 }
 

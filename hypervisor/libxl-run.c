@@ -370,6 +370,7 @@ static int lx_host_info(void *hv, struct hv_host_info *ret, struct diag *d)
 	/* pages of 4 KiB (libxl's own unit for physinfo, as xl info prints it) */
 	ret->mem_total_mib = pi.total_pages / 256;
 	ret->mem_free_mib = pi.free_pages / 256;
+	ret->pv_log_dirty = pi.cap_shadow;
 	libxl_physinfo_dispose(&pi);
 	return 0;
 }

@@ -63,6 +63,14 @@ int part__lun_open(const struct part_guard *g, const char *path, bool write, int
 	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
 		return diag_error(d, NULL, "'%s' is neither a block device nor an image file",
 				  path);
+	/*
+	 * A LUN is shared by several Dom0s, each with its own page cache of it: what this kernel
+	 * read before (the GPT at boot) may be stale since another Dom0 wrote. Drop the clean
+	 * cached pages so that the table is read from the disk (no privilege needed, unlike
+	 * BLKFLSBUF); without, the second Dom0 of the lab may read the empty GPT it cached at boot.
+	 */
+	if (S_ISBLK(st.st_mode))
+		(void) posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (write && find_lun(g, &st) < 0)
 		goto refuse;
 	*ret_fd = TAKE_FD(fd);

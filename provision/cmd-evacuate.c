@@ -106,6 +106,7 @@ static int try_move(struct prov_ctx *ctx, const struct prov_place_move *m, bool 
 {
 	struct prov_migrate_req req = {.name = m->guest,
 				       .to = m->to,
+				       .offline = opt_flag(ctx, "offline"),
 				       .check_only = check_only,
 				       .hv = &hv_libxl_ops,
 				       .out = stderr};
@@ -334,6 +335,11 @@ static int cmd_rebalance(struct prov_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
+static const struct cmd_option evacuate_options[] = {
+	{"offline", 0, NULL, "move each guest suspended first (default: live)"},
+	{NULL},
+};
+
 static const struct cmd_option rebalance_options[] = {
 	{"min-gain", 0, "SIZE", "move only when the two Dom0s' gap narrows this much (256M)"},
 	{NULL},
@@ -347,7 +353,7 @@ const struct cmd prov_cmd_evacuate = {
 	.flags = CMD_SITE | CMD_DRYRUN,
 	.args = "HOST",
 	.help = "move every guest off a Dom0, each to the Dom0 with most free memory that passes",
-	.options = NULL,
+	.options = evacuate_options,
 };
 
 const struct cmd prov_cmd_rebalance = {

@@ -18,6 +18,7 @@
 
 static const struct cmd_option check_options[] = {
 	{"to", 0, "HOST", "the Dom0 the guest would move to"},
+	{"offline", 0, NULL, "check for a move with the guest suspended first (default: live)"},
 	{"ensure", 0, NULL, "make the guest's VLAN bridge on the target when it is missing"},
 	{NULL},
 };

@@ -230,6 +230,16 @@ void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks
 		prov_checks_add(c, "guest", CHECK_OK,
 				"'%s' runs here as domain %u (%" PRIu64 " MiB)", mg->name,
 				mg->domid, mg->render->boot.memory_mib);
+	/* found by the lab: libxc's live save fails at once ("Failed to enable logdirty",
+	 * EOPNOTSUPP) on a Xen without shadow paging, and libxl calls that a guest that did
+	 * not suspend; say so before anything moves */
+	if (mg->live && mg->render->boot.type == HV_TYPE_PV && mg->pv_log_dirty == 0)
+		prov_checks_add(
+			c, "live", CHECK_FAIL,
+			"Xen here cannot log a PV guest's dirty pages (built without shadow paging): '%s' cannot move live; --offline suspends it for the copy",
+			mg->name);
+	else if (mg->live && mg->render->boot.type == HV_TYPE_PV && mg->pv_log_dirty == 1)
+		prov_checks_add(c, "live", CHECK_OK, "Xen here logs a PV guest's dirty pages");
 	if (mg->busy)
 		prov_checks_add(c, "lock", CHECK_BUSY, "another provision run holds guest '%s'",
 				mg->name);
@@ -242,28 +252,46 @@ void prov_migrate_check_source(struct prov_migrate_guest *mg, struct prov_checks
 
 /* ---- the target's -------------------------------------------------------------------------- */
 
-static void check_partition(struct prov_migrate_guest *mg, struct prov_checks *c)
+/*
+ * The guest's partition as this Dom0's kernel sees it: part_locate() reads the LUN's GPT afresh
+ * (another Dom0 carved it) and tells the kernel about a partition it does not know yet (BLKPG),
+ * then the stable name the boot config uses is made to point at it, as the disk stage does on
+ * the Dom0 that carved it. Found through the GPT and sysfs, not /dev/disk/by-partuuid: a Dom0
+ * need not have udev (the lab's dom0s have none, and no such links).
+ */
+static void check_partition(struct prov_migrate_guest *mg, struct prov_checks *c, struct diag *d)
 {
 	const struct hv_domcfg *b = &mg->render->boot;
-	_cleanup_(freep) char *byuuid = NULL;
-	struct stat a, u;
+	_cleanup_(part_result_release) struct part_result res = {0};
+	struct part_guard g = {.luns = mg->site->luns};
+	size_t mark = diag_mark(d);
+	struct stat a, n;
+	int r;
 
-	if (!mg->g->part.partuuid || b->n_disks == 0 ||
-	    asprintf(&byuuid, "/dev/disk/by-partuuid/%s", mg->g->part.partuuid) < 0) {
+	if (!mg->g->part.partuuid || !mg->g->part.lun || b->n_disks == 0) {
 		prov_checks_add(c, "partition", CHECK_FAIL, "guest '%s' has no carved partition",
 				mg->name);
 		return;
 	}
-	if (stat(b->disks[0].target, &a) < 0 || !S_ISBLK(a.st_mode))
+	r = part_locate(&g, mg->g->part.lun, mg->g->part.partuuid, &res, d);
+	if (r >= 0 && res.node)
+		r = part_alias_ensure(res.lun, res.partno, res.node, NULL, d);
+	if (r < 0) {
+		_cleanup_(freep) char *why = diag_cause(d, mark);
+
+		prov_checks_add(c, "partition", CHECK_FAIL, "PARTUUID %s not found here: %s",
+				mg->g->part.partuuid, why ? why : "?");
+	} else if (stat(b->disks[0].target, &a) < 0 || !S_ISBLK(a.st_mode))
 		prov_checks_add(c, "partition", CHECK_FAIL, "no block device '%s' here",
 				b->disks[0].target);
-	else if (stat(byuuid, &u) < 0 || u.st_rdev != a.st_rdev)
+	else if (!res.node || stat(res.node, &n) < 0 || n.st_rdev != a.st_rdev)
 		prov_checks_add(c, "partition", CHECK_FAIL,
 				"'%s' here is not the partition with PARTUUID %s",
 				b->disks[0].target, mg->g->part.partuuid);
 	else
 		prov_checks_add(c, "partition", CHECK_OK, "'%s' is PARTUUID %s here",
 				b->disks[0].target, mg->g->part.partuuid);
+	diag_truncate(d, mark);
 }
 
 static void check_bridge(struct prov_migrate_guest *mg, bool ensure, struct prov_checks *c,
@@ -311,7 +339,7 @@ void prov_migrate_check_target(struct prov_migrate_guest *mg, bool ensure, uint6
 				mg->name, mg->domid);
 	else
 		prov_checks_add(c, "domain", CHECK_OK, "no domain '%s' here", mg->name);
-	check_partition(mg, c);
+	check_partition(mg, c, d);
 	check_bridge(mg, ensure, c, d);
 	if (mg->hv_why)
 		prov_checks_add(c, "memory", CHECK_FAIL, "cannot tell: no Xen here");

@@ -30,6 +30,16 @@
 #define MB_		    (UINT64_C(1000) * 1000)
 #define PROGRESS_EVERY_USEC (2 * 1000000)
 
+/* Whether this Xen logs a PV domain's dirty pages: 1, 0, or -1 when it cannot tell. */
+static int pv_log_dirty(const struct hv_ops *hv, void *h, struct diag *d)
+{
+	struct hv_host_info info = {0};
+
+	if (!hv->host_info || hv->host_info(h, &info, d) < 0)
+		return -1;
+	return info.pv_log_dirty;
+}
+
 int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct hv_ops *hv,
 			    const char *name, const char *to, struct prov_migrate_guest *mg)
 {
@@ -69,6 +79,7 @@ int prov_migrate_guest_load(struct prov_ctx *ctx, struct inv *inv, const struct 
 		mg->domid = HV_DOMID_NONE;
 	if (!hv->free_memory || hv->free_memory(mg->h, &mg->free_mib, d) < 0)
 		mg->free_mib = 0;
+	mg->pv_log_dirty = pv_log_dirty(hv, mg->h, d);
 	diag_truncate(d, mark);
 	return 0;
 }
@@ -310,6 +321,7 @@ static int migrate_here(struct prov_ctx *ctx, struct inv *inv, struct prov_migra
 		return prov_exit_status(r);
 	if (req->check_only || req->dry_run)
 		lock = inv_lock_release(lock);
+	mg->live = !req->offline;
 	prov_migrate_check_source(mg, &res->checks, &ctx->diag);
 	/* the target's own lines too, whatever failed here, when there is a target to ask */
 	for (size_t i = 0; i < res->checks.n; i++)
@@ -372,7 +384,7 @@ static int hand_over(struct prov_ctx *ctx, const struct prov_migrate_req *req, c
 	size_t n = 4;
 	int r;
 
-	if (req->offline && !req->check_only)
+	if (req->offline)
 		args[n++] = "--offline";
 	if (req->ensure)
 		args[n++] = "--ensure";

@@ -79,6 +79,8 @@ struct prov_migrate_guest {
 	char *hv_why;	/* ", not a Xen dom0 (...)" */
 	uint32_t domid; /* the guest's domain here, or HV_DOMID_NONE */
 	uint64_t free_mib;
+	bool live;	  /* the source's: the move wanted is live (not --offline) */
+	int pv_log_dirty; /* this Xen logs a PV domain's dirty pages: 1, 0, -1 unknown */
 };
 
 /*

@@ -22,11 +22,16 @@ DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils 
 	kmod busybox-static util-linux fdisk e2fsprogs procps netbase
 	# runtime libraries of provision (the same bookworm versions as the host's -dev packages)
 	libyaml-0-2 libfdisk1 libblkid1 libext2fs2 libnl-3-200 libnl-route-3-200 libsqlite3-0 libpq5
-	libxenmisc4.17
+	libxenmisc4.17 iputils-ping
 	# what golden images run (ssh-keygen: a clone's new host keys)
 	openssh-client
 	# HVM guests: the qemu-xen device model and its firmware; PV-GRUB2 for kernel: pvgrub
-	qemu-system-xen seabios grub-xen-host)
+	qemu-system-xen seabios grub-xen-host
+	# the peer of issue 13's benchmark (tests/xen-tools.sh): Debian's xen-tools and debootstrap
+	xen-tools debootstrap
+	# two-Dom0 tests (# lab: hosts 2): root ssh between the dom0s, the PostgreSQL inventory on
+	# xen1, config_dir over NFS (client side)
+	openssh-server postgresql-15 nfs-common)
 DOM0_MODULES=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback
 	virtio_pci virtio_blk virtio_net 9pnet_virtio 9p bridge 8021q loop ext4 crc32c_generic
 	nfsd nfsv3 nfsv4 veth dummy
@@ -43,8 +48,10 @@ build_dom0() {
 		"$SUITE" "$r"
 	copy_modules "$STAGE_KERNEL/k" "$r" "$kv" "${DOM0_MODULES[@]}"
 	rm -rf "$r"/usr/share/{doc,man,info,locale}/* "$r"/var/cache/apt/* "$r"/var/lib/apt/lists/*
+	lab_dom0_hosts2 "$r"
 	install -m 0755 "$LAB_SRC/dom0/init" "$r/init"
 	install -m 0755 "$LAB_SRC/dom0/hotplug" "$r/usr/local/sbin/lab-hotplug"
+	install -m 0644 "$LAB_SRC/dom0/hosts2" "$r/usr/local/sbin/lab-hosts2"
 	echo dom0 > "$r/etc/hostname"
 	sed -i 's/^#\?autoballoon=.*/autoballoon="off"/' "$r/etc/xen/xl.conf"
 	# guests' production kernel: the same Debian kernel as ELF, and a busybox initrd that
@@ -63,6 +70,25 @@ build_dom0() {
 		"$STAGE_KERNEL/k" "$kv" cd1
 	mkcpio "$r" "$out/dom0.cpio"
 	rm -rf "$r" "$g"
+}
+
+# lab_dom0_hosts2 ROOT: what two dom0s (xen1, xen2: the same image) share, made at build time:
+# root's ssh key, authorized by both and the host key known under both names; PostgreSQL
+# without the cluster Debian makes (xen1's dom0 init makes its own on tmpfs) and without LLVM
+# (JIT only, 100 MB of the initramfs)
+lab_dom0_hosts2() {
+	local r=$1 hk
+	rm -rf "$r"/usr/lib/x86_64-linux-gnu/libLLVM-* "$r"/usr/lib/postgresql/15/lib/llvmjit* \
+		"$r"/usr/lib/postgresql/15/lib/bitcode "$r"/var/lib/postgresql/15 "$r"/etc/postgresql/15
+	[ -f "$r/etc/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$r/etc/ssh/ssh_host_ed25519_key"
+	mkdir -p -m 0700 "$r/root/.ssh"
+	ssh-keygen -q -t ed25519 -N '' -C root@lab -f "$r/root/.ssh/id_ed25519"
+	cp "$r/root/.ssh/id_ed25519.pub" "$r/root/.ssh/authorized_keys"
+	hk=$(cut -d' ' -f1,2 "$r/etc/ssh/ssh_host_ed25519_key.pub")
+	echo "xen1,xen2,192.168.53.1,192.168.53.2 $hk" > "$r/root/.ssh/known_hosts"
+	printf '192.168.53.1\txen1\n192.168.53.2\txen2\n' >> "$r/etc/hosts"
+	# password-free root login with the key only; no DNS lookups of the peer
+	printf 'PermitRootLogin prohibit-password\nUseDNS no\n' > "$r/etc/ssh/sshd_config.d/lab.conf"
 }
 
 # FAI package list file -> package names (PACKAGES lines, comments and removals dropped)
@@ -89,6 +115,74 @@ build_pool() {
 	(cd "$out/pool" && dpkg-scanpackages -m . /dev/null > Packages && gzip -k Packages)
 	mmdebstrap --variant=minbase --mode=root "$SUITE" "$out/base.tar.zst"
 	ls "$out/pool" | wc -l; du -sh "$out/pool"
+}
+
+# the peer's mirror (tests/xen-tools.sh, issue 13): what debootstrap's default variant (Priority
+# required and important, the Essential set too) and xen-tools' hooks (debian.d: openssh-server,
+# locales, util-linux-locales, kmod; and, since xen-tools boots bookworm with pygrub, the
+# guest's own kernel: linux-image-amd64, initramfs-tools) install, as a signed Debian archive on
+# a disk of its own (label
+# labmirror), served by dom0 over HTTP on VLAN 53. The site's key reaches the guest the way
+# Debian's does: a keyring package (lab-archive-keyring) of Priority required, which debootstrap
+# installs; dom0 installs it from the mirror too, as an admin would.
+XT_MIRROR_PKGS=(usr-is-merged openssh-server locales util-linux-locales kmod linux-image-amd64
+	initramfs-tools)
+build_mirror() {
+	local out=$1 a=$1/archive k=$1/keyring-pkg g=$1/gnupg d f
+	d=$a/dists/$SUITE/main/binary-amd64
+	mkdir -p "$a/pool/main" "$d" "$k/DEBIAN" "$k/etc/apt/trusted.gpg.d" "$k/usr/share/keyrings"
+	# Debian's own Priority and Section of every package (its index, not the .deb's control
+	# file, is what debootstrap selects by) become the override file
+	# essential/unlink: keep the Essential packages' debs too (base-files, dpkg, ...)
+	mmdebstrap --variant=important --mode=root --skip=download/empty,essential/unlink \
+		--include="$(IFS=,; echo "${XT_MIRROR_PKGS[*]}")" \
+		--customize-hook="sync-out /var/cache/apt/archives $a/pool/main" \
+		--customize-hook="sync-out /var/lib/apt/lists $out/lists" "$SUITE" /dev/null
+	cat "$out"/lists/*_Packages | awk '/^Package:/ { p = $2 } /^Priority:/ { r = $2 }
+		/^Section:/ { s = $2 } /^$/ { print p, r, s }' | sort -u -k1,1 > "$out/override"
+	rm -rf "$a/pool/main/partial" "$a/pool/main/lock"
+	# apt's cache names keep the epoch ('_2%3a1.02'); an archive's pool, which clients ask
+	# over HTTP, drops it as Debian's does
+	for f in "$a"/pool/main/*%3a*.deb; do mv "$f" "$(echo "$f" | sed 's/_[0-9]*%3a/_/')"; done
+	# the site's archive key, made here; its public half in the keyring package
+	mkdir -m 0700 "$g"
+	GNUPGHOME=$g gpg --batch --passphrase '' --quick-gen-key \
+		'provision lab mirror <lab-mirror@provision.invalid>' ed25519 sign never
+	GNUPGHOME=$g gpg --export > "$k/usr/share/keyrings/lab-archive-keyring.gpg"
+	cp "$k/usr/share/keyrings/lab-archive-keyring.gpg" "$k/etc/apt/trusted.gpg.d/lab-archive.gpg"
+	cat > "$k/DEBIAN/control" <<-EOT
+	Package: lab-archive-keyring
+	Version: 1
+	Architecture: all
+	Priority: required
+	Section: misc
+	Maintainer: provision lab <lab-mirror@provision.invalid>
+	Description: OpenPGP key of the provision lab's Debian mirror
+	EOT
+	dpkg-deb --root-owner-group --build "$k" "$a/pool/main/lab-archive-keyring_1_all.deb"
+	echo 'lab-archive-keyring required misc' >> "$out/override"
+	(cd "$a" && dpkg-scanpackages -m pool/main "$out/override" > "${d#"$a/"}/Packages")
+	gzip -k "$d/Packages" && xz -k "$d/Packages"
+	mirror_release "$a/dists/$SUITE" > "$a/dists/$SUITE/Release"
+	GNUPGHOME=$g gpg --batch --clearsign -o "$a/dists/$SUITE/InRelease" "$a/dists/$SUITE/Release"
+	GNUPGHOME=$g gpg --batch -abs -o "$a/dists/$SUITE/Release.gpg" "$a/dists/$SUITE/Release"
+	GNUPGHOME=$g gpgconf --kill all
+	cp "$k/usr/share/keyrings/lab-archive-keyring.gpg" "$out/"
+	ls "$a/pool/main" | wc -l; du -sh "$a"
+	mke2fs -q -t ext4 -L labmirror -d "$a" "$out/mirror.ext4" 1G
+	rm -rf "$a" "$k" "$g" "$out/lists"
+}
+
+# mirror_release DIR: a Release file for the suite directory DIR (what apt-ftparchive release
+# writes, for the one component and architecture)
+mirror_release() {
+	local f
+	printf 'Origin: provision-lab\nLabel: provision-lab\nSuite: %s\nCodename: %s\n' "$SUITE" "$SUITE"
+	printf 'Date: %s\nArchitectures: amd64\nComponents: main\n' "$(LC_ALL=C date -u -R)"
+	printf 'Description: the provision lab mirror for debootstrap\nSHA256:\n'
+	(cd "$1" && for f in main/binary-amd64/Packages*; do
+		printf ' %s %16d %s\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$(stat -c %s "$f")" "$f"
+	done)
 }
 
 # the FAI server disk (read-only /dev/vdc in dom0, mounted on /srv/fai): nfsroot made by the

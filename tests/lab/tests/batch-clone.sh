@@ -17,15 +17,7 @@ check "FAI server up" fai_server_start || finish
 check "templates in place, LUNs labelled" provision_site || finish
 xl info | grep -E '^(total|free)_memory' | sed 's/^/LAB-INFO: /'
 
-cat > /tmp/course.yaml << 'EOT'
-name: course
-template: labpc
-vlan: 53
-names: "pc{1..8}"
-install: once
-overrides:
-  pc1: { memory: 1G }
-EOT
+course_batch /tmp/course.yaml
 step "provision batch course.yaml -n: the plan"
 prov batch /tmp/course.yaml -n
 check "the plan installs pc1 with FAI and clones the seven others" \
@@ -50,8 +42,7 @@ xl list
 ips=() ids=() keys=()
 for n in $names; do
 	ip=$(guest_field $n ip) lun=$(guest_field $n lun) partno=$(guest_field $n number)
-	id=$(grep -a '^PROVISION-ID' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
-	info=$(grep -a '^PROVISION-INFO' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
+	id=$(console_last $n PROVISION-ID) info=$(console_last $n PROVISION-INFO)
 	echo "LAB-INFO: $n: $id"
 	ips+=("$ip")
 	ids+=("$(sed -n 's/.*machine-id=\([0-9a-f]*\).*/\1/p' <<< "$id")")
@@ -62,7 +53,6 @@ for n in $names; do
 	check "$n: the guest has $ip/24" grep -q "addr=$ip/24" <<< "$info"
 	check "$n: answers over VLAN 53 (ping $ip)" busybox ping -c 3 -W 5 "$ip"
 done
-distinct() { test "$(printf '%s\n' "$@" | grep -c .)" = $# && test "$(printf '%s\n' "$@" | sort -u | grep -c .)" = $#; }
 check "eight distinct addresses" distinct "${ips[@]}"
 check "eight distinct machine-ids" distinct "${ids[@]}"
 check "eight distinct SSH host keys" distinct "${keys[@]}"

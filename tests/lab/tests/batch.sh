@@ -61,7 +61,7 @@ for n in $names; do
 	xl list -l $n > "$OUT/xl-list-$n.json" 2>&1
 	check "$n: runs the production kernel from ${lun}p$partno (xl list -l)" \
 		sh -c "grep -q '\"kernel\": \"/srv/guest/vmlinux\"' $OUT/xl-list-$n.json && grep -q '\"pdev_path\": \"${lun}p$partno\"' $OUT/xl-list-$n.json"
-	info=$(grep -a '^PROVISION-INFO' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
+	info=$(console_last $n PROVISION-INFO)
 	echo "LAB-INFO: $n: $info"
 	check "$n: its console has 'PROVISION-READY $n'" grep -aq "^PROVISION-READY $n" "$CONSOLE_DIR/guest-$n.log"
 	check "$n: the guest has $ip/24" grep -q "addr=$ip/24" <<< "$info"

@@ -3,25 +3,21 @@
 # In one lab run, on the same Dom0, one after the other, each timed from the command to the guest
 # answering ping over VLAN 53:
 #   fai    provision new-guest one1 --template debian --vlan 53   (the real FAI install)
-#   clone  provision new-guest one2 --template debian --vlan 53 --image gold  (gold: one1, captured)
+#   clone  provision new-guest one2 --template labpc --vlan 53 --image gold  (gold: one1, captured;
+#          256M, the memory xen-tools gives its guest by default)
 #   batch  provision batch: pc1..pc8 with install: once (one FAI install, seven clones)
 #   peer   Debian's xen-tools: xen-create-image (debootstrap from the lab's mirror) onto a partition
-#          of the same LUN, then xl create (xt_guest in lib.sh), when the lab has its mirror
+#          of the same LUN, then xl create (xt_guest in lib.sh; its options: tests/xen-tools.sh)
 # Prints LAB-BENCH lines: the times, the batch / fai ratio (goal <= 1.3), the per-clone time of
 # the batch / fai (goal < 0.1), and fai, clone and peer side by side with their ratios.
-# lab: fai 5400
+# lab: fai 7200
+# lab: mirror 7200
 # lab: mem 6144
 . "$(dirname "$0")/lib.sh"
 
 bench() { echo "LAB-BENCH: $*"; }
 # answers IP: wait (up to 10 min) until IP answers one ping; prints the time it did
-answers() {
-	local i
-	for i in $(seq 600); do
-		busybox ping -c 1 -W 1 "$1" > /dev/null 2>&1 && { now; return 0; }
-	done
-	return 1
-}
+answers() { wait_ping "$1" 600 && now; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 
@@ -47,7 +43,7 @@ bench "capture of one1: $(grep -o 'read [^ ]* of the guest' $PROV_LAST)"
 
 step "clone: one guest cloned from 'gold'"
 t0=$(now)
-prov new-guest one2 --template debian --vlan 53 --image gold
+prov new-guest one2 --template labpc --vlan 53 --image gold
 check "one2 cloned and booted" test $? = 0
 t1=$(answers "$(guest_field one2 ip)") || check "one2 answers" false
 t_clone=$(secs "$t0" "$t1")
@@ -56,15 +52,7 @@ for n in one1 one2; do prov destroy $n --yes > /dev/null; done
 prov image delete gold > /dev/null
 
 step "batch: eight lab machines, install: once"
-cat > /tmp/course.yaml << 'EOT'
-name: course
-template: labpc
-vlan: 53
-names: "pc{1..8}"
-install: once
-overrides:
-  pc1: { memory: 1G }
-EOT
+course_batch /tmp/course.yaml
 t0=$(now)
 prov batch /tmp/course.yaml
 check "batch exits 0" test $? = 0
@@ -78,17 +66,14 @@ bench "per clone in the batch / fai: $(ratio "$(awk -v a="$t_clones" 'BEGIN { pr
 for n in pc{1..8}; do prov destroy $n --yes > /dev/null; done
 prov image delete course > /dev/null
 
-step "peer: Debian's xen-tools"
-if declare -f xt_guest > /dev/null; then
-	t0=$(now)
-	xt_guest xt1 10.53.0.120
-	check "xen-tools guest made and started" test $? = 0
-	t1=$(answers 10.53.0.120) || check "xt1 answers" false
-	t_xt=$(secs "$t0" "$t1")
-	bench "peer: xen-create-image + xl create xt1 until it answers ping: $t_xt s"
-	bench "side by side (command to ping): xen-tools $t_xt s, provision FAI $t_fai s, provision clone $t_clone s"
-	bench "ratios: FAI / xen-tools $(ratio "$t_fai" "$t_xt"), clone / xen-tools $(ratio "$t_clone" "$t_xt"), clone / FAI $(ratio "$t_clone" "$t_fai")"
-else
-	bench "peer: not run (this lab has no xen-tools: xt_guest is not in lib.sh)"
-fi
+step "peer: Debian's xen-tools (tests/xen-tools.sh has its options and why)"
+check "the lab's Debian mirror is served" mirror_server_start
+dev=$(xt_part /dev/fc/fc-p1d2 2G xt:xt1)
+t=$(xt_guest xt1 10.53.0.120 "$dev")
+check "xen-create-image made xt1 and it answers ping over VLAN 53" test $? = 0
+echo "$t"
+t_xt=$(echo "$t" | sed -n 's/^XT-TIME: .* total=\([0-9.]*\).*/\1/p')
+bench "peer: xen-create-image + xl create xt1 until it answers ping: ${t_xt:-?} s ($(echo "$t" | grep '^XT-TIME' | cut -d' ' -f3-))"
+bench "side by side (command to ping): xen-tools ${t_xt:-?} s, provision FAI $t_fai s, provision clone $t_clone s"
+bench "ratios: FAI / xen-tools $(ratio "$t_fai" "${t_xt:-0}"), clone / xen-tools $(ratio "$t_clone" "${t_xt:-0}"), clone / FAI $(ratio "$t_clone" "$t_fai")"
 finish

@@ -67,8 +67,7 @@ for n in web1 web2 web3; do
 	ip=$(guest_field $n ip)
 	mac=$(xl network-list $n 2> /dev/null | awk 'NR == 2 { print $3 }')
 	keep_console $n ready
-	id=$(grep -a '^PROVISION-ID' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
-	info=$(grep -a '^PROVISION-INFO' "$CONSOLE_DIR/guest-$n.log" | tail -1 | tr -d '\r')
+	id=$(console_last $n PROVISION-ID) info=$(console_last $n PROVISION-INFO)
 	echo "LAB-INFO: $n: mac $mac, $id"
 	echo "LAB-INFO: $n: $info"
 	mid=$(sed -n 's/.*machine-id=\([0-9a-f]*\).*/\1/p' <<< "$id")
@@ -81,7 +80,6 @@ for n in web1 web2 web3; do
 	check "$n: an SSH host key ($key)" test -n "$key"
 	check "$n: answers over VLAN 53 (ping $ip)" busybox ping -c 3 -W 5 "$ip"
 done
-distinct() { test "$(printf '%s\n' "$@" | sort -u | grep -c .)" = $#; }
 check "three distinct addresses (${ips[*]})" distinct "${ips[@]}"
 check "three distinct MACs (${macs[*]})" distinct "${macs[@]}"
 check "three distinct machine-ids" distinct "${ids[@]}"

@@ -70,7 +70,7 @@ check "it runs the production kernel /srv/guest/vmlinux (xl list -l)" \
 check "from its partition $part (xl list -l)" grep -q "\"pdev_path\": \"$part\"" "$OUT/xl-list-$name.json"
 check "xenconsoled's log of its console has 'PROVISION-READY $name'" \
 	grep -aq "^PROVISION-READY $name" "$CONSOLE_DIR/guest-$name.log"
-info=$(grep -a '^PROVISION-INFO' "$CONSOLE_DIR/guest-$name.log" | tail -1 | tr -d '\r')
+info=$(console_last $name PROVISION-INFO)
 echo "LAB-INFO: $info"
 check "root is /dev/xvda1 (ext4)" grep -q 'root=/dev/xvda1 ext4' <<< "$info"
 check "swap /swapfile active in the guest (its /proc/swaps)" grep -q 'swap=/swapfile' <<< "$info"

@@ -74,7 +74,7 @@ t0=$(now)
 check "xl create $name.boot.cfg" xl create /tmp/$name.boot.cfg
 check "ready marker on its console" wait_console $name "^PROVISION-READY $name" 300
 timing "production boot: xl create -> PROVISION-READY $(since "$t0") s"
-info=$(grep -a '^PROVISION-INFO' "$CONSOLE_DIR/guest-$name.log" | tail -1 | tr -d '\r')
+info=$(console_last $name PROVISION-INFO)
 echo "LAB-INFO: $info"
 check "root is /dev/xvda1 (ext4)" grep -q 'root=/dev/xvda1 ext4' <<< "$info"
 check "swap /swapfile active in the guest" grep -q 'swap=/swapfile' <<< "$info"

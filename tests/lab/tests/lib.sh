@@ -49,6 +49,27 @@ wait_console() {
 	done
 }
 
+# console_last NAME PREFIX: the last line of the guest's console log that starts with PREFIX
+# (e.g. PROVISION-INFO), without its carriage return
+console_last() { grep -a "^$2" "$CONSOLE_DIR/guest-$1.log" | tail -1 | tr -d '\r'; }
+
+# wait_ping IP SECONDS [DOMAIN]: until IP answers a ping (0); 1 when SECONDS passed first or
+# DOMAIN (when given) is gone
+wait_ping() {
+	local end=$((SECONDS + $2))
+	until busybox ping -c 1 -W 1 "$1" > /dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		[ -z "${3:-}" ] || xl domid "$3" > /dev/null 2>&1 || return 1
+		sleep 0.2
+	done
+}
+
+# distinct VALUE...: every value is there (none empty) and no two are the same
+distinct() {
+	test "$(printf '%s\n' "$@" | grep -c .)" = $# &&
+		test "$(printf '%s\n' "$@" | sort -u | grep -c .)" = $#
+}
+
 # keep_console NAME TAG: copy the guest's console log into the results
 keep_console() { cp "$CONSOLE_DIR/guest-$1.log" "$OUT/console-$1-$2.log" 2> /dev/null || true; }
 
@@ -190,7 +211,104 @@ gpt_has() {
 	sfdisk -d "$1" 2> /dev/null | grep "^[^ ]*p$2 :" | grep -q "name=\"${3:-}"
 }
 
+# course_batch FILE: the batch file of a course's eight lab machines, pc1..pc8 (template labpc,
+# VLAN 53), installed once: pc1 by FAI (with the 1G its installer needs), the others cloned
+course_batch() {
+	cat > "$1" <<-'EOT'
+	name: course
+	template: labpc
+	vlan: 53
+	names: "pc{1..8}"
+	install: once
+	overrides:
+	  pc1: { memory: 1G }
+	EOT
+}
+
 # keep_guest_state NAME: copy provision's files of the guest (spec, console logs, FAI's logs)
 keep_guest_state() { cp -r "$SITE_STATE/guests/$1" "$OUT/state-$1" 2> /dev/null || true; }
 # not CMD...: succeeds when CMD fails (for check)
 not() { ! "$@"; }
+
+# ---- the peer: Debian's xen-tools (issue 13's benchmark; tests/xen-tools.sh) --------------
+# The lab's Debian mirror (stage mirror, a disk labelled labmirror, for tests with a '# lab:
+# mirror' line) at http://10.53.0.1/debian, and its key as the site's keyring package
+XT_MIRROR=http://10.53.0.1/debian
+XT_KEYRING=/usr/share/keyrings/lab-archive-keyring.gpg
+
+# mirror_server_start: mount the mirror disk on /srv/mirror/debian, serve /srv/mirror over HTTP
+# on 10.53.0.1:80 (busybox httpd) and install the mirror's keyring package in dom0, as an admin
+# installs a site mirror's key
+mirror_server_start() {
+	local dev
+	if ! mountpoint -q /srv/mirror/debian; then
+		dev=$(blkid -L labmirror) || { echo "no mirror disk (stage mirror) in this lab"; return 1; }
+		mkdir -p /srv/mirror/debian && mount -o ro "$dev" /srv/mirror/debian || return 1
+	fi
+	[ -f /run/lab-httpd.pid ] && kill -0 "$(cat /run/lab-httpd.pid)" 2> /dev/null ||
+		{ busybox httpd -f -p 10.53.0.1:80 -h /srv/mirror & echo $! > /run/lab-httpd.pid; }
+	[ -s "$XT_KEYRING" ] ||
+		dpkg -i /srv/mirror/debian/pool/main/lab-archive-keyring_1_all.deb > /dev/null || return 1
+	sleep 0.2
+	busybox wget -q -O /dev/null "$XT_MIRROR/dists/bookworm/InRelease"
+}
+
+# xt_part LUN SIZE NAME: append a GPT partition named NAME of SIZE to LUN (a GPT label must be
+# there: provision lun init) and print its /dev/fc link; nothing on it (xen-tools formats)
+xt_part() {
+	local lun=$1 n i=0
+	printf 'size=%s, type=L, name=%s\n' "$2" "$3" | sfdisk -q --append "$lun" > /dev/null || return 1
+	n=$(sfdisk -d "$lun" | sed -n "s|^[^ ]*[^0-9]\([0-9]*\) :.*name=\"$3\".*|\1|p" | tail -1)
+	while [ ! -b "${lun}p$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b "${lun}p$n" ] || { echo "no ${lun}p$n after sfdisk" >&2; return 1; }
+	echo "${lun}p$n"
+}
+
+# xt_guest NAME IP DEV: the peer's guest, made as xen-tools documents it: xen-create-image
+# (debootstrap from the lab mirror, xen-tools' hooks, for bookworm the guest's own kernel)
+# onto the partition DEV, then 'xl create' of the config it wrote (pygrub boots that kernel), until NAME answers ping on VLAN 53 (br53 must exist: vlan_bridge
+# 53; the mirror must be served: mirror_server_start). Its output goes to
+# $OUT/xen-create-image-NAME.log. Prints the line
+#   XT-TIME: NAME create=SECONDS boot=SECONDS total=SECONDS
+# (create: xen-create-image; boot: xl create until the first ping answer). Fails (1) when a
+# step fails or the guest does not answer within 600 s.
+xt_guest() {
+	local name=$1 ip=$2 dev=$3 t0 t1 t2 log=$OUT/xen-create-image-$1.log
+	t0=$(now)
+	# only options xen-create-image documents; why each is there: tests/xen-tools.sh
+	xen-create-image --hostname="$name" --image-dev="$dev" --noswap --fs=ext4 \
+		--dist=bookworm --mirror="$XT_MIRROR" --keyring="$XT_KEYRING" \
+		--ip="$ip" --netmask=255.255.255.0 --gateway=10.53.0.1 --bridge=br53 --memory=256M \
+		--verbose < /dev/null > "$log" 2>&1 || { tail -30 "$log"; return 1; }
+	t1=$(now)
+	xl create "/etc/xen/$name.cfg" || return 1
+	if ! wait_ping "$ip" 600 "$name"; then
+		xl domid "$name" > /dev/null 2>&1 || { echo "$name is gone"; return 1; }
+		echo "$name ($ip) did not answer in 600 s"
+		return 1
+	fi
+	t2=$(now)
+	awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
+		'BEGIN { printf "XT-TIME: %s create=%.1f boot=%.1f total=%.1f\n", n, b - a, c - b, c - a }'
+}
+
+# ---- two Dom0s ('# lab: hosts 2'): this is xen1, the other one is reached with ssh ---------
+# on2 CMD...: run a shell command line on xen2 (root ssh over the management link); the test's
+# own calls share one connection (an ssh handshake takes seconds under TCG); provision's ssh
+# (site.yaml) does not
+on2() {
+	ssh -o BatchMode=yes -o ConnectTimeout=20 -o ControlMaster=auto \
+		-o ControlPath=/run/lab-ssh-%h -o ControlPersist=1200 xen2 "$@"
+}
+# hosts2_wait [TIMEOUT]: wait until xen2's dom0 says it is ready (sshd up, config_dir mounted)
+hosts2_wait() {
+	local i=0
+	until on2 test -e /run/lab-ready 2> /dev/null; do
+		[ $i -ge "${1:-600}" ] && return 1
+		sleep 2
+		i=$((i + 2))
+	done
+}
+# lun_reread2: xen2's kernel forgets what it cached of the LUNs and re-reads their partition
+# tables (a partition carved on xen1 changes blocks that xen2's page cache may hold, as on FC)
+lun_reread2() { on2 'for l in /dev/vda /dev/vdb; do blockdev --flushbufs $l; blockdev --rereadpt $l; done'; }
