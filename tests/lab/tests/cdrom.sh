@@ -71,7 +71,7 @@ check "xl list -l: the emulated serial port (serial pty)" grep -q '"serial": "pt
 check "xl list -l: its partition $part" grep -q "\"pdev_path\": \"$part\"" "$OUT/xl-list-$name.json"
 check "provision's console log of the install has the CD installer's lines" grep -aq "CD-INSTALLER: done, powering off" "$state/console-install.log"
 check "provision's console log of the boot has 'PROVISION-READY $name'" grep -aq "^PROVISION-READY $name" "$state/console-boot.log"
-check "the system came from the disk (syslinux)" grep -aq "booted from the disk (syslinux)" "$state/console-boot.log"
+check "the system came from the disk (its boot sector)" grep -aq "booted from the disk (boot sector)" "$state/console-boot.log"
 # what xenconsoled logs of an HVM guest: its PV console, not the serial port
 echo "LAB-INFO: xenconsoled's log of $name: $(wc -c < "$CONSOLE_DIR/guest-$name.log" 2> /dev/null || echo none) bytes, ready marker $(grep -acE "^PROVISION-READY" "$CONSOLE_DIR/guest-$name.log" 2> /dev/null || echo 0) times"
 
