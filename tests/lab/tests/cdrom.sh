@@ -10,8 +10,6 @@
 # HVM under TCG is slow: run it with LAB_TIMEOUT=3000 LAB_TEST_TIMEOUT=2700.
 # lab: hvm
 . "$(dirname "$0")/lib.sh"
-# qemu-xen makes a tap (vifN.M-emu) for the emulated NIC: /dev/net/tun
-modprobe tun
 # the device model's own log, kept with the results (and its end shown) when the test ends
 qemu_log() {
 	cp /var/log/xen/qemu-dm-*.log "$OUT/" 2> /dev/null

@@ -9,8 +9,6 @@
 # lab: fai 6000
 # lab: hvm
 . "$(dirname "$0")/lib.sh"
-# qemu-xen makes a tap (vifN.M-emu) for the emulated NIC: /dev/net/tun
-modprobe tun
 # the device model's own log, kept with the results (and its end shown) when the test ends
 qemu_log() {
 	cp /var/log/xen/qemu-dm-*.log "$OUT/" 2> /dev/null
