@@ -25,6 +25,7 @@ void hv_domcfg_release(struct hv_domcfg *c)
 	free(c->cmdline);
 	free(c->firmware);
 	free(c->boot);
+	free(c->serial);
 	for (size_t i = 0; i < c->n_disks; i++) {
 		free(c->disks[i].target);
 		free(c->disks[i].vdev);
@@ -260,12 +261,14 @@ static void check_hvm(const struct hv_domcfg *c, const char *dom, struct diag *d
 				   "domain '%s': give hvmloader as firmware, not as kernel", dom);
 	}
 	if (c->type != HV_TYPE_HVM) {
-		if (c->firmware || c->boot || c->vnc)
-			diag_error(d, NULL,
-				   "domain '%s': firmware, boot and vnc are for HVM guests only",
-				   dom);
+		if (c->firmware || c->boot || c->vnc || c->serial)
+			diag_error(
+				d, NULL,
+				"domain '%s': firmware, boot, serial and vnc are for HVM guests only",
+				dom);
 		return;
 	}
+	check_str(d, dom, "serial", c->serial, STR_WORD);
 	if (c->firmware && !strv_contains((char **) firmware_keywords, c->firmware))
 		check_str(d, dom, "firmware (bios, uefi, seabios, rombios, ovmf or a path)",
 			  c->firmware, STR_ABSPATH);
@@ -497,6 +500,8 @@ int hv_domcfg_to_xl(const struct hv_domcfg *c, const char *header_comment, char 
 			put_str(&sb, "firmware", c->firmware);
 		if (c->boot)
 			put_str(&sb, "boot", c->boot);
+		if (c->serial)
+			put_str(&sb, "serial", c->serial);
 		strbuf_addf(&sb, "vnc = %d\n", c->vnc ? 1 : 0);
 	}
 	if (disks)

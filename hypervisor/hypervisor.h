@@ -62,6 +62,7 @@ struct hv_domcfg {
 	/* HVM */
 	char *firmware; /* NULL: default hvmloader */
 	char *boot;	/* "dc" */
+	char *serial;	/* the emulated serial port, "pty" (the primary console then); NULL: none */
 	bool vnc;
 	struct hv_disk *disks;
 	size_t n_disks;

@@ -145,6 +145,9 @@ static int build_hvm(const struct hv_domcfg *c, libxl_domain_build_info *b, bool
 		}
 	}
 	b->u.hvm.boot = dup_str(c->boot, oom);
+	/* xl's serial="pty": qemu's first serial port, which libxl then calls the primary
+	 * console (libxl_primary_console_get_tty gives its pty) */
+	b->u.hvm.serial = dup_str(c->serial, oom);
 	libxl_defbool_set(&b->u.hvm.vnc.enable, c->vnc);
 	return 0;
 }

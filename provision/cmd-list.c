@@ -115,11 +115,48 @@ static int cmd_list(struct prov_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void show_json(struct json *j, const struct inv_guest *g, const struct inv_stage *st,
-		      size_t n_st, const struct inv_event *ev, size_t n_ev)
+/*
+ * What the guest's install waits for, from its spec (the template as installed): FAI's
+ * verdict, or the guest's own installer powering it off. Caller frees; NULL: no spec.
+ */
+static char *install_waits_for(const struct site *s, const struct inv_guest *g)
 {
+	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
+	struct diag d = DIAG_INIT;
+	char buf[32], *text = NULL;
+	unsigned timeout;
+	int r;
+
+	if (!g->spec)
+		return NULL;
+	r = tmpl_guest_load_text(NULL, g->name, g->spec, &d, &t);
+	diag_release(&d);
+	if (r < 0)
+		return NULL;
+	timeout = t->install_timeout_s ? t->install_timeout_s : s->fai.timeout_s;
+	format_duration(timeout, buf, sizeof(buf));
+	if (t->install_method == TMPL_INSTALL_CDROM)
+		r = asprintf(
+			&text,
+			"the guest's own installer from its CD '%s' powering it off (within %s)",
+			t->hvm.cdrom ? t->hvm.cdrom : "?", buf);
+	else
+		r = asprintf(
+			&text,
+			"FAI (its monitor on port %u: every task below %u, then a halt; within %s)",
+			s->fai.monitor_port, s->fai.fail_code, buf);
+	return r < 0 ? NULL : text;
+}
+
+static void show_json(struct json *j, const struct site *s, const struct inv_guest *g,
+		      const struct inv_stage *st, size_t n_st, const struct inv_event *ev,
+		      size_t n_ev)
+{
+	_cleanup_(freep) char *waits = install_waits_for(s, g);
+
 	json_key(j, "guest");
 	guest_json(j, g);
+	json_key_str(j, "install_waits_for", waits);
 	json_key(j, "stages");
 	json_arr_begin(j);
 	for (size_t i = 0; i < n_st; i++) {
@@ -143,9 +180,10 @@ static void show_json(struct json *j, const struct inv_guest *g, const struct in
 	json_arr_end(j);
 }
 
-static void show_text(const struct inv_guest *g, const struct inv_stage *st, size_t n_st,
-		      const struct inv_event *ev, size_t n_ev)
+static void show_text(const struct site *s, const struct inv_guest *g, const struct inv_stage *st,
+		      size_t n_st, const struct inv_event *ev, size_t n_ev)
 {
+	_cleanup_(freep) char *waits = install_waits_for(s, g);
 	char t[32];
 	char mac[18], ip[16], part[256];
 
@@ -163,6 +201,8 @@ static void show_text(const struct inv_guest *g, const struct inv_stage *st, siz
 		       inv_state_to_string(g->state));
 	if (g->error)
 		printf("error:     %s\n", g->error);
+	if (waits)
+		printf("install:   waits for %s\n", waits);
 	printf("\nstages:\n");
 	for (size_t i = 0; i < n_st; i++)
 		printf("  %-9s %s\n", st[i].stage, when(st[i].done_usec, t));
@@ -212,9 +252,9 @@ static int cmd_show(struct prov_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		goto out;
 	if (prov_json(ctx))
-		show_json(prov_json(ctx), g, st, n_st, ev, n_ev);
+		show_json(prov_json(ctx), ctx->site, g, st, n_st, ev, n_ev);
 	else
-		show_text(g, st, n_st, ev, n_ev);
+		show_text(ctx->site, g, st, n_st, ev, n_ev);
 out:
 	inv_stage_array_free(st, n_st);
 	inv_event_array_free(ev, n_ev);

@@ -70,9 +70,12 @@ static int dup_or_null(const char *s, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* What both configs share: name, memory, CPUs, the guest's disk and its vif. */
+/*
+ * What both configs share: name, memory, CPUs, the guest's disk and its vif; for HVM the
+ * firmware, VNC and the emulated serial port. The CD image is the install's only (cdrom).
+ */
 static int common_part(const struct site_vlan *v, const struct tmpl_guest *t,
-		       const struct guest_alloc *a, struct hv_domcfg *c)
+		       const struct guest_alloc *a, bool install, struct hv_domcfg *c)
 {
 	bool hvm = t->type == TMPL_GUEST_HVM;
 
@@ -95,7 +98,7 @@ static int common_part(const struct site_vlan *v, const struct tmpl_guest *t,
 	c->n_disks = 1;
 	if (!c->disks[0].target || !c->disks[0].vdev)
 		return -ENOMEM;
-	if (hvm && t->hvm.cdrom) {
+	if (hvm && install && t->hvm.cdrom) {
 		c->disks[1] = (struct hv_disk){
 			.target = strdup(t->hvm.cdrom), .vdev = strdup("hdc"), .cdrom = true};
 		c->n_disks = 2;
@@ -114,8 +117,10 @@ static int common_part(const struct site_vlan *v, const struct tmpl_guest *t,
 					 ? t->hvm.firmware
 					 : NULL;
 
+		/* the serial port is the console provision captures (libxl's primary console
+		 * of an HVM guest): the installer's and the guest's ready marker come there */
 		if (dup_or_null(t->hvm.nic_model, &c->nics[0].model) < 0 ||
-		    dup_or_null(fw, &c->firmware) < 0 || dup_or_null(t->hvm.boot, &c->boot) < 0)
+		    dup_or_null(fw, &c->firmware) < 0 || dup_or_null("pty", &c->serial) < 0)
 			return -ENOMEM;
 		c->vnc = t->hvm.vnc;
 	}
@@ -132,7 +137,12 @@ static int boot_part(const struct site *s, const struct tmpl_guest *t, struct hv
 	_cleanup_(freep) char *root = NULL;
 
 	if (t->type == TMPL_GUEST_HVM)
-		return 0; /* firmware boots from the disk */
+		return dup_or_null("c", &c->boot); /* the firmware boots the installed disk */
+	if (streq(t->kernel, TMPL_KERNEL_PVGRUB)) {
+		/* PV-GRUB2 boots the kernel the guest's /boot/grub/grub.cfg names */
+		c->kernel = strdup(s->pvgrub);
+		return c->kernel ? 0 : -ENOMEM;
+	}
 	k = tmpl_site_kernel(s, t->kernel);
 	if (!k)
 		return diag_error(d, &t->loc,
@@ -149,11 +159,41 @@ static int boot_part(const struct site *s, const struct tmpl_guest *t, struct hv
 	return 0;
 }
 
+/*
+ * The installer's own words beside FAI's: the classes provision adds for what the guest
+ * boots (XENHVM: partitions its whole disk and installs grub-pc; PVGRUB: its own kernel and
+ * grub.cfg), the template's classes, the swap file's size for XENHVM (a PV guest's swap file
+ * is made by provision), and the template's install.extra. Caller frees; NULL on OOM.
+ */
+static char *install_extra(const struct tmpl_guest *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *sep = "PROVISION_CLASSES=";
+	bool hvm = t->type == TMPL_GUEST_HVM;
+
+	if (hvm) {
+		strbuf_addf(&sb, "%sXENHVM", sep);
+		sep = ",";
+	} else if (streq(t->kernel, TMPL_KERNEL_PVGRUB)) {
+		strbuf_addf(&sb, "%sPVGRUB", sep);
+		sep = ",";
+	}
+	for (char **k = t->fai_classes; k && *k; k++) {
+		strbuf_addf(&sb, "%s%s", sep, *k);
+		sep = ",";
+	}
+	if (hvm)
+		strbuf_addf(&sb, "%sPROVISION_SWAP_MIB=%llu", sb.len ? " " : "",
+			    (unsigned long long) (t->swap_size >> 20));
+	if (t->install_extra && *t->install_extra)
+		strbuf_addf(&sb, "%s%s", sb.len ? " " : "", t->install_extra);
+	return strbuf_detach(&sb);
+}
+
 static int install_part(const struct site *s, const struct site_vlan *v, const struct tmpl_guest *t,
 			const struct guest_alloc *a, struct hv_domcfg *c, struct diag *d)
 {
 	struct nb_install nb = {0};
-	struct strbuf classes = STRBUF_INIT;
 	_cleanup_(freep) char *extra = NULL;
 	uint32_t server;
 	int r;
@@ -162,23 +202,20 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 	c->on_poweroff = HV_ACTION_DESTROY;
 	c->on_reboot = HV_ACTION_DESTROY;
 	c->on_crash = HV_ACTION_PRESERVE; /* keep a crashed installer for a look at its console */
-	if (t->type == TMPL_GUEST_HVM)
-		return 0; /* HVM guests install from their cdrom image, boot order as the template
-			     says */
+	if (t->install_method == TMPL_INSTALL_CDROM) {
+		/* the guest's own installer from its CD: its reboots belong to the install (a
+		 * Windows setup reboots several times); it ends when the guest powers off */
+		c->on_reboot = HV_ACTION_RESTART;
+		return dup_or_null(t->hvm.boot ? t->hvm.boot : "dc", &c->boot);
+	}
 
 	if (!v->has_subnet || !a->ip)
 		return diag_error(
 			d, &v->loc,
 			"VLAN %u has no subnet: cannot give the installer of '%s' an address",
 			v->id, a->name);
-	/* the template's FAI classes, for the config space's class script (hooks/fai) */
-	if (t->fai_classes && t->fai_classes[0]) {
-		strbuf_puts(&classes, "PROVISION_CLASSES=");
-		for (char **k = t->fai_classes; *k; k++)
-			strbuf_addf(&classes, "%s%s", k == t->fai_classes ? "" : ",", *k);
-	}
-	extra = join_words(strbuf_str(&classes), t->install_extra);
-	strbuf_release(&classes);
+	/* FAI classes for the config space's class script (hooks/fai), and the like */
+	extra = install_extra(t);
 	if (!extra)
 		return -ENOMEM;
 	if (!s->fai.server || parse_ipv4(s->fai.server, &server) < 0)
@@ -197,14 +234,17 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 		.config_src = s->fai.config_src,
 		.legacy_location = s->fai.legacy_location,
 		.monserver = true,
-		.console = "hvc0",
+		/* HVM: FAI's kernel booted directly (qemu-xen), its console the serial port */
+		.console = t->type == TMPL_GUEST_HVM ? "ttyS0" : "hvc0",
 		.net_ifnames0 = true,
 		.extra = extra,
 	};
 	r = nb_cmdline_build(&nb, &c->cmdline, d);
 	if (r < 0)
 		return r;
-	c->kernel = strdup(s->fai.kernel);
+	/* the device model boots a bzImage (Linux's boot protocol); PV also an ELF vmlinux */
+	c->kernel = strdup(t->type == TMPL_GUEST_HVM && s->fai.hvm_kernel ? s->fai.hvm_kernel
+									  : s->fai.kernel);
 	if (!c->kernel || dup_or_null(s->fai.initrd, &c->ramdisk) < 0)
 		return -ENOMEM;
 	return 0;
@@ -222,9 +262,9 @@ int guest_domcfgs(const struct site *s, const struct tmpl_guest *t, const struct
 	if (!v)
 		return diag_error(d, NULL, "VLAN %u is not in the site file '%s'", a->vlan,
 				  s->path);
-	r = common_part(v, t, a, &inst);
+	r = common_part(v, t, a, true, &inst);
 	if (r >= 0)
-		r = common_part(v, t, a, &boot);
+		r = common_part(v, t, a, false, &boot);
 	if (r >= 0)
 		r = boot_part(s, t, &boot, d);
 	if (r >= 0)

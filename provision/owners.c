@@ -120,10 +120,27 @@ int pipeline_foreign_check(const struct pipeline_owners *o, const struct part_lu
 	return r < 0 ? -EBUSY : 0;
 }
 
+/* Whether the guest's spec is an HVM guest's (an unreadable spec: not). */
+static bool guest_is_hvm(const struct inv_guest *g)
+{
+	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
+	struct diag d = DIAG_INIT;
+	bool hvm;
+
+	if (!g->spec)
+		return false;
+	hvm = tmpl_guest_load_text(NULL, g->name, g->spec, &d, &t) >= 0 &&
+	      t->type == TMPL_GUEST_HVM;
+	diag_release(&d);
+	return hvm;
+}
+
 /*
  * A signature in a guest's partition is the guest's only when it is the ext4 the format
- * stage made: its UUID was recorded before mke2fs ran. Guests formatted before inventory
- * version 2 have none recorded; their ext4 is known by its label, as it was then.
+ * stage made: its UUID was recorded before mke2fs ran. An HVM guest's partition is its whole
+ * disk, which its own installer partitioned: whatever is there past the carve is the guest's.
+ * Guests formatted before inventory version 2 have none recorded; their ext4 is known by its label,
+ * as it was then.
  */
 static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e, const char *guest,
 			const struct part_signature *sig)
@@ -146,7 +163,11 @@ static int inv_fs_owner(void *data, const char *lun, const struct part_entry *e,
 		       strncmp(sig->label, im->name, n) == 0;
 	}
 
-	if (!g || !streq(g->name, guest) || !streq(sig->type, "ext4"))
+	if (!g || !streq(g->name, guest))
+		return 0;
+	if (g->stage && stage_from_string(g->stage) >= STAGE_CARVE && guest_is_hvm(g))
+		return 1;
+	if (!streq(sig->type, "ext4"))
 		return 0;
 	if (g->fs_uuid)
 		return sig->uuid && strcasecmp(sig->uuid, g->fs_uuid) == 0;

@@ -380,6 +380,13 @@ int stage_format(struct pipeline *p)
 		r = fs_uuid_record(p);
 		return r < 0 ? r : format_clone(p, im);
 	}
+	if (p->t->type == TMPL_GUEST_HVM) {
+		/* the partition is the guest's whole disk: its installer partitions it */
+		fprintf(p->out,
+			"  nothing to format: the installer of an HVM guest partitions %s\n",
+			p->disk_path ? p->disk_path : "its disk");
+		return 0;
+	}
 	if (p->o.dry_run) {
 		fprintf(p->out, "  would make ext4 '%s' and a %s /swapfile on the new partition\n",
 			p->name, format_size(p->t->swap_size, b, sizeof(b)));

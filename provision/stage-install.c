@@ -9,7 +9,10 @@
  * the end into the stage's result and its messages.
  *
  * Once the installer is gone (done, failed, or destroyed by us), FAI's own logs are copied
- * from the guest's disk into state_dir/guests/NAME/fai, beside the console logs.
+ * from a PV guest's disk into state_dir/guests/NAME/fai, beside the console logs.
+ *
+ * A guest with install.method cdrom runs its own installer from its CD: cdrom_watch() waits
+ * for it to power the guest off (its reboots restart it), within the install's timeout.
  */
 #include <errno.h>
 #include <poll.h>
@@ -58,6 +61,11 @@ struct install_watch {
 static unsigned install_timeout_s(const struct pipeline *p)
 {
 	return p->t->install_timeout_s ? p->t->install_timeout_s : p->site->fai.timeout_s;
+}
+
+static bool install_by_fai(const struct pipeline *p)
+{
+	return p->t->install_method == TMPL_INSTALL_FAI;
 }
 
 /* FAI stopped at its shell (it never powers off then): it said so, or it went silent. */
@@ -225,7 +233,7 @@ static int install_start(struct install_watch *w, char **log)
 
 	/* Xen first: no relay is started on a host that cannot install */
 	r = stage_xen_connect(p, &w->h);
-	if (r >= 0)
+	if (r >= 0 && install_by_fai(p))
 		r = relay_join(p, &w->relay);
 	if (r >= 0)
 		r = stage_xen_console_path(p, "install", log);
@@ -322,6 +330,84 @@ static int install_end_stopped(struct install_watch *w, enum install_end end)
 	return 0;
 }
 
+/* ---- the guest's own installer (install.method cdrom) ---- */
+
+/* The CD installer shut down: a reboot goes on (on_reboot restart), a power-off ends it. */
+static int cdrom_shutdown(struct install_watch *w, const struct hv_event *ev, bool *ret_done)
+{
+	struct pipeline *p = w->p;
+	struct hv_next next = {.step = HV_NEXT_DESTROY};
+	int r;
+
+	r = hv_shutdown_apply(p->o.hv, w->h, w->cfg, w->log, ev->reason, &w->domid, &next,
+			      &p->ctx->diag);
+	if (r < 0)
+		return r;
+	if (next.step == HV_NEXT_RESTART || next.step == HV_NEXT_RENAME_RESTART ||
+	    next.step == HV_NEXT_SOFT_RESET) {
+		fprintf(p->out,
+			"  install: %lds, the guest's installer shut down ('%s'), runs again as domain %u\n",
+			stage_xen_now_s(w->pol) - w->start, hv_shutdown_to_string(ev->reason),
+			w->domid);
+		fflush(p->out);
+		*ret_done = false;
+		return 0;
+	}
+	w->running = false;
+	w->gone = true;
+	*ret_done = true;
+	if (ev->reason != HV_SHUTDOWN_POWEROFF)
+		return diag_error(&p->ctx->diag, NULL,
+				  "the guest's installer stopped with '%s', not a power-off",
+				  hv_shutdown_to_string(ev->reason));
+	fprintf(p->out, "  install finished after %lds: the guest's installer powered it off\n",
+		stage_xen_now_s(w->pol) - w->start);
+	return 0;
+}
+
+/* Wait for the guest's own installer to power the guest off, within the install's time. */
+static int cdrom_watch(struct install_watch *w)
+{
+	struct pipeline *p = w->p;
+
+	for (;;) {
+		struct hv_event ev;
+		bool done = false;
+		int r;
+
+		r = p->o.hv->wait(w->h, w->domid,
+				  &(struct hv_wait_opts){.timeout_ms = w->pol->wait_ms}, &ev,
+				  &p->ctx->diag);
+		if (r < 0)
+			return r;
+		if (ev.type == HV_EVENT_DEATH) {
+			w->running = false;
+			w->gone = true;
+			return diag_error(
+				&p->ctx->diag, NULL,
+				"the installer of '%s' was destroyed before it powered off",
+				p->name);
+		}
+		if (ev.type == HV_EVENT_SHUTDOWN) {
+			r = cdrom_shutdown(w, &ev, &done);
+			if (r < 0 || done)
+				return r;
+		}
+		if (install_timed_out(w))
+			return diag_error_errno(
+				&p->ctx->diag, NULL, -ETIMEDOUT,
+				"the guest's installer did not power off within %us",
+				install_timeout_s(p));
+		if (install_progress_due(w)) {
+			w->last_progress = stage_xen_now_s(w->pol);
+			fprintf(p->out,
+				"  install: %lds, the guest's own installer runs (until it powers off)\n",
+				w->last_progress - w->start);
+			fflush(p->out);
+		}
+	}
+}
+
 /* The stage's result for how the watch ended, with its messages. */
 static int install_end(struct install_watch *w, enum install_end end)
 {
@@ -369,6 +455,12 @@ int stage_install(struct pipeline *p)
 	r = pipeline_render(p, &gr);
 	if (r < 0)
 		return r;
+	if (p->o.dry_run && !install_by_fai(p)) {
+		fprintf(p->out,
+			"  would boot the CD of '%s' and wait for its installer to power it off\n",
+			p->name);
+		return 0;
+	}
 	if (p->o.dry_run) {
 		fprintf(p->out, "  would boot the installer of '%s' and watch FAI on port %u\n",
 			p->name, p->site->fai.monitor_port);
@@ -380,13 +472,16 @@ int stage_install(struct pipeline *p)
 	w.cfg = &gr->install;
 	nb_monitor_init(&w.mon, p->name, p->site->fai.fail_code, 0);
 	r = install_start(&w, &log);
-	if (r >= 0)
+	if (r >= 0 && install_by_fai(p))
 		r = install_end(&w, install_watch(&w));
+	else if (r >= 0)
+		r = cdrom_watch(&w);
 	if (w.running)
 		w.gone = install_destroy(&w);
 	if (r < 0)
 		stage_xen_console_tail(p, log);
-	if (w.started && w.gone)
+	/* FAI's logs are in a PV guest's file system; an HVM guest's is inside its own table */
+	if (w.started && w.gone && install_by_fai(p) && p->t->type == TMPL_GUEST_PV)
 		keep_fai_logs(p);
 	p->o.hv->close(w.h);
 	relay_leave(p, w.relay);

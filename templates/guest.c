@@ -30,6 +30,7 @@
 	X("kernel", G_WORD, kernel, "default")                                                     \
 	X("root", G_STR, root, "/dev/xvda1 ro")                                                    \
 	X("extra", G_STR, extra, NULL)                                                             \
+	X("install.method", G_METHOD, install_method, "fai")                                       \
 	X("install.extra", G_STR, install_extra, NULL)                                             \
 	X("install.classes", G_CLASSES, fai_classes, NULL)                                         \
 	X("install.timeout", G_DURATION, install_timeout_s, NULL)                                  \
@@ -52,6 +53,13 @@ static const char *const type_names[_TMPL_GUEST_TYPE_MAX] = {
 };
 
 DEFINE_STRING_TABLE(tmpl_guest_type, enum tmpl_guest_type, type_names)
+
+static const char *const method_names[_TMPL_INSTALL_METHOD_MAX] = {
+	[TMPL_INSTALL_FAI] = "fai",
+	[TMPL_INSTALL_CDROM] = "cdrom",
+};
+
+DEFINE_STRING_TABLE(tmpl_install_method, enum tmpl_install_method, method_names)
 
 int tmpl__guest_field(const char *key)
 {
@@ -138,6 +146,11 @@ int tmpl__guest_field_set(struct tmpl_guest *t, const struct gfield *f, const st
 			return tmpl__err(c, "invalid type '%s' (use pv or hvm)", text);
 		*(enum tmpl_guest_type *) p = tmpl_guest_type_from_string(text);
 		return 0;
+	case G_METHOD:
+		if (tmpl_install_method_from_string(text) < 0)
+			return tmpl__err(c, "invalid install method '%s' (use fai or cdrom)", text);
+		*(enum tmpl_install_method *) p = tmpl_install_method_from_string(text);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -181,6 +194,9 @@ static int field_reset(struct tmpl_guest *t, const struct gfield *f)
 		break;
 	case G_TYPE:
 		*(enum tmpl_guest_type *) p = TMPL_GUEST_PV;
+		break;
+	case G_METHOD:
+		*(enum tmpl_install_method *) p = TMPL_INSTALL_FAI;
 		break;
 	}
 	if (f->def)
@@ -342,6 +358,9 @@ int tmpl_guest_format(const struct tmpl_guest *t, const char *key, char **ret)
 	case G_TYPE:
 		v = strdup(tmpl_guest_type_to_string(*(const enum tmpl_guest_type *) p));
 		break;
+	case G_METHOD:
+		v = strdup(tmpl_install_method_to_string(*(const enum tmpl_install_method *) p));
+		break;
 	}
 	*ret = v;
 	return 0;
@@ -375,7 +394,8 @@ static void check_site(const struct tmpl_guest *t, const struct site *s, struct 
 	char a[32], b[32];
 	uint64_t largest = 0;
 
-	if (t->type == TMPL_GUEST_PV && !tmpl_site_kernel(s, t->kernel)) {
+	if (t->type == TMPL_GUEST_PV && !streq(t->kernel, TMPL_KERNEL_PVGRUB) &&
+	    !tmpl_site_kernel(s, t->kernel)) {
 		_cleanup_(freep) const char **names = calloc(s->n_kernels + 1, sizeof(char *));
 		const char *best = NULL;
 
@@ -402,6 +422,26 @@ static void check_site(const struct tmpl_guest *t, const struct site *s, struct 
 			  format_size(largest, b, sizeof(b)));
 }
 
+/* A CD install is the HVM guest's own installer: no FAI settings, and a CD to boot. */
+static void check_install(const struct tmpl_guest *t, struct diag *d)
+{
+	if (t->install_method != TMPL_INSTALL_CDROM)
+		return;
+	if (t->type != TMPL_GUEST_HVM)
+		cross_err(t, d, "install.method", "type",
+			  "a cdrom install needs an HVM guest (this one is pv)");
+	else if (!t->hvm.cdrom)
+		cross_err(t, d, "install.method", "hvm.cdrom",
+			  "a cdrom install needs hvm.cdrom, the installer's CD image");
+	if (t->fai_classes && t->fai_classes[0])
+		cross_err(t, d, "install.classes", "install.method",
+			  "FAI classes are only for install.method fai (this one is cdrom)");
+	if (t->install_extra)
+		cross_err(
+			t, d, "install.extra", "install.method",
+			"the installer's command line is only for install.method fai (this one is cdrom)");
+}
+
 int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct diag *d)
 {
 	unsigned errors = d->n_errors;
@@ -422,6 +462,7 @@ int tmpl_guest_check(const struct tmpl_guest *t, const struct site *s, struct di
 			    t->origins[i].how != ORIGIN_DEFAULT)
 				cross_err(t, d, tmpl__guest_fields[i].key, "type",
 					  "only for HVM guests (this one is pv)");
+	check_install(t, d);
 	if (s)
 		check_site(t, s, d);
 	return d->n_errors > errors ? -EINVAL : 0;

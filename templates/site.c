@@ -23,15 +23,17 @@
 #define SITE_DEFAULT_TEMPLATE_DIR TMPL_SYSCONF_DIR "/templates"
 #define SITE_DEFAULT_HOOKS_DIR	  TMPL_SYSCONF_DIR "/hooks.d"
 #define SITE_DEFAULT_MAC_PREFIX	  "00:16:3e" /* Xen's OUI */
+/* PV-GRUB2 as Debian's grub-xen-host installs it */
+#define SITE_DEFAULT_PVGRUB "/usr/lib/grub-xen/grub-x86_64-xen.bin"
 
 static const char *const top_keys[] = {
 	"config_dir", "state_dir",	 "template_dirs", "hooks_dir", "hook_timeout",
 	"luns",	      "partition_sizes", "mac_prefix",	  "network",   "fai",
-	"kernels",    "inventory",	 "ssh",		  NULL,
+	"kernels",    "inventory",	 "ssh",		  "pvgrub",    NULL,
 };
 static const char *const fai_keys[] = {
-	"server",	"nfsroot",	   "config_src", "kernel",  "initrd", "flags",
-	"monitor_port", "legacy_location", "fail_code",	 "timeout", NULL,
+	"server",	"nfsroot",	   "config_src", "kernel",  "initrd",	  "flags",
+	"monitor_port", "legacy_location", "fail_code",	 "timeout", "hvm_kernel", NULL,
 };
 static const char *const kernel_keys[] = {"kernel", "initrd", NULL};
 
@@ -180,6 +182,8 @@ static int load_fai(struct diag *d, const struct ynode *root, const char *file, 
 		else
 			tmpl__parse_str(&f.c, f.s, &fai->config_src);
 	}
+	if (tmpl__fld_get(&f, d, m, "fai", "hvm_kernel", true))
+		tmpl__parse_path(&f.c, f.s, &fai->hvm_kernel);
 	if (tmpl__fld_get(&f, d, m, "fai", "kernel", true))
 		tmpl__parse_path(&f.c, f.s, &fai->kernel);
 	if (tmpl__fld_get(&f, d, m, "fai", "initrd", true))
@@ -223,6 +227,14 @@ static int load_kernels(struct diag *d, const struct ynode *root, const char *fi
 
 		if (tmpl__parse_word(&kc, p->key, "kernel name", &k->name) < 0)
 			continue;
+		if (streq(k->name, TMPL_KERNEL_PVGRUB)) {
+			/* a template's kernel: pvgrub means PV-GRUB2 (pvgrub:), never this one */
+			tmpl__err(&kc, "'%s' is reserved for PV-GRUB2 (set its path with pvgrub:)",
+				  k->name);
+			free(k->name);
+			k->name = NULL;
+			continue;
+		}
 		snprintf(sec, sizeof(sec), "kernels.%s", p->key);
 		kc.key = sec;
 		k->loc = p->loc;
@@ -249,6 +261,7 @@ static int load_dirs(struct diag *d, const struct ynode *root, struct site *s)
 		{"config_dir", SITE_DEFAULT_CONFIG_DIR, offsetof(struct site, config_dir)},
 		{"state_dir", SITE_DEFAULT_STATE_DIR, offsetof(struct site, state_dir)},
 		{"hooks_dir", SITE_DEFAULT_HOOKS_DIR, offsetof(struct site, hooks_dir)},
+		{"pvgrub", SITE_DEFAULT_PVGRUB, offsetof(struct site, pvgrub)},
 	};
 	struct tmpl__fld f;
 	int r;
@@ -385,6 +398,7 @@ struct site *tmpl_site_free(struct site *s)
 	free(s->state_dir);
 	strv_free(s->template_dirs);
 	free(s->hooks_dir);
+	free(s->pvgrub);
 	free(s->inventory);
 	strv_free(s->ssh);
 	strv_free(s->luns);
@@ -400,6 +414,7 @@ struct site *tmpl_site_free(struct site *s)
 	free(s->fai.nfsroot);
 	free(s->fai.config_src);
 	free(s->fai.kernel);
+	free(s->fai.hvm_kernel);
 	free(s->fai.initrd);
 	strv_free(s->fai.flags);
 	free(s->fai.legacy_location);

@@ -208,6 +208,7 @@ enum gtype {
 	G_DURATION,
 	G_BOOL,
 	G_TYPE,
+	G_METHOD, /* enum tmpl_install_method */
 };
 
 struct gfield {

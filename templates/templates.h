@@ -43,6 +43,7 @@ struct site_fai {
 	char *nfsroot;	       /* path exported by the server */
 	char *config_src;      /* FAI_CONFIG_SRC, "nfs://server/path" */
 	char *kernel, *initrd; /* the installer's */
+	char *hvm_kernel;      /* the installer's for HVM guests (a bzImage); NULL: kernel */
 	char **flags;	       /* FAI_FLAGS, joined with ',' */
 	unsigned monitor_port; /* default 4711 */
 	char *legacy_location; /* NULL, or "srv:/path": also emit the 2007 FAI_LOCATION form */
@@ -69,6 +70,7 @@ struct site {
 	struct site_fai fai;
 	struct site_kernel *kernels;
 	size_t n_kernels;
+	char *pvgrub; /* PV-GRUB2 for templates with kernel: pvgrub (grub-xen-host's, by default) */
 	char *inventory; /* a libpq connection string; NULL: SQLite in state_dir (one Dom0) */
 	char **ssh; /* runs provision on another Dom0: SSH... HOST provision ...; never empty */
 };
@@ -114,6 +116,17 @@ enum tmpl_guest_type {
 	_TMPL_GUEST_TYPE_INVALID = -22,
 };
 
+/* How a guest is installed (install.method). */
+enum tmpl_install_method {
+	TMPL_INSTALL_FAI,   /* the FAI installer's kernel, watched as its monitor */
+	TMPL_INSTALL_CDROM, /* HVM: the guest's own installer from its CD, until it powers off */
+	_TMPL_INSTALL_METHOD_MAX,
+	_TMPL_INSTALL_METHOD_INVALID = -22,
+};
+
+/* The kernel name that boots the guest's own kernel with PV-GRUB2 (site.pvgrub). */
+#define TMPL_KERNEL_PVGRUB "pvgrub"
+
 /* HVM settings, as in the seed: hvmloader firmware, emulated NIC, cdrom image, boot "dc". */
 struct tmpl_hvm {
 	char *firmware;	 /* NULL: Xen's default (hvmloader) */
@@ -141,11 +154,12 @@ struct tmpl_guest {
 	uint64_t disk_size;  /* bytes */
 	uint64_t swap_size;  /* bytes, default 2 GiB; 0: no swap file */
 	unsigned vlan;	     /* 0: must be given on the command line */
-	char *kernel;	     /* a name from site kernels: (default "default") */
+	char *kernel;	     /* a name from site kernels: (default "default"), or "pvgrub" */
 	char *root;	     /* production root, default "/dev/xvda1 ro" */
 	char *extra;	     /* extra kernel command line for the production boot, may be NULL */
 	char *install_extra; /* extra kernel command line for the installer, may be NULL */
-	char **fai_classes;  /* FAI classes for the install, may be empty (never NULL) */
+	enum tmpl_install_method install_method; /* default FAI */
+	char **fai_classes;	    /* FAI classes for the install, may be empty (never NULL) */
 	unsigned install_timeout_s; /* 0: the site's */
 	struct tmpl_hvm hvm;	    /* used when type is HVM */
 	struct src_loc loc;	    /* where the template starts */
@@ -236,6 +250,8 @@ static inline void tmpl_list_freep(struct tmpl_list **l)
 
 const char *tmpl_guest_type_to_string(enum tmpl_guest_type t);
 enum tmpl_guest_type tmpl_guest_type_from_string(const char *s);
+const char *tmpl_install_method_to_string(enum tmpl_install_method m); /* "fai", "cdrom" */
+enum tmpl_install_method tmpl_install_method_from_string(const char *s);
 
 /*
  * Apply one "key=value" style override (from the command line, a request or a batch file)

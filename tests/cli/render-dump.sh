@@ -44,3 +44,5 @@ render win1 --template hvm --vlan 53 --mac 00:16:3e:00:00:01
 render pin1 --template pinned --vlan 53
 render efi1 --template uefi --vlan 53
 render fw1 --template fwpath --vlan 53
+render web4 --template hvm-fai --vlan 53
+render web5 --template debian-pvgrub --vlan 53

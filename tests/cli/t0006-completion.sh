@@ -56,9 +56,9 @@ truncate -s 100G "$T/lun0.img" "$T/lun1.img"
 run 0 "$PROVISION" --site "$T/site.yaml" lun init "$T/lun0.img"
 run 0 "$PROVISION" --site "$T/site.yaml" new-guest web1 --template debian --vlan 10 --until allocate
 run 0 "$PROVISION" --site "$T/site.yaml" new-guest web2 --template debian --vlan 10 --until allocate
-expect_eq "$(comp --site "$T/site.yaml" new-guest web3 --template "")" "debian hvm lab web "
+expect_eq "$(comp --site "$T/site.yaml" new-guest web3 --template "")" "debian debian-pvgrub hvm hvm-fai lab web "
 expect_eq "$(comp --site "$T/site.yaml" render web3 -t w)" "web "
-expect_eq "$(comp --site "$T/site.yaml" template show "")" "debian hvm lab web "
+expect_eq "$(comp --site "$T/site.yaml" template show "")" "debian debian-pvgrub hvm hvm-fai lab web "
 expect_eq "$(comp --site "$T/site.yaml" destroy "")" "web1 web2 "
 expect_eq "$(comp --site "$T/site.yaml" show w)" "web1 web2 "
 expect_eq "$(comp --site "$T/site.yaml" show web1 "")" ""

@@ -23,7 +23,7 @@ expect_eq "$(cat "$T/out")" ""
 # the built-in templates only
 run 0 "$PROVISION" --site "$T/site.yaml" template list
 expect_eq "$(head -1 "$T/out" | tr -s ' ')" "NAME DESCRIPTION FILE"
-expect_eq "$(sed 1d "$T/out" | awk '{print $1}' | tr '\n' ' ')" "debian hvm lab "
+expect_eq "$(sed 1d "$T/out" | awk '{print $1}' | tr '\n' ' ')" "debian debian-pvgrub hvm hvm-fai lab "
 expect_out "$builtin/lab.yaml"
 expect_out "small lab machine (Debian PV, 512M, 10G disk)"
 
@@ -32,7 +32,7 @@ printf 'description: web server\nextends: debian\nmemory: 2G\n' >"$T/templates/w
 printf 'description: our hvm\ntype: hvm\nmemory: lots\n' >"$T/templates/hvm.yaml"
 printf 'not a template\n' >"$T/templates/README"
 run 0 env PROVISION_SITE="$T/site.yaml" "$PROVISION" template list
-expect_eq "$(sed 1d "$T/out" | awk '{print $1}' | tr '\n' ' ')" "debian hvm lab web "
+expect_eq "$(sed 1d "$T/out" | awk '{print $1}' | tr '\n' ' ')" "debian debian-pvgrub hvm hvm-fai lab web "
 expect_out "$T/templates/web.yaml"
 expect_out "$T/templates/hvm.yaml"
 expect_out "(invalid: see 'provision template check')"
@@ -45,7 +45,8 @@ python3 - "$T/out" "$T" "$builtin" <<'PY' || fail "template list --json is wrong
 import json, sys
 d = json.load(open(sys.argv[1]))
 t = {x["name"]: x for x in d["templates"]}
-assert list(t) == ["debian", "hvm", "lab", "web"], list(t)
+assert list(t) == ["debian", "debian-pvgrub", "hvm", "hvm-fai", "lab", "web"], list(t)
+assert all(t[n]["valid"] for n in ("debian-pvgrub", "hvm-fai")), t
 assert t["web"] == {"name": "web", "description": "web server",
                     "path": sys.argv[2] + "/templates/web.yaml", "valid": True}, t["web"]
 assert t["hvm"]["valid"] is False and t["hvm"]["path"].startswith(sys.argv[2]), t["hvm"]

@@ -162,6 +162,7 @@ static inline void sample_hvm(struct hv_domcfg *c)
 		.cpus = sample_dup("0-1,3"),
 		.firmware = sample_dup("/usr/lib/xen-4.17/boot/hvmloader"),
 		.boot = sample_dup("dc"),
+		.serial = sample_dup("pty"),
 		.vnc = true,
 		.on_poweroff = HV_ACTION_PRESERVE,
 		.on_reboot = HV_ACTION_RENAME_RESTART,

@@ -105,10 +105,15 @@ static char *check_roundtrip(const struct hv_domcfg *c)
 			ASSERT_STREQ(get_str(cfg, "firmware"), c->firmware);
 		if (c->boot)
 			ASSERT_STREQ(get_str(cfg, "boot"), c->boot);
+		if (c->serial)
+			ASSERT_STREQ(get_str(cfg, "serial"), c->serial);
+		else
+			ASSERT_NULL(get_str(cfg, "serial"));
 		ASSERT_EQ(get_long(cfg, "vnc"), c->vnc);
 	} else {
 		ASSERT_NULL(get_str(cfg, "boot"));
 		ASSERT_NULL(get_str(cfg, "firmware"));
+		ASSERT_NULL(get_str(cfg, "serial"));
 	}
 	ASSERT_STREQ(get_str(cfg, "on_poweroff"), hv_action_to_string(c->on_poweroff));
 	ASSERT_STREQ(get_str(cfg, "on_reboot"), hv_action_to_string(c->on_reboot));
@@ -344,7 +349,8 @@ TEST(refused)
 
 	sample_seed_boot(&c);
 	c.boot = strdup("dc");
-	expect_refused(&c, "domain 'xenik': firmware, boot and vnc are for HVM guests only");
+	expect_refused(&c,
+		       "domain 'xenik': firmware, boot, serial and vnc are for HVM guests only");
 
 	sample_seed_boot(&c);
 	free(c.disks[0].vdev);

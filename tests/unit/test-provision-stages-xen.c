@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "templates/templates.h"
 #include "provision/stage-xen.h"
 #include "tests/unit/stage-xen-world.h"
 #include "tests/unit/test.h"
@@ -251,6 +253,90 @@ TEST(install_create_fails)
 }
 
 /* ---- boot ---- */
+
+/* The template of a guest installing from its CD: HVM, install.method cdrom. */
+static void world_cdrom(struct world *w)
+{
+	w->p.t->type = TMPL_GUEST_HVM;
+	w->p.t->install_method = TMPL_INSTALL_CDROM;
+	w->p.t->hvm.cdrom = strdup("/srv/iso/installer.iso");
+	ASSERT_NOT_NULL(w->p.t->hvm.cdrom);
+}
+
+/* The guest's own installer reboots once (a Windows setup does), then powers off. */
+static const struct fake_step cd_ok[] = {
+	{.times = 20},
+	{EV_SHUTDOWN(HV_SHUTDOWN_REBOOT)},
+	{.times = 5},
+	{EV_SHUTDOWN(HV_SHUTDOWN_POWEROFF)},
+};
+
+TEST(install_cdrom_poweroff)
+{
+	_cleanup_(freep) char *spool = NULL;
+	struct world w;
+
+	world_init(&w, "web1");
+	world_cdrom(&w);
+	w.f.steps = cd_ok;
+	w.f.n_steps = ELEMENTSOF(cd_ok);
+	ASSERT_OK(stage_install(&w.p));
+	ASSERT_TEXT(
+		world_out(&w), CONFIGS
+		"  installer running as domain 7, console in " LOG_INSTALL "\n"
+		"  install: 15s, the guest's own installer runs (until it powers off)\n"
+		"  install: 20s, the guest's installer shut down ('reboot'), runs again as domain 8\n"
+		"  install finished after 25s: the guest's installer powered it off\n");
+	ASSERT_TEXT(world_diag(&w), "");
+	/* on_reboot restart: destroyed and made again; on_poweroff destroy */
+	ASSERT_TEXT(world_calls(&w), "open; domid web1; create web1 console=" LOG_INSTALL
+				     " -> 7; destroy 7; create web1 console=" LOG_INSTALL
+				     " -> 8; destroy 8; close; ");
+	/* no FAI: no relay was started */
+	spool = world_path(&w, "state/fai-monitor");
+	ASSERT_TRUE(access(spool, F_OK) < 0 && errno == ENOENT);
+	world_release(&w);
+}
+
+/* The installer never powers off: the template's timeout ends it. */
+TEST(install_cdrom_timeout)
+{
+	struct world w;
+
+	world_init(&w, "web1");
+	world_cdrom(&w);
+	w.p.t->install_timeout_s = 20;
+	ASSERT_ERR(stage_install(&w.p), ETIMEDOUT);
+	ASSERT_TEXT(world_out(&w), CONFIGS
+		    "  installer running as domain 7, console in " LOG_INSTALL "\n"
+		    "  install: 15s, the guest's own installer runs (until it powers off)\n");
+	ASSERT_TEXT(world_diag(&w), "provision: error: the guest's installer did not power off "
+				    "within 20s: Connection timed out\n");
+	ASSERT_TEXT(world_calls(&w), "open; domid web1; create web1 console=" LOG_INSTALL
+				     " -> 7; destroy 7; close; ");
+	world_release(&w);
+}
+
+/* It crashes: not a power-off, the install failed (on_crash preserve keeps it). */
+static const struct fake_step cd_crash[] = {
+	{EV_SHUTDOWN(HV_SHUTDOWN_CRASH)},
+};
+
+TEST(install_cdrom_crash)
+{
+	struct world w;
+
+	world_init(&w, "web1");
+	world_cdrom(&w);
+	w.f.steps = cd_crash;
+	w.f.n_steps = ELEMENTSOF(cd_crash);
+	ASSERT_ERR(stage_install(&w.p), EINVAL);
+	ASSERT_TEXT(world_diag(&w), "provision: error: the guest's installer stopped with 'crash', "
+				    "not a power-off\n");
+	ASSERT_TEXT(world_calls(&w),
+		    "open; domid web1; create web1 console=" LOG_INSTALL " -> 7; close; ");
+	world_release(&w);
+}
 
 static const struct fake_step boot_ready[] = {
 	{.times = 2},

@@ -154,6 +154,37 @@ TEST(builtin_hvm)
 	ASSERT_STREQ(t->hvm.boot, "dc");
 	ASSERT_TRUE(t->hvm.vnc);
 	ASSERT_EQ(t->swap_size, 0);
+	ASSERT_EQ(t->install_method, TMPL_INSTALL_CDROM);
+	ASSERT_EQ(t->install_timeout_s, 7200);
+}
+
+TEST(builtin_hvm_fai_and_pvgrub)
+{
+	_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+	_cleanup_(tmpl_guest_freep) struct tmpl_guest *h = NULL, *p = NULL;
+	_cleanup_(freep) char *v = NULL;
+
+	ASSERT_OK(tmpl_guest_load(NULL, "hvm-fai", &d, &h));
+	ASSERT_EQ(h->type, TMPL_GUEST_HVM);
+	ASSERT_EQ(h->install_method, TMPL_INSTALL_FAI);
+	ASSERT_STREQ(h->hvm.nic_model, "e1000");
+	ASSERT_NULL(h->hvm.cdrom);
+	ASSERT_OK(tmpl_guest_load(NULL, "debian-pvgrub", &d, &p));
+	ASSERT_STREQ(p->kernel, TMPL_KERNEL_PVGRUB);
+	/* install.method as text, set and back to its default */
+	ASSERT_OK(tmpl_guest_format(h, "install.method", &v));
+	ASSERT_STREQ(v, "fai");
+	free(v);
+	v = NULL;
+	ASSERT_OK(tmpl_guest_set(h, "hvm.cdrom", "/srv/iso/w.iso", NULL, &d));
+	ASSERT_OK(tmpl_guest_set(h, "install.method", "cdrom", NULL, &d));
+	ASSERT_OK(tmpl_guest_format(h, "install.method", &v));
+	ASSERT_STREQ(v, "cdrom");
+	ASSERT_ERR(tmpl_guest_set(h, "install.method", "pxe", NULL, &d), EINVAL);
+	ASSERT_STREQ(d.v[d.n - 1].msg,
+		     "--install.method: invalid install method 'pxe' (use fai or cdrom)");
+	ASSERT_OK(tmpl_guest_set(h, "install.method", NULL, NULL, &d));
+	ASSERT_EQ(h->install_method, TMPL_INSTALL_FAI);
 }
 
 TEST(with_example_site)
@@ -237,6 +268,24 @@ TEST(checks_between_keys)
 	/* swap left at its default: the error cites the disk */
 	put("c2.yaml", "disk: 1G\n");
 	load_fail(s, "c2.yaml", "c2.yaml:1:7: disk: a 2G swap file does not fit in a 1G disk\n");
+	/* a cdrom install: HVM with a CD, and nothing of FAI's */
+	put("c4.yaml", "install: {method: cdrom, classes: [A], extra: x}\n");
+	load_fail(
+		s, "c4.yaml",
+		"c4.yaml:1:19: install.method: a cdrom install needs an HVM guest (this one is pv)\n"
+		"c4.yaml:1:35: install.classes: FAI classes are only for install.method fai (this one is cdrom)\n"
+		"c4.yaml:1:47: install.extra: the installer's command line is only for install.method fai (this one is cdrom)\n");
+	/* kernel: pvgrub needs no site kernel of that name */
+	put("c5.yaml", "kernel: pvgrub\n");
+	{
+		_cleanup_(diag_releasep) struct diag d = DIAG_INIT;
+		_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/c5.yaml", dir);
+		ASSERT_OK(tmpl_guest_load(s, p, &d, &t));
+		ASSERT_STREQ(t->kernel, "pvgrub");
+	}
 	put("c3.yaml", "kernel: xen16\nvlan: 99\ndisk: 40G\n");
 	load_fail(s, "c3.yaml",
 		  "c3.yaml:1:9: kernel: unknown kernel 'xen16' (did you mean 'xen61'?)\n"

@@ -25,6 +25,8 @@ DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils 
 	libxenmisc4.17 iputils-ping
 	# what golden images run (ssh-keygen: a clone's new host keys)
 	openssh-client
+	# HVM guests: the qemu-xen device model and its firmware; PV-GRUB2 for kernel: pvgrub
+	qemu-system-xen seabios grub-xen-host
 	# the peer of issue 13's benchmark (tests/xen-tools.sh): Debian's xen-tools and debootstrap
 	xen-tools debootstrap
 	# two-Dom0 tests (# lab: hosts 2): root ssh between the dom0s, the PostgreSQL inventory on
@@ -32,7 +34,9 @@ DOM0_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils iproute2 bridge-utils 
 	openssh-server postgresql-15 nfs-common)
 DOM0_MODULES=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback
 	virtio_pci virtio_blk virtio_net 9pnet_virtio 9p bridge 8021q loop ext4 crc32c_generic
-	nfsd nfsv3 nfsv4 veth dummy)
+	nfsd nfsv3 nfsv4 veth dummy
+	# HVM guests: qemu-xen makes a tap (vifN.M-emu) for an emulated NIC
+	tun)
 GUEST_MODULES=(xen-blkfront xen-netfront ext4 crc32c_generic)
 
 # dom0: a bookworm root (mmdebstrap) with the Xen toolstack, packed whole as its initramfs;
@@ -61,6 +65,9 @@ build_dom0() {
 	copy_modules "$STAGE_KERNEL/k" "$g" "$kv" "${GUEST_MODULES[@]}"
 	mkcpio "$g" "$r/srv/guest/initrd.img" gzip
 	cp "$STAGE_KERNEL/vmlinux" "$r/srv/guest/vmlinux"
+	# the CD image of the cdrom test's guest cd1 (install.method cdrom): a stand-in installer
+	"$LAB_SRC/cdrom/build.sh" "$r/srv/guest/cd-installer.iso" "$STAGE_KERNEL/k/boot/vmlinuz-$kv" \
+		"$STAGE_KERNEL/k" "$kv" cd1
 	mkcpio "$r" "$out/dom0.cpio"
 	rm -rf "$r" "$g"
 }
@@ -93,7 +100,8 @@ fai_list_pkgs() {
 # target need, and the minbase tarball used as the nfsroot base and as FAI's basefile
 build_pool() {
 	local out=$1 pkgs
-	pkgs=$({ fai_list_pkgs "$LAB_SRC/fai/NFSROOT" "$SRC/hooks/fai/package_config/XENGUEST"
+	# every class's package list of the config space (XENGUEST, XENHVM, PVGRUB, ...)
+	pkgs=$({ fai_list_pkgs "$LAB_SRC/fai/NFSROOT" "$SRC"/hooks/fai/package_config/*
 		# installed by fai-make-nfsroot itself or pulled in by its steps
 		printf '%s\n' fai-client fai-setup-storage dracut-live dracut-squash pxelinux \
 			syslinux-common syslinux-efi patch; } | sort -u | paste -sd,)

@@ -1,0 +1,85 @@
+#!/bin/bash
+# pvgrub: a PV guest that boots its own kernel with PV-GRUB2 (kernel: pvgrub, issue 14), on
+# real Xen with real FAI: provision new-guest pg1 --template pvgrub --vlan 53. FAI class PVGRUB
+# installs linux-image-amd64 (with a dracut initrd) and writes /boot/grub/grub.cfg; the boot
+# config loads grub-x86_64-xen.bin from dom0's grub-xen-host. Checked apart from provision:
+# the running domain's kernel is PV-GRUB2 (xl list -l), the console shows GRUB reading the
+# guest's grub.cfg and the kernel booted from the guest's /boot (BOOT_IMAGE=, the version of
+# the kernel on the guest's disk), the ready marker. Then grub.cfg is changed on the guest's
+# disk (a new first entry), the guest started again from its boot config: the new entry is
+# the one booted. Then destroy.
+# lab: fai 3000
+. "$(dirname "$0")/lib.sh"
+name=pg1
+state=$SITE_STATE/guests/$name
+pvgrub=/usr/lib/grub-xen/grub-x86_64-xen.bin
+
+step "the site: FAI server, the lab's templates, GPT labels on the LUNs"
+check "FAI server up" fai_server_start || finish
+check "templates in place, LUNs labelled" provision_site || finish
+check "PV-GRUB2 in dom0 ($pvgrub, grub-xen-host)" test -s $pvgrub
+
+step "provision new-guest $name --template pvgrub --vlan 53"
+t0=$(now)
+# the installer's console, its last line every 2 minutes while it runs (under TCG, with other
+# labs on the same cores, an install takes long: this says where it is)
+console_watch() {
+	local l
+	while sleep 120; do
+		l=$(tail -c 4000 "$state/console-install.log" 2> /dev/null | tr -d '\r' | grep -a '[[:alnum:]]' | tail -1)
+		echo "LAB-INFO: install console: ${l:0:160}"
+	done
+}
+console_watch &
+watcher=$!
+prov new-guest $name --template pvgrub --vlan 53
+rc=$?
+kill $watcher 2> /dev/null
+timing "provision new-guest: $(since "$t0") s (exit $rc)"
+keep_guest_state $name
+cp "$CONSOLE_DIR/guest-$name.log" "$OUT/xenconsoled-$name.log" 2> /dev/null
+check "new-guest exits 0" test $rc = 0
+check "the install ran class PVGRUB" grep -rqs PVGRUB "$state/fai/FAI_CLASSES"
+[ $rc = 0 ] || finish
+lun=$(guest_field $name lun)
+partno=$(guest_field $name number)
+part=$lun"p"$partno
+ip=$(guest_field $name ip)
+
+step "the guest, apart from provision"
+check "the boot config loads PV-GRUB2" grep -q "^kernel = \"$pvgrub\"" $SITE_CONFIGS/$name.boot.cfg
+check "the install config boots FAI's kernel" grep -q '^kernel = "/srv/fai/boot/vmlinux"' $SITE_CONFIGS/$name.install.cfg
+xl list -l $name > "$OUT/xl-list-$name.json" 2>&1
+check "xl list -l: its kernel is PV-GRUB2" grep -q "\"kernel\": \"$pvgrub\"" "$OUT/xl-list-$name.json"
+log=$state/console-boot.log
+kv=$(grep -ao 'BOOT_IMAGE=/boot/vmlinuz-[^ ]*' "$log" | head -1 | sed 's|.*vmlinuz-||')
+echo "LAB-INFO: the kernel GRUB booted: ${kv:-none}"
+check "the console shows GRUB reading the guest's grub.cfg" grep -aq "Reading (.*)/boot/grub/grub.cfg" "$log"
+check "the kernel came from the guest's /boot (BOOT_IMAGE=/boot/vmlinuz-...)" test -n "$kv"
+check "the running kernel is that version (Linux version $kv)" grep -aq "Linux version $kv " "$log"
+check "provision's console log of the boot has 'PROVISION-READY $name'" grep -aq "^PROVISION-READY $name" "$log"
+check "the guest answers ping over VLAN 53 ($ip)" busybox ping -c 3 -W 5 "$ip"
+
+step "a changed grub.cfg in the guest's /boot, then a reboot: the new entry is booted"
+check "the guest shuts down (xl shutdown -w)" timeout 300 xl shutdown -w $name
+domain_gone $name 60
+mkdir -p /mnt/$name
+check "mount the guest's file system ($part)" mount "$part" /mnt/$name || finish
+check "grub.cfg names the installed kernel $kv" grep -q "vmlinuz-$kv" /mnt/$name/boot/grub/grub.cfg
+ls /mnt/$name/boot | sed 's/^/LAB-INFO: guest \/boot: /'
+sed -i "0,/^menuentry/s//menuentry 'lab: changed by hand' {\n\tlinux \/boot\/vmlinuz-$kv root=\/dev\/xvda1 ro console=hvc0 lab_grub_entry=changed\n\tinitrd \/boot\/initrd.img-$kv\n}\nmenuentry/" /mnt/$name/boot/grub/grub.cfg
+sed 's/^/LAB-INFO: grub.cfg: /' /mnt/$name/boot/grub/grub.cfg
+umount /mnt/$name
+: > "$CONSOLE_DIR/guest-$name.log"
+t0=$(now)
+check "xl create of its boot config" xl create $SITE_CONFIGS/$name.boot.cfg
+check "the new entry is booted (lab_grub_entry=changed on the kernel's command line)" wait_console $name 'Command line: .*lab_grub_entry=changed' 600
+check "the guest is ready again" wait_console $name "^PROVISION-READY $name" 900
+timing "reboot with the changed grub.cfg to the ready marker: $(since "$t0") s"
+keep_console $name rebooted
+
+step "provision destroy $name --yes"
+prov destroy $name --yes
+check "destroy exits 0" test $? = 0
+check "the domain is gone (xl)" domain_gone $name 30
+finish
