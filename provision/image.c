@@ -150,9 +150,9 @@ static int carve(struct prov_image *im, struct part_result *res)
 	struct inv_lock *lock = NULL;
 	int r;
 
-	r = guard_init(im, &o, &g);
+	r = pipeline_lun_lock(im->inv, im->image->lun, d, &lock); /* then the owners (stage_carve) */
 	if (r >= 0)
-		r = pipeline_lun_lock(im->inv, im->image->lun, d, &lock);
+		r = guard_init(im, &o, &g);
 	if (r >= 0)
 		r = part_lun_read(&g, im->image->lun, &l, d);
 	if (r >= 0 && !inv_is_shared(im->inv))
@@ -193,9 +193,9 @@ static int uncarve(struct prov_image *im, const char *lun)
 
 	if (asprintf(&owner, PART_NAME_IMAGE_PREFIX "%s", im->name) < 0)
 		return -ENOMEM;
-	r = guard_init(im, &o, &g);
+	r = pipeline_lun_lock(im->inv, lun, d, &lock); /* then the owners (stage_carve) */
 	if (r >= 0)
-		r = pipeline_lun_lock(im->inv, lun, d, &lock);
+		r = guard_init(im, &o, &g);
 	if (r >= 0)
 		r = part_luns_read(&g, one, &luns, d);
 	if (r >= 0) {

@@ -227,9 +227,12 @@ int stage_carve(struct pipeline *p)
 
 	if (!p->g->has_partition)
 		return 0;
-	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
-	if (r >= 0 && !p->o.dry_run)
-		r = lun_lock(p, part->lun, &lock);
+	/* the LUN's lock before the inventory's owners: a guest that another run reserved
+	 * after our snapshot would be carved while we wait, and its partition look foreign
+	 * (t0611 found it: 32 runs at once) */
+	r = p->o.dry_run ? 0 : lun_lock(p, part->lun, &lock);
+	if (r >= 0)
+		r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0)
 		r = part_lun_read(&guard, part->lun, &l, &p->ctx->diag);
 	if (r >= 0 && !inv_is_shared(p->inv))
@@ -452,9 +455,9 @@ int stage_disk_release(struct pipeline *p)
 
 	if (!p->g->has_partition)
 		return 0;
-	r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
-	if (r >= 0 && !p->o.dry_run)
-		r = lun_lock(p, p->g->part.lun, &lock);
+	r = p->o.dry_run ? 0 : lun_lock(p, p->g->part.lun, &lock); /* then the owners, as carve */
+	if (r >= 0)
+		r = pipeline_guard_init(p, &o, &guard, &p->ctx->diag);
 	if (r >= 0)
 		r = part_luns_read(&guard, one, &luns, &p->ctx->diag);
 	if (r >= 0)
