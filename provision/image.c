@@ -150,7 +150,8 @@ static int carve(struct prov_image *im, struct part_result *res)
 	struct inv_lock *lock = NULL;
 	int r;
 
-	r = pipeline_lun_lock(im->inv, im->image->lun, d, &lock); /* then the owners (stage_carve) */
+	/* the LUN's lock, then the owners (as stage_carve) */
+	r = pipeline_lun_lock(im->inv, im->image->lun, d, &lock);
 	if (r >= 0)
 		r = guard_init(im, &o, &g);
 	if (r >= 0)
