@@ -10,12 +10,8 @@
 # HVM under TCG is slow: run it with LAB_TIMEOUT=3000 LAB_TEST_TIMEOUT=2700.
 # lab: hvm
 . "$(dirname "$0")/lib.sh"
-# the device model's own log, kept with the results (and its end shown) when the test ends
-qemu_log() {
-	cp /var/log/xen/qemu-dm-*.log "$OUT/" 2> /dev/null
-	tail -n 5 /var/log/xen/qemu-dm-$name.log 2> /dev/null | sed 's/^/LAB-INFO: qemu-dm: /'
-}
-trap qemu_log EXIT
+# the device model's logs kept with the results when the test ends
+trap 'qemu_dm_log $name' EXIT
 name=cd1
 state=$SITE_STATE/guests/$name
 

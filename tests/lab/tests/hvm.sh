@@ -9,12 +9,8 @@
 # lab: fai 6000
 # lab: hvm
 . "$(dirname "$0")/lib.sh"
-# the device model's own log, kept with the results (and its end shown) when the test ends
-qemu_log() {
-	cp /var/log/xen/qemu-dm-*.log "$OUT/" 2> /dev/null
-	tail -n 5 /var/log/xen/qemu-dm-$name.log 2> /dev/null | sed 's/^/LAB-INFO: qemu-dm: /'
-}
-trap qemu_log EXIT
+# the device model's logs kept with the results when the test ends
+trap 'qemu_dm_log $name' EXIT
 name=web4
 state=$SITE_STATE/guests/$name
 
@@ -25,16 +21,7 @@ check "Xen can run HVM guests (xl info virt_caps)" sh -c "xl info | grep -E '^vi
 
 step "provision new-guest $name --template hvm-fai --vlan 53"
 t0=$(now)
-# the installer's console, its last line every 2 minutes while it runs (under TCG, with other
-# labs on the same cores, an install takes long: this says where it is)
-console_watch() {
-	local l
-	while sleep 120; do
-		l=$(tail -c 4000 "$state/console-install.log" 2> /dev/null | tr -d '\r' | grep -a '[[:alnum:]]' | tail -1)
-		echo "LAB-INFO: install console: ${l:0:160}"
-	done
-}
-console_watch &
+install_console_watch $name &
 watcher=$!
 prov new-guest $name --template hvm-fai --vlan 53 -v
 rc=$?

@@ -312,3 +312,19 @@ hosts2_wait() {
 # lun_reread2: xen2's kernel forgets what it cached of the LUNs and re-reads their partition
 # tables (a partition carved on xen1 changes blocks that xen2's page cache may hold, as on FC)
 lun_reread2() { on2 'for l in /dev/vda /dev/vdb; do blockdev --flushbufs $l; blockdev --rereadpt $l; done'; }
+
+# install_console_watch NAME (run in the background): the last line of NAME's installer
+# console every 2 minutes while it runs (under TCG, with other labs on the same cores, an
+# install takes long: this says where it is)
+install_console_watch() {
+	local log=$SITE_STATE/guests/$1/console-install.log l
+	while sleep 120; do
+		l=$(tail -c 4000 "$log" 2> /dev/null | tr -d '\r' | grep -a '[[:alnum:]]' | tail -1)
+		echo "LAB-INFO: install console: ${l:0:160}"
+	done
+}
+# qemu_dm_log NAME: the device models' logs into the results, the end of NAME's shown
+qemu_dm_log() {
+	cp /var/log/xen/qemu-dm-*.log "$OUT/" 2> /dev/null
+	tail -n 5 "/var/log/xen/qemu-dm-$1.log" 2> /dev/null | sed 's/^/LAB-INFO: qemu-dm: /'
+}

@@ -21,16 +21,7 @@ check "PV-GRUB2 in dom0 ($pvgrub, grub-xen-host)" test -s $pvgrub
 
 step "provision new-guest $name --template pvgrub --vlan 53"
 t0=$(now)
-# the installer's console, its last line every 2 minutes while it runs (under TCG, with other
-# labs on the same cores, an install takes long: this says where it is)
-console_watch() {
-	local l
-	while sleep 120; do
-		l=$(tail -c 4000 "$state/console-install.log" 2> /dev/null | tr -d '\r' | grep -a '[[:alnum:]]' | tail -1)
-		echo "LAB-INFO: install console: ${l:0:160}"
-	done
-}
-console_watch &
+install_console_watch $name &
 watcher=$!
 prov new-guest $name --template pvgrub --vlan 53
 rc=$?
