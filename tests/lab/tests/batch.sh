@@ -35,8 +35,9 @@ for n in $names; do
 done
 cp -r "$SITE_STATE/fai-monitor" "$OUT/fai-monitor" 2> /dev/null
 check "batch exits 0" test $rc = 0
-check "the batch ran both at once (its default from Xen's free memory)" \
-	grep -q "running batch 'course': 2 guests, template debian, up to boot, 2 at once" $PROV_LAST
+# the line gives the batch's limit from Xen's free memory (3 here), not the guests' count
+check "the batch may run both at once (its default from Xen's free memory: 2 or more)" \
+	grep -Eq "running batch 'course': 2 guests, template debian, up to boot, ([2-9]|[1-9][0-9]+) at once" $PROV_LAST
 check "summary: 2 done" grep -q "^batch 'course': 2 done, 0 failed, 0 skipped" $PROV_LAST
 
 step "the installs overlapped (from the batch's progress lines)"
