@@ -124,7 +124,6 @@ static char *install_waits_for(const struct site *s, const struct inv_guest *g)
 	_cleanup_(tmpl_guest_freep) struct tmpl_guest *t = NULL;
 	struct diag d = DIAG_INIT;
 	char buf[32], *text = NULL;
-	unsigned timeout;
 	int r;
 
 	if (!g->spec)
@@ -133,8 +132,7 @@ static char *install_waits_for(const struct site *s, const struct inv_guest *g)
 	diag_release(&d);
 	if (r < 0)
 		return NULL;
-	timeout = t->install_timeout_s ? t->install_timeout_s : s->fai.timeout_s;
-	format_duration(timeout, buf, sizeof(buf));
+	format_duration(tmpl_install_timeout_s(t, s), buf, sizeof(buf));
 	if (t->install_method == TMPL_INSTALL_CDROM)
 		r = asprintf(
 			&text,

@@ -60,7 +60,7 @@ struct install_watch {
 
 static unsigned install_timeout_s(const struct pipeline *p)
 {
-	return p->t->install_timeout_s ? p->t->install_timeout_s : p->site->fai.timeout_s;
+	return tmpl_install_timeout_s(p->t, p->site);
 }
 
 static bool install_by_fai(const struct pipeline *p)

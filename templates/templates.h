@@ -167,6 +167,12 @@ struct tmpl_guest {
 	struct tmpl_origin *origins;
 };
 
+/* The install's time limit in seconds: the template's install.timeout, else the site's. */
+static inline unsigned tmpl_install_timeout_s(const struct tmpl_guest *t, const struct site *s)
+{
+	return t->install_timeout_s ? t->install_timeout_s : s->fai.timeout_s;
+}
+
 /*
  * Find template NAME in the site's template_dirs, then the built-in directory; NAME may
  * also be a path to a file (contains '/' or ends in ".yaml").
