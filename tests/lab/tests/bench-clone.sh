@@ -36,11 +36,8 @@ t_fai=$(secs "$t0" "$t1")
 bench "fai: provision new-guest one1 (FAI install, then boot) until it answers ping: $t_fai s (install $(secs "$t0" "$t_inst") s)"
 
 step "capture one1 as 'gold' (stopped for it; not part of any timed figure)"
-# xl shutdown -w waits for the shutdown, but nothing destroys the shut-down domain (provision
-# leaves no process applying on_poweroff, README): the capture refused it as running (stop 20)
-xl shutdown -w one1 2>&1 | sed 's/^/LAB> xl: /'
-xl destroy one1 2> /dev/null
-check "one1 shut down and gone (xl)" domain_gone one1 60 || finish
+# the shut-down domain is destroyed too: left, the capture refused it as running (stop 20)
+check "one1 shut down and gone (xl)" shutdown_destroy one1 || finish
 prov image capture one1 gold
 check "capture exits 0" test $? = 0 || finish
 bench "capture of one1: $(grep -o 'read [^ ]* of the guest' $PROV_LAST)"

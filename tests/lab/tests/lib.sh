@@ -37,6 +37,18 @@ domain_gone() {
 	done
 }
 
+# shutdown_destroy NAME: xl shutdown -w NAME (within 5 minutes), then destroy the shut-down
+# domain, which nothing else does (provision leaves no process applying on_poweroff: README),
+# and wait until it is gone. Fails when the shutdown or the wait does.
+shutdown_destroy() {
+	local rc
+	timeout 300 xl shutdown -w "$1" 2>&1 | sed 's/^/LAB> xl: /'
+	rc=${PIPESTATUS[0]}
+	xl list "$1" 2> /dev/null | tail -n +2 | sed 's/^/LAB-INFO: after the shutdown: /'
+	xl destroy "$1" 2> /dev/null
+	[ "$rc" = 0 ] && domain_gone "$1" 60
+}
+
 # wait_console NAME PATTERN TIMEOUT: wait for an extended regex in the guest's console log
 # while the domain lives; returns 1 on timeout or when the domain went away without it
 wait_console() {

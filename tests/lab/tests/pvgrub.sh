@@ -57,12 +57,7 @@ check "provision's console log of the boot has 'PROVISION-READY $name'" grep -aq
 check "the guest answers ping over VLAN 53 ($ip)" busybox ping -c 3 -W 5 "$ip"
 
 step "a changed grub.cfg in the guest's /boot, then a reboot: the new entry is booted"
-check "the guest shuts down (xl shutdown -w)" timeout 300 xl shutdown -w $name
-# provision started it through libxl and left no process to apply on_poweroff (xl create
-# leaves one): the shut-down domain stays until destroyed (found by the lab; see the note)
-xl list $name 2> /dev/null | tail -n +2 | sed 's/^/LAB-INFO: after the shutdown: /'
-xl destroy $name 2> /dev/null
-check "the domain is gone" domain_gone $name 60
+check "the guest shuts down (xl shutdown -w), then destroyed, is gone" shutdown_destroy $name
 mkdir -p /mnt/$name
 check "mount the guest's file system ($part)" mount "$part" /mnt/$name || finish
 check "grub.cfg names the installed kernel $kv" grep -q "vmlinuz-$kv" /mnt/$name/boot/grub/grub.cfg
