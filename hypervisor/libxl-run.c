@@ -131,9 +131,13 @@ static int lx_open(const struct hv_open_opts *o, void **ret_h, struct diag *d)
 
 /* ---- create, destroy and the rest --------------------------------------------------------- */
 
-/* Start copying domid's console to log_path. Failing is a warning: the guest runs anyway. */
+/*
+ * Start copying domid's console of type to log_path. Failing is a warning: the guest runs
+ * anyway. An HVM guest has two (lx_create): the emulated serial port, libxl's primary console,
+ * and the PV console, which its kernel reaches once Xen's drivers are up (console=hvc0).
+ */
 static void console_attach(struct lx *h, uint32_t domid, const char *name, const char *log_path,
-			   struct diag *d)
+			   libxl_console_type type, struct diag *d)
 {
 	long long deadline = hv__lx_now_ms() + CONSOLE_TTY_WAIT_MS;
 	struct hv__console c, *n;
@@ -144,7 +148,7 @@ static void console_attach(struct lx *h, uint32_t domid, const char *name, const
 	 * then libxl logs an error for every try, which is expected here and stays quiet. */
 	hv__xlog_mute(h->log, true);
 	for (;;) {
-		if (libxl_primary_console_get_tty(h->ctx, domid, &tty) == 0 && tty && *tty)
+		if (libxl_console_get_tty(h->ctx, domid, 0, type, &tty) == 0 && tty && *tty)
 			break;
 		free(tty);
 		tty = NULL;
@@ -243,8 +247,12 @@ static int lx_create(void *hv, const struct hv_domcfg *cfg, const char *console_
 	xlrc = libxl_domain_create_new(h->ctx, &dc, &domid, NULL, NULL);
 	if (xlrc)
 		return hv__lx_fail(h, d, xlrc, "cannot create domain '%s'", cfg->name);
+	/* An HVM guest writing to its emulated serial port costs a trap into the device model
+	 * per byte (slow under nested emulation): its kernel may use the PV console instead. */
+	if (console_log && cfg->type == HV_TYPE_HVM && cfg->serial)
+		console_attach(h, domid, cfg->name, console_log, LIBXL_CONSOLE_TYPE_SERIAL, d);
 	if (console_log)
-		console_attach(h, domid, cfg->name, console_log, d);
+		console_attach(h, domid, cfg->name, console_log, LIBXL_CONSOLE_TYPE_PV, d);
 	xlrc = libxl_domain_unpause(h->ctx, domid, NULL);
 	if (xlrc) {
 		struct diag ignore = DIAG_INIT;

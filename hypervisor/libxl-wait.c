@@ -25,23 +25,16 @@
 
 /* ---- events and consoles ------------------------------------------------------------------ */
 
-static struct hv__console *console_find(struct lx *h, uint32_t domid)
-{
-	for (size_t i = 0; i < h->n_consoles; i++)
-		if (h->consoles[i].domid == domid)
-			return &h->consoles[i];
-	return NULL;
-}
-
-/* Read domid's console one last time and stop copying it. */
+/* Read domid's consoles one last time and stop copying them. */
 void hv__lx_console_drop(struct lx *h, uint32_t domid)
 {
-	struct hv__console *c = console_find(h, domid);
-
-	if (!c)
-		return;
-	hv__console_close(c);
-	*c = h->consoles[--h->n_consoles];
+	for (size_t i = 0; i < h->n_consoles;)
+		if (h->consoles[i].domid == domid) {
+			hv__console_close(&h->consoles[i]);
+			h->consoles[i] = h->consoles[--h->n_consoles];
+		} else {
+			i++;
+		}
 }
 
 void hv__lx_consoles_pump(struct lx *h)

@@ -29,6 +29,7 @@ int cmd_pipeline_opts(struct prov_ctx *ctx, struct pipeline_opts *ret)
 		.verbose = ctx->verbose,
 		.site_path = ctx->site_path,
 		.hv = &hv_libxl_ops,
+		.watch = true,
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(override_keys); i++) {

@@ -117,8 +117,8 @@ static int common_part(const struct site_vlan *v, const struct tmpl_guest *t,
 					 ? t->hvm.firmware
 					 : NULL;
 
-		/* the serial port is the console provision captures (libxl's primary console
-		 * of an HVM guest): the installer's and the guest's ready marker come there */
+		/* provision captures the serial port (a CD installer's, the firmware's) and the
+		 * PV console (hvc0: an HVM Linux's, FAI's, the ready marker) into one log */
 		if (dup_or_null(t->hvm.nic_model, &c->nics[0].model) < 0 ||
 		    dup_or_null(fw, &c->firmware) < 0 || dup_or_null("pty", &c->serial) < 0)
 			return -ENOMEM;
@@ -234,8 +234,8 @@ static int install_part(const struct site *s, const struct site_vlan *v, const s
 		.config_src = s->fai.config_src,
 		.legacy_location = s->fai.legacy_location,
 		.monserver = true,
-		/* HVM: FAI's kernel booted directly (qemu-xen), its console the serial port */
-		.console = t->type == TMPL_GUEST_HVM ? "ttyS0" : "hvc0",
+		/* HVM too: Xen's PV console (an HVM guest's serial port traps per byte) */
+		.console = "hvc0",
 		.net_ifnames0 = true,
 		.extra = extra,
 	};

@@ -46,6 +46,7 @@ const struct cmd *const prov_cmds[] = {
 	&prov_cmd_evacuate,
 	&prov_cmd_rebalance,
 	&prov_cmd_migrate_receive,
+	&prov_cmd_watch,
 	&prov_cmd_inventory_export,
 	&prov_cmd_inventory_import,
 	&prov_cmd_image_capture,

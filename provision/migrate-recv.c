@@ -21,6 +21,7 @@
 #include "migrate.h"
 #include "prov.h"
 #include "render.h"
+#include "watch.h"
 
 /* The source could not hear that the guest runs here: the inventory says so at least. */
 static int orphan(void *userdata, struct diag *d)
@@ -89,8 +90,10 @@ int prov_migrate_receive(struct prov_ctx *ctx, const char *name, bool check, boo
 				       .orphan = orphan,
 				       .userdata = &mg};
 	r = prov_migrate_recv_run(&m, &ctx->diag);
-	if (r >= 0)
+	if (r >= 0) {
 		prov_host_note(inv, ctx->site, mg.hv, mg.h, &ctx->diag); /* its memory now */
+		prov_watch_spawn(ctx->site, ctx->site_path, name, &ctx->diag);
+	}
 	prov_migrate_guest_release(&mg);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -74,6 +74,7 @@ struct pipeline_opts {
 	const struct hv_ops *hv;  /* the hypervisor (hv_libxl_ops; a test double in tests) */
 	const char *relay_daemon; /* the FAI monitor relay an install starts; NULL: this program */
 	const struct stage_xen_policy *xen; /* install and boot: NULL, stage_xen_policy_default */
+	bool watch; /* boot: start the guest's watcher (watch.h; the commands, not the tests) */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "pipeline.h"
 #include "render.h"
 #include "stage-xen.h"
+#include "watch.h"
 
 static bool console_has_marker(const char *log, const char *name)
 {
@@ -113,6 +114,8 @@ done:
 	r = inv_guest_set_host(p->inv, p->g->id, prov_host_self(), p->who, &p->ctx->diag);
 	if (r >= 0)
 		prov_host_note(p->inv, p->site, p->o.hv, h, &p->ctx->diag); /* its memory now */
+	if (r >= 0 && p->o.watch) /* its reboots: what xl create's process would do */
+		prov_watch_spawn(p->site, p->o.site_path, p->name, &p->ctx->diag);
 out:
 	if (r < 0)
 		stage_xen_console_tail(p, log);

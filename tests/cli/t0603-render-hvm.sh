@@ -24,7 +24,7 @@ for f in "$I" "$B"; do
 done
 expect_xl "$I" kernel /boot/fai/vmlinuz
 expect_xl "$I" ramdisk /boot/fai/initrd.img
-expect_xl "$I" cmdline "console=ttyS0 net.ifnames=0 root=nfs:147.228.53.154:/srv/fai/nfsroot:vers=3 rootovl ip=147.228.53.60::147.228.53.1:255.255.255.0:web4:eth0:off FAI_ACTION=install FAI_FLAGS=verbose,createvt,halt FAI_CONFIG_SRC=nfs://147.228.53.154/srv/fai/config monserver=147.228.53.154 PROVISION_CLASSES=XENHVM,DEBIAN PROVISION_SWAP_MIB=2048"
+expect_xl "$I" cmdline "console=hvc0 net.ifnames=0 root=nfs:147.228.53.154:/srv/fai/nfsroot:vers=3 rootovl ip=147.228.53.60::147.228.53.1:255.255.255.0:web4:eth0:off FAI_ACTION=install FAI_FLAGS=verbose,createvt,halt FAI_CONFIG_SRC=nfs://147.228.53.154/srv/fai/config monserver=147.228.53.154 PROVISION_CLASSES=XENHVM,DEBIAN PROVISION_SWAP_MIB=2048"
 expect_xl "$I" on_reboot destroy
 expect_xl "$I" on_poweroff destroy
 expect_xl "$I" boot "(unset)"

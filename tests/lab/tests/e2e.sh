@@ -7,7 +7,9 @@
 # forward delay 0 (ip -d link, sysfs), both configs (xl parses them), the guest running from
 # its partition with the production kernel (xl list -l, the console xenconsoled logs), its
 # swap file active, FAI's logs kept beside provision's logs of the guest. Then
-# 'provision destroy web1 --yes' releases everything: domain, partition, configs, inventory.
+# the guest's watcher: 'xl reboot' starts it again to its ready marker, 'xl shutdown' ends it
+# (on_poweroff destroy). Then 'provision destroy web1 --yes' releases everything: partition,
+# configs, inventory.
 # lab: fai 2400
 . "$(dirname "$0")/lib.sh"
 name=web1
@@ -84,6 +86,34 @@ check "provision's console log of the boot has the ready marker" grep -aq "^PROV
 check "FAI's own logs kept beside them (fai/fai.log)" test -s "$state/fai/fai.log"
 check "FAI's logs name class XENGUEST" grep -rqs XENGUEST "$state/fai/FAI_CLASSES"
 check "provision list shows $name at stage boot" sh -c "provision list | grep -E '^$name +debian +53 +$ip .* boot +ok'"
+
+step "the guest's watcher (provision watch): a reboot starts it again, a poweroff ends it"
+domid=$(xl domid $name)
+watchers() { pgrep -f "provision.* watch $name\$" | wc -l; }
+check "one watcher of $name runs" test "$(watchers)" = 1
+check "it watches domain $domid (watch.log)" grep -q "$name: watching domain $domid " "$state/watch.log"
+n0=$(grep -ac "^PROVISION-READY $name" "$CONSOLE_DIR/guest-$name.log")
+t0=$(now)
+xl reboot $name 2>&1 | sed 's/^/LAB> xl: /'
+back() { local d; d=$(xl domid $name 2> /dev/null) && [ "$d" != "$domid" ]; }
+again() { [ "$(grep -ac "^PROVISION-READY $name" "$CONSOLE_DIR/guest-$name.log")" -gt "$n0" ]; }
+check "after 'xl reboot' $name runs as a new domain" retry 300 back
+check "it booted again to its ready marker" retry 600 again
+timing "xl reboot: $(since "$t0") s to the ready marker"
+sed 's/^/LAB-INFO: watch.log: /' "$state/watch.log"
+check "the watcher restarted it (watch.log: reboot, restart)" \
+	grep -q "$name: domain $domid shut down (reboot)" "$state/watch.log"
+check "the new domain's console goes to console-boot.log too" \
+	test "$(grep -ac "^PROVISION-READY $name" "$state/console-boot.log")" -ge 2
+check "the server port reaches the guest again (ping $ip)" wait_ping "$ip" 60
+check "still one watcher" test "$(watchers)" = 1
+t0=$(now)
+timeout 300 xl shutdown -w $name 2>&1 | sed 's/^/LAB> xl: /'
+check "after 'xl shutdown' the watcher destroyed the domain (on_poweroff destroy)" domain_gone $name 60
+timing "xl shutdown: $(since "$t0") s until the domain was gone"
+no_watcher() { [ "$(watchers)" = 0 ]; }
+check "and ended" retry 30 no_watcher
+cp "$state/watch.log" "$OUT/watch-$name.log" 2> /dev/null
 
 step "provision destroy $name --yes"
 t0=$(now)

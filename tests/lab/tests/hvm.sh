@@ -47,7 +47,7 @@ part=$lun"p"$partno
 
 step "the configs and the domain, apart from provision"
 check "the install config boots FAI's kernel directly (fai.hvm_kernel, a bzImage)" grep -q '^kernel = "/srv/fai/nfsroot/vmlinuz"' $SITE_CONFIGS/$name.install.cfg
-check "the install's console is the serial port (console=ttyS0)" grep -q 'console=ttyS0' $SITE_CONFIGS/$name.install.cfg
+check "the install's console is Xen's PV console (console=hvc0)" grep -q 'console=hvc0' $SITE_CONFIGS/$name.install.cfg
 xl list -l $name > "$OUT/xl-list-$name.json" 2>&1
 check "xl list -l: an HVM domain" grep -q '"type": "hvm"' "$OUT/xl-list-$name.json"
 check "xl list -l: it boots from its disk (boot c)" grep -q '"boot": "c"' "$OUT/xl-list-$name.json"

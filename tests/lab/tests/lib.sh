@@ -65,6 +65,16 @@ wait_console() {
 # (e.g. PROVISION-INFO), without its carriage return
 console_last() { grep -a "^$2" "$CONSOLE_DIR/guest-$1.log" | tail -1 | tr -d '\r'; }
 
+# retry SECONDS CMD...: run CMD every second until it succeeds, for at most SECONDS
+retry() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 1
+	done
+}
+
 # wait_ping IP SECONDS [DOMAIN]: until IP answers a ping (0); 1 when SECONDS passed first or
 # DOMAIN (when given) is gone
 wait_ping() {
