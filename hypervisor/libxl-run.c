@@ -23,12 +23,22 @@
 #include <xentoollog.h>
 
 #include "common/macro.h"
+#include "common/util.h"
 #include "hypervisor/hypervisor-internal.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/libxl-internal.h"
 
 #define PRIVCMD		    "/dev/xen/privcmd"
 #define CONSOLE_TTY_WAIT_MS 15000 /* for xenconsoled to make the pty; TCG labs are slow */
+/*
+ * One domain creation at a time on this Dom0, among provision's processes. Xen's block
+ * hotplug script holds a Dom0-wide lock while it runs, and libxl gives a domain's hotplug
+ * scripts 40 s in all (LIBXL_HOTPLUG_TIMEOUT), queueing included: creations at once (a batch)
+ * wait for each other's scripts inside that budget, and on a loaded Dom0 one fails with
+ * "unable to add disk devices" (found in the lab: eight clones, three at once). In turn each
+ * has the whole 40 s.
+ */
+#define CREATE_LOCK "/run/lock/provision-domain-create.lock"
 
 /* ---- context ------------------------------------------------------------------------------ */
 
@@ -236,7 +246,7 @@ static int lx_create(void *hv, const struct hv_domcfg *cfg, const char *console_
 	struct lx *h = hv;
 	_cleanup_(domain_config_disposep) libxl_domain_config dc;
 	uint32_t domid = HV_DOMID_NONE;
-	int r, xlrc;
+	int r, xlrc, lock;
 
 	hv__xlog_reset(h->log);
 	r = hv__lx_config_build(cfg, &dc, d);
@@ -244,7 +254,11 @@ static int lx_create(void *hv, const struct hv_domcfg *cfg, const char *console_
 		return r;
 	/* The domain is left paused: the console is attached before its first byte. On failure
 	 * libxl destroys what it had built. */
+	lock = lock_file(CREATE_LOCK, true, d);
+	if (lock < 0)
+		return lock;
 	xlrc = libxl_domain_create_new(h->ctx, &dc, &domid, NULL, NULL);
+	close(lock);
 	if (xlrc)
 		return hv__lx_fail(h, d, xlrc, "cannot create domain '%s'", cfg->name);
 	/* An HVM guest writing to its emulated serial port costs a trap into the device model

@@ -59,9 +59,9 @@ static void flush_diag(struct prov_ctx *ctx)
 struct watcher {
 	struct prov_ctx *ctx;
 	const char *name;
-	struct inv *inv;	     /* open while loaded (the guest's lock is taken through it) */
+	struct inv *inv;	      /* open while loaded (the guest's lock is taken through it) */
 	struct prov_migrate_guest mg; /* the guest, its boot config, the hypervisor */
-	char *console_log;	     /* console-boot.log: a restarted domain's console */
+	char *console_log;	      /* console-boot.log: a restarted domain's console */
 	uint32_t domid;
 	unsigned suspends; /* suspends in a row of a domain that stayed here */
 };
@@ -197,8 +197,8 @@ static int start(struct watcher *w, int *ret_fd)
 	if (r < 0)
 		return prov_exit_status(r);
 	r = hv_console_log_path(w->ctx->site->state_dir, w->name, "boot", &w->console_log);
-	if (r >= 0 && asprintf(&lock_path, "%s/guests/%s/" WATCH_LOCK, w->ctx->site->state_dir,
-			       w->name) < 0)
+	if (r >= 0 &&
+	    asprintf(&lock_path, "%s/guests/%s/" WATCH_LOCK, w->ctx->site->state_dir, w->name) < 0)
 		r = -ENOMEM;
 	if (r < 0)
 		return diag_error_errno(d, NULL, r, "cannot watch '%s'", w->name), EXIT_FAIL;
@@ -259,8 +259,7 @@ int prov_watch(struct prov_ctx *ctx, const char *name)
 	return status < 0 ? EXIT_OK : status; /* -1: another watcher has it */
 }
 
-void prov_watch_spawn(const struct site *s, const char *site_path, const char *name,
-		      struct diag *d)
+void prov_watch_spawn(const struct site *s, const char *site_path, const char *name, struct diag *d)
 {
 	_cleanup_(freep) char *log = NULL;
 	char *argv[] = {"provision", "--site", (char *) site_path, "watch", (char *) name, NULL};
