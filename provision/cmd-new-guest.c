@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* provision new-guest NAME --template T ...  and  provision resume NAME */
+/* provision new-guest NAME --template T ...,  provision resume NAME  and  provision start NAME */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "inventory/inventory.h"
 #include "templates/templates.h"
+#include "cluster.h"
 #include "events.h"
 #include "guestcfg.h"
 #include "pipeline.h"
@@ -28,6 +29,10 @@ static const struct cmd_option new_guest_options[] = {
 	{"request", 'r', "FILE|-", "a YAML or JSON request (idempotent by its request_id)"},
 	{"host", 0, "NAME|auto",
 	 "run the guest on this Dom0 (auto: the one with the most free memory; default: this one)"},
+	{NULL},
+};
+
+static const struct cmd_option start_options[] = {
 	{NULL},
 };
 
@@ -166,6 +171,51 @@ static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 	return finish(&p, r);
 }
 
+/*
+ * start: the boot stage again for an installed guest whose domain is gone (it powered off, the
+ * Dom0 rebooted); a running one is left alone and gets a watcher if it has none.
+ */
+static int start_check(struct pipeline *p)
+{
+	const struct inv_guest *g = p->g;
+
+	if (!g->stage || stage_from_string(g->stage) != STAGE_BOOT) {
+		diag_error(&p->ctx->diag, NULL, "guest '%s' has not been booted yet (stage %s)",
+			   p->name, g->stage ? g->stage : "none");
+		diag_add(&p->ctx->diag, DIAG_NOTE, NULL, "'provision resume %s' continues it",
+			 p->name);
+		return -EBUSY;
+	}
+	if (inv_is_shared(p->inv) && g->host && !streq(g->host, prov_host_self()))
+		return diag_error_errno(&p->ctx->diag, NULL, -EBUSY,
+					"guest '%s' belongs to Dom0 '%s': start it there", p->name,
+					g->host);
+	return 0;
+}
+
+static int cmd_start(struct prov_ctx *ctx, int argc, char **argv)
+{
+	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
+	int r;
+
+	r = cmd_pipeline_opts(ctx, &p.o);
+	if (r)
+		return r;
+	p.o.again = true;
+	p.out = prov_out(ctx, ctx->json ? stderr : stdout);
+	r = pipeline_open(&p);
+	if (r >= 0) {
+		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
+		if (r == -ENOENT)
+			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
+	}
+	if (r >= 0)
+		r = start_check(&p);
+	if (r >= 0)
+		r = pipeline_guest_continue(&p);
+	return finish(&p, r);
+}
+
 const struct cmd prov_cmd_new_guest = {
 	.name = "new-guest",
 	.fn = cmd_new_guest,
@@ -186,4 +236,15 @@ const struct cmd prov_cmd_resume = {
 	.args = "NAME",
 	.help = "continue a guest's pipeline after its last completed stage",
 	.options = resume_options,
+};
+
+const struct cmd prov_cmd_start = {
+	.name = "start",
+	.fn = cmd_start,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_SITE | CMD_DRYRUN | CMD_NAME,
+	.args = "NAME",
+	.help = "start an installed guest again from its boot config (after a poweroff), with its watcher",
+	.options = start_options,
 };

@@ -179,5 +179,6 @@ extern const struct cmd prov_cmd_check_migrate;
 extern const struct cmd prov_cmd_migrate;
 extern const struct cmd prov_cmd_migrate_receive;
 extern const struct cmd prov_cmd_watch;
+extern const struct cmd prov_cmd_start;
 extern const struct cmd prov_cmd_evacuate;
 extern const struct cmd prov_cmd_rebalance;

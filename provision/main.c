@@ -25,6 +25,7 @@ const struct cmd *const prov_cmds[] = {
 	&prov_cmd_new_guest,
 	&prov_cmd_batch,
 	&prov_cmd_resume,
+	&prov_cmd_start,
 	&prov_cmd_destroy,
 	&prov_cmd_list,
 	&prov_cmd_show,

@@ -286,7 +286,7 @@ int pipeline_run(struct pipeline *p)
 	for (enum stage s = STAGE_ALLOCATE; s <= p->o.until; s++) {
 		size_t mark = diag_mark(&p->ctx->diag);
 
-		if (stage_done(p, s))
+		if (stage_done(p, s) && !(p->o.again && s == STAGE_BOOT))
 			continue;
 		if (runs_elsewhere(p, s))
 			return hand_over(p, s);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# provision watch NAME, the guest's watcher (provision/watch.c), as far as a host without Xen
-# lets it go: an unknown guest is bad input and makes nothing (no lock file); a second watcher
+# provision start NAME refuses a guest that has not been booted (exit 3, nothing changed), and
+# an unknown one. provision watch NAME, the guest's watcher (provision/watch.c), as far as a
+# host without Xen lets it go: an unknown guest is bad input and makes nothing (no lock file); a second watcher
 # of a guest steps aside at once (exit 0) while the first holds watch.lock; with no Xen here the
 # watcher says so and fails. What it does with a real domain's reboot and poweroff is proven in
 # the lab (tests/lab/tests/e2e.sh).
@@ -9,6 +10,14 @@
 S=$T/state
 
 run 0 "$PROVISION" new-guest web1 --template debian --vlan 10 --until allocate
+
+inv_before=$(sql "SELECT name, stage, state FROM guests")
+run 3 "$PROVISION" start web1
+expect_err_line "provision: error: guest 'web1' has not been booted yet (stage allocate)"
+expect_err_line "provision: note: 'provision resume web1' continues it"
+expect_eq "$(sql "SELECT name, stage, state FROM guests")" "$inv_before"
+run 1 "$PROVISION" start web9
+expect_err_line "provision: error: no guest 'web9' in the inventory"
 
 run 2 "$PROVISION" watch web9
 expect_err_line "provision: error: no guest 'web9' in the inventory"

@@ -6,8 +6,9 @@
 # the running domain's kernel is PV-GRUB2 (xl list -l), the console shows GRUB reading the
 # guest's grub.cfg and the kernel booted from the guest's /boot (GRUB's progress line as it
 # reads it, the kernel's version and grub.cfg's command line), the ready marker, ping. Then
-# grub.cfg is changed on the guest's disk (a new first entry), the guest started again from
-# its boot config: the new entry is the one booted. Then destroy.
+# the guest is shut down (its watcher destroys the domain), grub.cfg is changed on its disk (a
+# new first entry) and 'provision start' boots it again: the new entry is the one booted. Then
+# destroy.
 # lab: fai 3000
 . "$(dirname "$0")/lib.sh"
 name=pg1
@@ -57,7 +58,9 @@ check "provision's console log of the boot has 'PROVISION-READY $name'" grep -aq
 check "the guest answers ping over VLAN 53 ($ip)" busybox ping -c 3 -W 5 "$ip"
 
 step "a changed grub.cfg in the guest's /boot, then a reboot: the new entry is booted"
-check "the guest shuts down (xl shutdown -w), then destroyed, is gone" shutdown_destroy $name
+timeout 300 xl shutdown -w $name 2>&1 | sed 's/^/LAB> xl: /'
+check "after 'xl shutdown' its watcher destroyed the domain (on_poweroff destroy)" domain_gone $name 60
+sed 's/^/LAB-INFO: watch.log: /' "$state/watch.log"
 mkdir -p /mnt/$name
 check "mount the guest's file system ($part)" mount "$part" /mnt/$name || finish
 check "grub.cfg names the installed kernel $kv" grep -q "vmlinuz-$kv" /mnt/$name/boot/grub/grub.cfg
@@ -67,11 +70,14 @@ sed 's/^/LAB-INFO: grub.cfg: /' /mnt/$name/boot/grub/grub.cfg
 umount /mnt/$name
 : > "$CONSOLE_DIR/guest-$name.log"
 t0=$(now)
-check "xl create of its boot config" xl create $SITE_CONFIGS/$name.boot.cfg
-check "the new entry is booted (lab_grub_entry=changed on the kernel's command line)" wait_console $name 'Command line: .*lab_grub_entry=changed' 600
-check "the guest is ready again" wait_console $name "^PROVISION-READY $name" 900
-timing "reboot with the changed grub.cfg to the ready marker: $(since "$t0") s"
-keep_console $name rebooted
+prov start $name
+check "provision start $name exits 0 (the boot stage again, to the ready marker)" test $? = 0
+check "the new entry is booted (lab_grub_entry=changed on the kernel's command line)" \
+	grep -aq 'Command line: .*lab_grub_entry=changed' "$CONSOLE_DIR/guest-$name.log"
+check "the guest is ready again" grep -aq "^PROVISION-READY $name" "$CONSOLE_DIR/guest-$name.log"
+timing "start with the changed grub.cfg to the ready marker: $(since "$t0") s"
+keep_console $name started
+check "a new watcher watches it" grep -q "$name: watching domain $(xl domid $name) " "$state/watch.log"
 
 step "provision destroy $name --yes"
 prov destroy $name --yes
