@@ -143,6 +143,21 @@ static int cmd_new_guest(struct prov_ctx *ctx, int argc, char **argv)
 	return finish(&p, r);
 }
 
+/* resume and start: the pipeline of an existing guest, its output, its lock and its row. */
+static int open_guest(struct pipeline *p)
+{
+	int r;
+
+	p->out = prov_out(p->ctx, p->ctx->json ? stderr : stdout);
+	r = pipeline_open(p);
+	if (r >= 0) {
+		r = inv_guest_get(p->inv, p->name, &p->ctx->diag, &p->g);
+		if (r == -ENOENT)
+			diag_error(&p->ctx->diag, NULL, "no guest '%s' in the inventory", p->name);
+	}
+	return r;
+}
+
 static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 {
 	struct pipeline p = {.ctx = ctx, .site = ctx->site, .name = argv[1]};
@@ -151,13 +166,7 @@ static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 	r = cmd_pipeline_opts(ctx, &p.o);
 	if (r)
 		return r;
-	p.out = prov_out(ctx, ctx->json ? stderr : stdout);
-	r = pipeline_open(&p);
-	if (r >= 0) {
-		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
-		if (r == -ENOENT)
-			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
-	}
+	r = open_guest(&p);
 	if (r >= 0 && opt_get(ctx, "spec")) {
 		p.who = pipeline_who(p.g->request_id);
 		r = p.who ? spec_replace(&p, opt_get(ctx, "spec")) : -ENOMEM;
@@ -202,13 +211,7 @@ static int cmd_start(struct prov_ctx *ctx, int argc, char **argv)
 	if (r)
 		return r;
 	p.o.again = true;
-	p.out = prov_out(ctx, ctx->json ? stderr : stdout);
-	r = pipeline_open(&p);
-	if (r >= 0) {
-		r = inv_guest_get(p.inv, p.name, &ctx->diag, &p.g);
-		if (r == -ENOENT)
-			diag_error(&ctx->diag, NULL, "no guest '%s' in the inventory", p.name);
-	}
+	r = open_guest(&p);
 	if (r >= 0)
 		r = start_check(&p);
 	if (r >= 0)
