@@ -9,7 +9,7 @@
 # the guest is shut down (its watcher destroys the domain), grub.cfg is changed on its disk (a
 # new first entry) and 'provision start' boots it again: the new entry is the one booted. Then
 # destroy.
-# lab: fai 3000
+# lab: fai 6000
 . "$(dirname "$0")/lib.sh"
 name=pg1
 state=$SITE_STATE/guests/$name
