@@ -53,6 +53,14 @@ static void print_json(struct json *j, const struct tmpl_guest *t)
 	else
 		json_null(j);
 	json_obj_end(j);
+	json_key(j, "boot");
+	json_obj_begin(j);
+	json_key(j, "timeout_s");
+	if (t->boot_timeout_s)
+		json_uint(j, t->boot_timeout_s);
+	else
+		json_null(j);
+	json_obj_end(j);
 	json_key(j, "hvm");
 	if (t->type == TMPL_GUEST_HVM) {
 		json_obj_begin(j);

@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "hypervisor/hypervisor.h"
 #include "inventory/inventory.h"
+#include "templates/templates.h"
 #include "cluster.h"
 #include "pipeline.h"
 #include "render.h"
@@ -37,6 +38,7 @@ static bool console_has_marker(const char *log, const char *name)
 static int boot_wait_ready(struct pipeline *p, void *h, uint32_t domid, const char *log, long start)
 {
 	const struct stage_xen_policy *pol = stage_xen_policy(p);
+	unsigned limit = p->t->boot_timeout_s ? p->t->boot_timeout_s : pol->boot_timeout_s;
 
 	for (;;) {
 		struct hv_event ev;
@@ -54,10 +56,9 @@ static int boot_wait_ready(struct pipeline *p, void *h, uint32_t domid, const ch
 					  ev.type == HV_EVENT_DEATH
 						  ? "destroyed"
 						  : hv_shutdown_to_string(ev.reason));
-		if (stage_xen_now_s(pol) - start > (long) pol->boot_timeout_s)
+		if (stage_xen_now_s(pol) - start > (long) limit)
 			return diag_error_errno(&p->ctx->diag, NULL, -ETIMEDOUT,
-						"'%s' was not ready within %us", p->name,
-						pol->boot_timeout_s);
+						"'%s' was not ready within %us", p->name, limit);
 	}
 }
 

@@ -34,6 +34,7 @@
 	X("install.extra", G_STR, install_extra, NULL)                                             \
 	X("install.classes", G_CLASSES, fai_classes, NULL)                                         \
 	X("install.timeout", G_DURATION, install_timeout_s, NULL)                                  \
+	X("boot.timeout", G_DURATION, boot_timeout_s, NULL)                                        \
 	X("hvm.firmware", G_FIRMWARE, hvm.firmware, NULL)                                          \
 	X("hvm.nic_model", G_WORD, hvm.nic_model, NULL)                                            \
 	X("hvm.cdrom", G_PATH, hvm.cdrom, NULL)                                                    \

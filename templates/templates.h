@@ -161,6 +161,7 @@ struct tmpl_guest {
 	enum tmpl_install_method install_method; /* default FAI */
 	char **fai_classes;	    /* FAI classes for the install, may be empty (never NULL) */
 	unsigned install_timeout_s; /* 0: the site's */
+	unsigned boot_timeout_s;    /* the ready marker within this long; 0: provision's (15 min) */
 	struct tmpl_hvm hvm;	    /* used when type is HVM */
 	struct src_loc loc;	    /* where the template starts */
 	char **files; /* the extends chain, this template's file first; every loc points here */

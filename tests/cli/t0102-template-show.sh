@@ -31,6 +31,7 @@ assert (t["disk_bytes"], t["swap_bytes"], t["vlan"]) == (10 << 30, 512 << 20, No
 assert (t["kernel"], t["root"]) == ("default", "/dev/xvda1 ro"), t
 assert t["install"] == {"extra": None, "classes": ["DEBIAN", "LAB"],
                         "timeout_s": 1800}, t["install"]
+assert t["boot"] == {"timeout_s": None}, t["boot"]
 assert t["hvm"] is None
 PY
 
@@ -56,11 +57,14 @@ vlan: 53
 extra: "console=hvc0 #x: y"
 install:
   timeout: 2h
+boot:
+  timeout: 20m
 YAML
 run 0 "$PROVISION" template show web
 n_checks=$((n_checks + 1))
 grep -qE "^  classes: \[DEBIAN, LAB\] +# $builtin/lab.yaml:9$" "$T/out" || fail "merged install"
 grep -qE "^  timeout: 2h +# $T/templates/web.yaml:9$" "$T/out" || fail "install.timeout"
+grep -qE "^  timeout: 20m +# $T/templates/web.yaml:11$" "$T/out" || fail "boot.timeout"
 grep -qE "^cpus: 0-3,6 +# $T/templates/web.yaml:5$" "$T/out" || fail "cpus"
 run 0 "$PROVISION" template show "$T/templates/web.yaml"
 expect_out "# template 'web' from $T/templates/web.yaml"

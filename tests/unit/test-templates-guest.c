@@ -128,6 +128,7 @@ TEST(builtin_lab_extends)
 	ASSERT_EQ(strv_length(t->fai_classes), 2);
 	ASSERT_STREQ(t->fai_classes[1], "LAB");
 	ASSERT_EQ(t->install_timeout_s, 1800);
+	ASSERT_EQ(t->boot_timeout_s, 0); /* provision's */
 	ASSERT_EQ(strv_length(t->files), 2);
 	ASSERT_TRUE(strstr(t->files[0], "/lab.yaml") != NULL);
 	ASSERT_TRUE(strstr(t->files[1], "/debian.yaml") != NULL);
