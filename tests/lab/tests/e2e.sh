@@ -8,7 +8,7 @@
 # its partition with the production kernel (xl list -l, the console xenconsoled logs), its
 # swap file active, FAI's logs kept beside provision's logs of the guest. Then
 # the guest's watcher: 'xl reboot' starts it again to its ready marker, 'xl shutdown' ends it
-# (on_poweroff destroy). Then 'provision destroy web1 --yes' releases everything: partition,
+# (on_poweroff destroy); 'provision start web1' boots it again, with a new watcher. Then 'provision destroy web1 --yes' releases everything: partition,
 # configs, inventory.
 # lab: fai 2400
 . "$(dirname "$0")/lib.sh"
@@ -87,7 +87,7 @@ check "FAI's own logs kept beside them (fai/fai.log)" test -s "$state/fai/fai.lo
 check "FAI's logs name class XENGUEST" grep -rqs XENGUEST "$state/fai/FAI_CLASSES"
 check "provision list shows $name at stage boot" sh -c "provision list | grep -E '^$name +debian +53 +$ip .* boot +ok'"
 
-step "the guest's watcher (provision watch): a reboot starts it again, a poweroff ends it"
+step "the guest's watcher (provision watch): a reboot starts it again, a poweroff ends it; provision start"
 domid=$(xl domid $name)
 watchers() { pgrep -f "provision.* watch $name\$" | wc -l; }
 check "one watcher of $name runs" test "$(watchers)" = 1
@@ -113,6 +113,16 @@ check "after 'xl shutdown' the watcher destroyed the domain (on_poweroff destroy
 timing "xl shutdown: $(since "$t0") s until the domain was gone"
 no_watcher() { [ "$(watchers)" = 0 ]; }
 check "and ended" retry 30 no_watcher
+n0=$(grep -ac "^PROVISION-READY $name" "$state/console-boot.log")
+t0=$(now)
+prov start $name
+check "provision start $name exits 0" test $? = 0
+timing "provision start: $(since "$t0") s to the ready marker"
+check "it booted again (a new ready marker in console-boot.log)" \
+	test "$(grep -ac "^PROVISION-READY $name" "$state/console-boot.log")" -gt "$n0"
+check "xl list shows $name running again" xl list $name
+check "with a new watcher" test "$(watchers)" = 1
+check "the server port reaches the guest (ping $ip)" wait_ping "$ip" 60
 cp "$state/watch.log" "$OUT/watch-$name.log" 2> /dev/null
 
 step "provision destroy $name --yes"
