@@ -113,13 +113,15 @@ check "after 'xl shutdown' the watcher destroyed the domain (on_poweroff destroy
 timing "xl shutdown: $(since "$t0") s until the domain was gone"
 no_watcher() { [ "$(watchers)" = 0 ]; }
 check "and ended" retry 30 no_watcher
-n0=$(grep -ac "^PROVISION-READY $name" "$state/console-boot.log")
+n0=$(grep -ac "^PROVISION-READY $name" "$CONSOLE_DIR/guest-$name.log")
 t0=$(now)
 prov start $name
 check "provision start $name exits 0" test $? = 0
 timing "provision start: $(since "$t0") s to the ready marker"
-check "it booted again (a new ready marker in console-boot.log)" \
-	test "$(grep -ac "^PROVISION-READY $name" "$state/console-boot.log")" -gt "$n0"
+check "it booted again (a new ready marker in xenconsoled's log)" \
+	test "$(grep -ac "^PROVISION-READY $name" "$CONSOLE_DIR/guest-$name.log")" -gt "$n0"
+check "console-boot.log is this boot's (the boot stage starts it anew)" \
+	test "$(grep -ac "^PROVISION-READY $name" "$state/console-boot.log")" = 1
 check "xl list shows $name running again" xl list $name
 check "with a new watcher" test "$(watchers)" = 1
 check "the server port reaches the guest (ping $ip)" wait_ping "$ip" 60
