@@ -135,9 +135,22 @@ static void child_signals(void)
 			(void) signal(sig, SIG_DFL);
 }
 
+/*
+ * What the children say on the close-on-exec pipe, a record each (atomic: smaller than
+ * PIPE_BUF). With daemonize two processes write to it in no fixed order: the first child the
+ * grandchild's pid, the grandchild its exec's errno (which can come first).
+ */
+enum { VERDICT_PID = 1, VERDICT_ERRNO = 2 };
+struct verdict {
+	int kind;
+	int value;
+};
+
 static _noreturn_ void child_fail(int fd, int err)
 {
-	(void) !write(fd, &err, sizeof(err));
+	struct verdict v = {VERDICT_ERRNO, err};
+
+	(void) !write(fd, &v, sizeof(v));
 	_exit(127);
 }
 
@@ -177,7 +190,9 @@ static _noreturn_ void child_main(const struct run_child *c, const struct plan *
 		if (pid < 0)
 			child_fail(err_fd, errno);
 		if (pid > 0) {
-			(void) !write(err_fd, &pid, sizeof(pid));
+			struct verdict v = {VERDICT_PID, (int) pid};
+
+			(void) !write(err_fd, &v, sizeof(v));
 			_exit(0);
 		}
 	} else if (c->own_pgroup) {
@@ -186,34 +201,36 @@ static _noreturn_ void child_main(const struct run_child *c, const struct plan *
 	child_exec(c, pl, err_fd);
 }
 
-/* Read exec's verdict from the close-on-exec pipe. Returns: 0 or -errno. */
+/* Read exec's verdict from the close-on-exec pipe, up to its end. Returns: 0 or -errno. */
 static int read_verdict(struct run_child *c, int fd)
 {
-	char buf[sizeof(pid_t) + sizeof(int)];
-	size_t got = 0, want = c->daemonize ? sizeof(buf) : sizeof(int);
-	ssize_t k;
-	int err;
+	bool have_pid = false;
+	int err = 0;
 
-	while (got < want) {
-		k = read(fd, buf + got, want - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
+	for (;;) {
+		struct verdict v;
+		size_t got = 0;
+		ssize_t k;
+
+		while (got < sizeof(v)) {
+			k = read(fd, (char *) &v + got, sizeof(v) - got);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			got += (size_t) k;
+		}
+		if (got < sizeof(v))
 			break;
-		got += (size_t) k;
+		if (v.kind == VERDICT_PID) {
+			c->pid = (pid_t) v.value;
+			have_pid = true;
+		} else {
+			err = v.value;
+		}
 	}
-	if (c->daemonize) {
-		if (got < sizeof(pid_t))
-			return -ECHILD; /* the first child failed before forking */
-		memcpy(&c->pid, buf, sizeof(pid_t));
-		if (got < sizeof(buf))
-			return 0;
-		memcpy(&err, buf + sizeof(pid_t), sizeof(int));
-		return -err;
-	}
-	if (got < sizeof(int))
-		return 0;
-	memcpy(&err, buf, sizeof(int));
+	if (c->daemonize && !have_pid)
+		return err ? -err : -ECHILD; /* the first child failed before forking */
 	return -err;
 }
 
