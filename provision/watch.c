@@ -266,8 +266,6 @@ void prov_watch_spawn(const struct site *s, const char *site_path, const char *n
 	struct run_child c = {.path = "/proc/self/exe", .argv = argv, .daemonize = true};
 	int fd = -1, r;
 
-	if (!site_path) /* the default site: no --site */
-		memmove(argv + 1, argv + 3, 3 * sizeof(*argv));
 	r = asprintf(&log, "%s/guests/%s/" WATCH_LOG, s->state_dir, name) < 0 ? -ENOMEM : 0;
 	if (r >= 0)
 		r = mkdir_parents(log, 0750);

@@ -26,8 +26,9 @@ int prov_watch(struct prov_ctx *ctx, const char *name);
 
 /*
  * Start `provision --site SITE_PATH watch NAME` detached (this program, two forks, a session
- * of its own), stdout and stderr appended to state_dir/guests/NAME/watch.log. A failure is
- * a warning in d (the guest runs; README says how to start one by hand), never an error.
+ * of its own; site_path is the dispatcher's, never NULL), stdout and stderr appended to
+ * state_dir/guests/NAME/watch.log. A failure is a warning in d (the guest runs; README says
+ * how to start one by hand), never an error.
  */
 void prov_watch_spawn(const struct site *s, const char *site_path, const char *name,
 		      struct diag *d);
