@@ -98,12 +98,23 @@ int tmpl__check_keys(struct diag *d, const struct ynode *map, const char *sectio
 }
 
 /* Text that can be written inside a double-quoted xl config string. */
+/*
+ * A control character in UTF-8 beyond ASCII's: C1 (U+0080..U+009F, NEL among them) and the
+ * line and paragraph separators U+2028, U+2029. YAML reads NEL, U+2028 and U+2029 as line
+ * breaks, so a value holding one would not load back as it was written (found by the fuzzer).
+ */
+static bool utf8_control(const unsigned char *p)
+{
+	return (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+	       (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9));
+}
+
 int tmpl__parse_str(const struct vctx *c, const char *s, char **ret)
 {
 	char *v;
 
 	for (const char *p = s; *p; p++)
-		if (iscntrl((unsigned char) *p) || *p == '"')
+		if (iscntrl((unsigned char) *p) || *p == '"' || utf8_control((const unsigned char *) p))
 			return tmpl__err(c, "invalid character %s in '%s'",
 					 *p == '"' ? "'\"'" : "(control)", s);
 	v = strdup(s);

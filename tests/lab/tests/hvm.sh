@@ -1,11 +1,11 @@
 #!/bin/bash
 # hvm: an HVM guest installed by FAI with no hand step (issue 14), on real Xen with real FAI:
 # provision new-guest web4 --template hvm-fai --vlan 53. The install config boots FAI's kernel
-# directly (qemu-xen), console on the emulated serial port; FAI class XENHVM partitions the
+# directly (qemu-xen), console on Xen's PV console (hvc0); FAI class XENHVM partitions the
 # whole disk, makes the swap file and installs grub-pc; the boot config boots the disk.
 # Checked apart from provision: xl list -l shows an HVM domain booting its disk (boot c, no
 # kernel), the partition table FAI made on the LUN partition (sfdisk), the ready marker on the
-# serial console, ping over VLAN 53. HVM under TCG is slow: see the timings it prints.
+# console (hvc0), ping over VLAN 53. HVM under TCG is slow: see the timings it prints.
 # lab: fai 6000
 # lab: hvm
 . "$(dirname "$0")/lib.sh"
@@ -61,7 +61,7 @@ check "one bootable Linux partition (sfdisk)" sh -c "sfdisk -d $part | grep -q '
 
 step "the guest"
 log=$state/console-boot.log
-check "the serial console has 'PROVISION-READY $name'" grep -aq "PROVISION-READY $name" "$log"
+check "the console (hvc0) has 'PROVISION-READY $name'" grep -aq "PROVISION-READY $name" "$log"
 info=$(grep -a 'PROVISION-INFO' "$log" | tail -1 | tr -d '\r')
 echo "LAB-INFO: $info"
 check "swap /swapfile active in the guest" grep -q 'swap=/swapfile' <<< "$info"
