@@ -182,7 +182,9 @@ static int cmd_resume(struct prov_ctx *ctx, int argc, char **argv)
 
 /*
  * start: the boot stage again for an installed guest whose domain is gone (it powered off, the
- * Dom0 rebooted); a running one is left alone and gets a watcher if it has none.
+ * Dom0 rebooted); a running one is left alone and gets a watcher if it has none. The network
+ * stage runs first, again: after a Dom0's reboot its VLAN bridge is gone (nothing to do when
+ * it is there).
  */
 static int start_check(struct pipeline *p)
 {

@@ -285,8 +285,9 @@ int pipeline_run(struct pipeline *p)
 
 	for (enum stage s = STAGE_ALLOCATE; s <= p->o.until; s++) {
 		size_t mark = diag_mark(&p->ctx->diag);
+		bool done = stage_done(p, s);
 
-		if (stage_done(p, s) && !(p->o.again && s == STAGE_BOOT))
+		if (done && !(p->o.again && (s == STAGE_NETWORK || s == STAGE_BOOT)))
 			continue;
 		if (runs_elsewhere(p, s))
 			return hand_over(p, s);
@@ -298,7 +299,8 @@ int pipeline_run(struct pipeline *p)
 			r = run_hooks(p, s, HOOK_POST);
 		if (r < 0)
 			return fail_stage(p, s, mark, r);
-		if (p->o.dry_run) {
+		/* the network again (start) is recorded already: the guest's stage stays boot */
+		if (p->o.dry_run || (done && s != STAGE_BOOT)) {
 			pipeline_event_stage(p, s, PIPELINE_STAGE_DONE);
 			continue;
 		}

@@ -75,7 +75,7 @@ struct pipeline_opts {
 	const char *relay_daemon; /* the FAI monitor relay an install starts; NULL: this program */
 	const struct stage_xen_policy *xen; /* install and boot: NULL, stage_xen_policy_default */
 	bool watch; /* boot: start the guest's watcher (watch.h; the commands, not the tests) */
-	bool again; /* provision start: run the boot stage although it is recorded done */
+	bool again; /* provision start: network and boot again although recorded done */
 };
 
 /*
