@@ -114,7 +114,8 @@ int tmpl__parse_str(const struct vctx *c, const char *s, char **ret)
 	char *v;
 
 	for (const char *p = s; *p; p++)
-		if (iscntrl((unsigned char) *p) || *p == '"' || utf8_control((const unsigned char *) p))
+		if (iscntrl((unsigned char) *p) || *p == '"' ||
+		    utf8_control((const unsigned char *) p))
 			return tmpl__err(c, "invalid character %s in '%s'",
 					 *p == '"' ? "'\"'" : "(control)", s);
 	v = strdup(s);
