@@ -3,10 +3,14 @@
 # the LUNs, the PostgreSQL inventory (on xen1), the config_dir (NFS from xen1) and the trunk's
 # network. web1 (template migrate: the lab's debian with class LABLOAD, a console heartbeat
 # with its boot id and 32 MiB of memory kept dirty) is installed on xen1 by the real FAI.
+#  0. with xen2's VLAN bridge deleted, check-migrate fails its 'bridge' line; --ensure makes it.
 #  1. provision migrate web1 --to xen2, live, while 10.53.0.1 (the FAI server port on xen1)
 #     pings the guest every 10 ms; then, apart from provision: xl on both Dom0s, the heartbeat
-#     on xen2's console log (same boot id, uptime going on), ping over VLAN 53, the inventory.
-#  2. provision evacuate xen2 (run on xen1) brings it back, the same checks.
+#     on xen2's console log (same boot id, uptime going on), ping over VLAN 53, the inventory;
+#     the site's migrate pre and post hooks ran on xen1; the guest's watcher now runs on xen2
+#     and xen1's ended.
+#  2. provision evacuate xen2 (run on xen1) brings it back, the same checks; then
+#     provision rebalance -n --json plans (nothing moves).
 #  3. migrate again and kill the ssh transport once MB are being sent: exit 1, stopped at
 #     'stream', the guest runs on xen1 unpaused, its heartbeat goes on, nothing on xen2, the
 #     inventory still says xen1; then a second migrate succeeds (measured as 1).
@@ -20,6 +24,15 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
 name=web1 template=migrate
+# no_watcher_here SECONDS: within that long, this Dom0 runs no watcher of $name
+no_watcher_here() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		pgrep -f "provision --site .* watch $name\$" > /dev/null || return 0
+		sleep 1
+	done
+	return 1
+}
 [ -n "${MIGRATE_HVM:-}" ] && name=web4 template=migrate-hvm
 
 step "the site: xen2 up, FAI server on xen1, templates, LUN labels"
@@ -74,15 +87,51 @@ else
 		prov check-migrate $name --to xen2 --offline
 fi
 
+step "0b. xen2 without the VLAN bridge: check-migrate says so, --ensure makes it"
+on2 ip link del br53
+prov check-migrate $name --to xen2 "${mode[@]}"
+check "check-migrate exits 1 without br53 on xen2" test $? = 1
+check "its 'bridge' line says so" grep -q "^FAIL  bridge .*no bridge 'br53'" $PROV_LAST
+prov check-migrate $name --to xen2 "${mode[@]}" --ensure
+check "check-migrate --ensure exits 0" test $? = 0
+check "xen2 has br53 again, a bridge (ip -d link there)" on2 "ip -d link show br53 | grep -qw bridge"
+
+# the site's migrate hooks on the source (xen1): each writes its arguments and environment
+mkdir -p -m 755 /etc/provision/hooks.d/migrate.pre.d /etc/provision/hooks.d/migrate.post.d
+for w in pre post; do
+	printf '#!/bin/sh\necho "$1 $2 $3 from=$PROVISION_FROM to=$PROVISION_TO mode=$PROVISION_MODE" >> /var/tmp/lab-migrate-hooks.log\n' \
+		> /etc/provision/hooks.d/migrate.$w.d/50-lab
+	chmod 755 /etc/provision/hooks.d/migrate.$w.d/50-lab
+done
+
 step "1. provision migrate $name --to xen2 ${mode[*]}, pinged every 10 ms from 10.53.0.1"
 migrate_measured ${tag}1 "$ip" provision -vv migrate $name --to xen2 "${mode[@]}"
 check "migrate exits 0" test "$MIG_RC" = 0
 guest_on xen2 "$boot_id" "$ip"
+cat /var/tmp/lab-migrate-hooks.log 2> /dev/null | sed 's/^/LAB-INFO: hooks: /'
+check "the pre and post migrate hooks ran on xen1, in order, with from/to/mode" test \
+	"$(cat /var/tmp/lab-migrate-hooks.log 2> /dev/null)" = "$name migrate pre from=xen1 to=xen2 mode=$tag
+$name migrate post from=xen1 to=xen2 mode=$tag"
+rm -rf /etc/provision/hooks.d/migrate.pre.d /etc/provision/hooks.d/migrate.post.d
+check "the watcher moved: one for $name runs on xen2" on2 "pgrep -f 'provision --site .* watch $name\$' > /dev/null"
+check "... and xen1's ended (within 30 s)" no_watcher_here 30
 
 step "2. provision evacuate xen2 ${mode[*]} (on xen1): $name comes back"
 migrate_measured evacuate "$ip" provision evacuate xen2 "${mode[@]}"
 check "evacuate exits 0" test "$MIG_RC" = 0
 guest_on xen1 "$boot_id" "$ip"
+
+step "2b. provision rebalance -n --json: the planner's proposal, nothing moved"
+provision hosts | sed 's/^/  /'
+provision rebalance -n --json > "$OUT/rebalance.json" 2> "$OUT/rebalance.err"
+check "rebalance -n exits 0" test $? = 0
+sed 's/^/LAB-INFO: rebalance: /' "$OUT/rebalance.json"
+check "its JSON: ok, a dry run; a move, if any, is $name from xen1 to xen2" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] and d["dry_run"], d
+assert all(m["name"] == sys.argv[2] and m["from"] == "xen1" and m["to"] == "xen2" for m in d["moves"]), d' "$OUT/rebalance.json" $name
+check "$name still runs on xen1, unpaused (-n moved nothing)" unpaused xen1
 
 step "3. the ssh transport killed in the middle of a migration ${mode[*]}"
 transport_killed "$boot_id" "${mode[@]}"
