@@ -283,6 +283,9 @@ int tmpl__parse_word(const struct vctx *c, const char *s, const char *what, char
 			   strlen(s))
 		return tmpl__err(c, "invalid %s '%s' (letters, digits, '_', '.' and '-' only)",
 				 what, s);
+	/* written out unquoted, YAML would read it back as no value (found by the fuzzer) */
+	if (streq(s, "null") || streq(s, "Null") || streq(s, "NULL"))
+		return tmpl__err(c, "invalid %s '%s' (YAML's word for no value)", what, s);
 	v = strdup(s);
 	if (!v)
 		return -ENOMEM;
