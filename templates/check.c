@@ -97,7 +97,6 @@ int tmpl__check_keys(struct diag *d, const struct ynode *map, const char *sectio
 	return r;
 }
 
-/* Text that can be written inside a double-quoted xl config string. */
 /*
  * A control character in UTF-8 beyond ASCII's: C1 (U+0080..U+009F, NEL among them) and the
  * line and paragraph separators U+2028, U+2029. YAML reads NEL, U+2028 and U+2029 as line
@@ -109,6 +108,7 @@ static bool utf8_control(const unsigned char *p)
 	       (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9));
 }
 
+/* Text that can be written inside a double-quoted xl config string. */
 int tmpl__parse_str(const struct vctx *c, const char *s, char **ret)
 {
 	char *v;
@@ -284,7 +284,7 @@ int tmpl__parse_word(const struct vctx *c, const char *s, const char *what, char
 		return tmpl__err(c, "invalid %s '%s' (letters, digits, '_', '.' and '-' only)",
 				 what, s);
 	/* written out unquoted, YAML would read it back as no value (found by the fuzzer) */
-	if (streq(s, "null") || streq(s, "Null") || streq(s, "NULL"))
+	if (tmpl__yaml_null(s))
 		return tmpl__err(c, "invalid %s '%s' (YAML's word for no value)", what, s);
 	v = strdup(s);
 	if (!v)

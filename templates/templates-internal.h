@@ -88,6 +88,8 @@ int tmpl__ynode_map_add(struct ynode *map, char *key, const struct src_loc *loc,
 int tmpl__ynode_seq_add(struct ynode *seq, struct ynode *item);
 /* The pair for key, or NULL. */
 const struct ypair *tmpl__ynode_pair(const struct ynode *map, const char *key);
+/* Whether s, as a plain scalar, is YAML's null ("", "~", "null", "Null", "NULL"). */
+bool tmpl__yaml_null(const char *s);
 /* A plain ~, null or empty scalar. */
 bool tmpl__ynode_is_null(const struct ynode *n);
 const char *tmpl__ynode_kind_name(enum ynode_kind k);

@@ -118,11 +118,15 @@ const struct ypair *tmpl__ynode_pair(const struct ynode *map, const char *key)
 	return NULL;
 }
 
+bool tmpl__yaml_null(const char *s)
+{
+	return streq(s, "") || streq(s, "~") || streq(s, "null") || streq(s, "Null") ||
+	       streq(s, "NULL");
+}
+
 bool tmpl__ynode_is_null(const struct ynode *n)
 {
-	return n->kind == YNODE_SCALAR && n->plain &&
-	       (streq(n->scalar, "") || streq(n->scalar, "~") || streq(n->scalar, "null") ||
-		streq(n->scalar, "Null") || streq(n->scalar, "NULL"));
+	return n->kind == YNODE_SCALAR && n->plain && tmpl__yaml_null(n->scalar);
 }
 
 const char *tmpl__ynode_kind_name(enum ynode_kind k)

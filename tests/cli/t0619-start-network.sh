@@ -13,7 +13,6 @@ expect_bridge br10 vtrunk
 sqlite3 "$T/state/inventory.db" "UPDATE guests SET stage = 'boot' WHERE name = 'web1'" ||
 	fail "cannot mark web1 booted"
 ip link del br10 || fail "cannot delete br10"
-ip link set vtrunk nomaster 2>/dev/null
 
 # -n: the plan, nothing made
 run 0 "$PROVISION" start web1 -n
