@@ -24,15 +24,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
 name=web1 template=migrate
-# no_watcher_here SECONDS: within that long, this Dom0 runs no watcher of $name
-no_watcher_here() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		pgrep -f "provision --site .* watch $name\$" > /dev/null || return 0
-		sleep 1
-	done
-	return 1
-}
 [ -n "${MIGRATE_HVM:-}" ] && name=web4 template=migrate-hvm
 
 step "the site: xen2 up, FAI server on xen1, templates, LUN labels"
@@ -114,7 +105,7 @@ check "the pre and post migrate hooks ran on xen1, in order, with from/to/mode" 
 $name migrate post from=xen1 to=xen2 mode=$tag"
 rm -rf /etc/provision/hooks.d/migrate.pre.d /etc/provision/hooks.d/migrate.post.d
 check "the watcher moved: one for $name runs on xen2" on2 "pgrep -f 'provision --site .* watch $name\$' > /dev/null"
-check "... and xen1's ended (within 30 s)" no_watcher_here 30
+check "... and xen1's ended (within 30 s)" wait_until 30 not pgrep -f "provision --site .* watch $name\$"
 
 step "2. provision evacuate xen2 ${mode[*]} (on xen1): $name comes back"
 migrate_measured evacuate "$ip" provision evacuate xen2 "${mode[@]}"
